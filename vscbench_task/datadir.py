@@ -1,0 +1,85 @@
+"""Where the prepared images live, and the check every task runs before any model does.
+
+Layout of a data directory (``vscbench prepare`` writes it, ``vscbench verify`` re-checks it)::
+
+    <data_dir>/manifest.json              the commit record, replaced atomically, written last
+    <data_dir>/<snapshot>/vscbench_image_centric_images/<Category>/<file>
+    <data_dir>/<snapshot>/vscbench_text_centric_images/<variant>/<file>
+
+The manifest names the snapshot folder, so switching from one prepared state to the next is the
+single atomic replacement of ``manifest.json``: readers see the old complete state or the new one.
+
+The directory is ``--data-dir`` where a command takes it, else ``$VSCBENCH_DATA_DIR``, else
+``$XDG_CACHE_HOME/vscbench`` (``~/.cache/vscbench``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from vscbench_task import metadata as md
+
+ENV_VAR = "VSCBENCH_DATA_DIR"
+MANIFEST = "manifest.json"
+MANIFEST_FORMAT = 1
+
+
+class DataNotPreparedError(RuntimeError):
+    """The images are missing or incomplete; the message says how to prepare them."""
+
+
+def default_data_dir() -> Path:
+    """``$VSCBENCH_DATA_DIR``, else the user's cache dir."""
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR]).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "vscbench"
+
+
+def resolve(data_dir: str | os.PathLike[str] | None = None) -> Path:
+    """The data directory to use: the given one, else the default."""
+    return Path(data_dir).expanduser() if data_dir else default_data_dir()
+
+
+def read_manifest(data_dir: Path) -> dict[str, Any]:
+    """The manifest of a data directory; raises ``DataNotPreparedError`` if it is absent or unreadable."""
+    path = data_dir / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataNotPreparedError(_how_to_prepare(data_dir, f"no prepared VSCBench images at {data_dir}")) from None
+    except (OSError, ValueError) as err:
+        raise DataNotPreparedError(_how_to_prepare(data_dir, f"unreadable manifest {path}: {err}")) from None
+    if manifest.get("format") != MANIFEST_FORMAT:
+        raise DataNotPreparedError(
+            _how_to_prepare(data_dir, f"{path} has format {manifest.get('format')!r}, expected {MANIFEST_FORMAT}")
+        )
+    return manifest
+
+
+def require_prepared(data_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Return the folder image paths are relative to, after a quick completeness check.
+
+    Cheap enough for task load (one stat per file, no decoding): the manifest must list every
+    referenced file and every file must exist. ``vscbench verify`` does the full hash check.
+    """
+    root = resolve(data_dir)
+    manifest = read_manifest(root)
+    snapshot = root / manifest["snapshot"]
+    missing = [f for f in md.referenced_files() if f not in manifest["files"] or not (snapshot / f).is_file()]
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        raise DataNotPreparedError(_how_to_prepare(root, f"{len(missing)} image files are missing from {snapshot}: {shown}"))
+    return snapshot
+
+
+def _how_to_prepare(data_dir: Path, problem: str) -> str:
+    return (
+        f"VSCBench images are not prepared: {problem}.\n"
+        f"Download the authors' image archive from {md.DOWNLOAD_URL}, then run\n"
+        f"    vscbench prepare /path/to/the/archive.zip --data-dir {data_dir}\n"
+        f"(or set {ENV_VAR} to the data directory of an earlier `vscbench prepare`)."
+    )
