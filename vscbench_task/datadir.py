@@ -72,7 +72,9 @@ def require_prepared(data_dir: str | os.PathLike[str] | None = None) -> Path:
     missing = [f for f in md.referenced_files() if f not in manifest["files"] or not (snapshot / f).is_file()]
     if missing:
         shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-        raise DataNotPreparedError(_how_to_prepare(root, f"{len(missing)} image files are missing from {snapshot}: {shown}"))
+        raise DataNotPreparedError(
+            _how_to_prepare(root, f"{len(missing)} image files are missing from {snapshot}: {shown}")
+        )
     return snapshot
 
 
