@@ -1,10 +1,16 @@
-"""The ``vscbench`` command line: one sub-command per job, each implemented in its own module."""
+"""The ``vscbench`` command line. Each sub-command lives in the module that does its job; a module
+joins the command line by exposing ``add_command(subparsers)`` and being listed in ``COMMAND_MODULES``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
+
+# Modules that contribute sub-commands, in the order ``vscbench --help`` lists them.
+COMMAND_MODULES: tuple[str, ...] = ()
 
 
 def _tasks_dir(_: argparse.Namespace) -> int:
@@ -13,8 +19,10 @@ def _tasks_dir(_: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="vscbench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="vscbench", description="VSCBench as lmms-eval tasks.")
     sub = parser.add_subparsers(dest="command", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"vscbench_task.{name}").add_command(sub)
     tasks = sub.add_parser("tasks-dir", help="print the lmms-eval task folder (pass it to --include_path)")
     tasks.set_defaults(run=_tasks_dir)
     return parser

@@ -1,0 +1,99 @@
+"""Reading what ``lmms-eval --log_samples --output_path DIR`` wrote, back into VSCBench records.
+
+lmms-eval writes ``<stamp>_results.json`` and one ``<stamp>_samples_<task>.jsonl`` per task, in DIR or
+a model sub-folder of it. Every logged sample carries the record ``process_results`` made (under each
+metric name) and the model's response (``filtered_resps``); re-scoring and reports start from here, so
+nothing needs the model again.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vscbench_task.records import RECORD_FIELDS, Record
+
+RESULTS_SUFFIX = "_results.json"
+
+
+@dataclass
+class Run:
+    """One lmms-eval invocation: its results file and, per VSCBench task, the records with responses."""
+
+    results_path: Path | None
+    results: dict[str, Any]
+    records: dict[str, list[Record]] = field(default_factory=dict)
+
+    @property
+    def model(self) -> str:
+        """A readable model name: the ``pretrained=`` argument if there is one, else the backend."""
+        config = self.results.get("config", {})
+        args = str(config.get("model_args") or "")
+        for part in args.split(","):
+            if part.startswith("pretrained="):
+                return part.removeprefix("pretrained=")
+        return str(self.results.get("model_name") or config.get("model") or "unknown-model")
+
+
+def _response(sample: dict[str, Any]) -> str:
+    value = sample.get("filtered_resps", sample.get("resps", ""))
+    while isinstance(value, list):  # [[text]] or [text] depending on the lmms-eval version
+        value = value[0] if value else ""
+    return "" if value is None else str(value)
+
+
+def sample_record(sample: dict[str, Any]) -> Record | None:
+    """The VSCBench record in one logged sample (with its response), or None for another task's sample."""
+    for value in sample.values():
+        if isinstance(value, dict) and all(f in value for f in RECORD_FIELDS):
+            return {**value, "response": _response(sample)}
+    return None
+
+
+def load_samples(path: str | Path) -> list[Record]:
+    """All VSCBench records of one ``*_samples_<task>.jsonl`` file."""
+    records = []
+    with open(path, encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                record = sample_record(json.loads(line))
+            except json.JSONDecodeError as err:
+                raise ValueError(f"{path}:{number}: not a JSON line ({err})") from None
+            if record is not None:
+                records.append(record)
+    return records
+
+
+def _task_of(samples: Path, stamp: str) -> str:
+    return samples.name.removeprefix(f"{stamp}_samples_").removesuffix(".jsonl")
+
+
+def load_run(path: str | Path) -> Run:
+    """Load a run from a results file, a samples file, or a folder (its newest results file).
+
+    Raises ``FileNotFoundError`` with what was looked for when there is nothing VSCBench in it.
+    """
+    path = Path(path)
+    if path.is_file() and path.suffix == ".jsonl":
+        stamp = path.name.split("_samples_")[0]
+        return Run(None, {}, {_task_of(path, stamp): load_samples(path)})
+    if path.is_dir():
+        candidates = sorted(path.rglob(f"*{RESULTS_SUFFIX}"), key=lambda p: p.name)
+        if not candidates:
+            raise FileNotFoundError(f"no lmms-eval results file (*{RESULTS_SUFFIX}) under {path}")
+        path = candidates[-1]
+    stamp = path.name.removesuffix(RESULTS_SUFFIX)
+    results = json.loads(path.read_text(encoding="utf-8"))
+    records = {
+        _task_of(samples, stamp): load_samples(samples) for samples in sorted(path.parent.glob(f"{stamp}_samples_*.jsonl"))
+    }
+    records = {task: recs for task, recs in records.items() if recs}
+    if not records:
+        raise FileNotFoundError(
+            f"{path} has no VSCBench samples next to it: run lmms-eval with --log_samples on a vscbench task"
+        )
+    return Run(path, results, records)
