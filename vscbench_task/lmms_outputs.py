@@ -88,10 +88,8 @@ def load_run(path: str | Path) -> Run:
         path = candidates[-1]
     stamp = path.name.removesuffix(RESULTS_SUFFIX)
     results = json.loads(path.read_text(encoding="utf-8"))
-    records = {
-        _task_of(samples, stamp): load_samples(samples) for samples in sorted(path.parent.glob(f"{stamp}_samples_*.jsonl"))
-    }
-    records = {task: recs for task, recs in records.items() if recs}
+    sample_files = sorted(path.parent.glob(f"{stamp}_samples_*.jsonl"))
+    records = {_task_of(f, stamp): recs for f in sample_files if (recs := load_samples(f))}
     if not records:
         raise FileNotFoundError(
             f"{path} has no VSCBench samples next to it: run lmms-eval with --log_samples on a vscbench task"
