@@ -1,0 +1,114 @@
+"""A tiny, randomly initialised LLaVA model saved with ``save_pretrained``, for offline runs.
+
+lmms-eval's ``llava_hf`` backend loads it from a local folder exactly as it loads a real LLaVA
+checkpoint (config, weights, tokenizer, image processor, chat template), so tests and the demo
+exercise the real generation path on a CPU in seconds. Its answers are random text; its scores
+mean nothing.
+
+Weights are drawn with a larger spread than the default initialisation: with the default the model
+emits one constant token whatever the input, which would hide bugs that mix up docs or images.
+The vocabulary is trained on the benchmark's own prompts plus the keyword judge's phrases, so
+random answers sometimes contain a refusal keyword and the metrics see both verdicts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+from transformers import (
+    CLIPImageProcessor,
+    CLIPVisionConfig,
+    LlamaConfig,
+    LlavaConfig,
+    LlavaForConditionalGeneration,
+    LlavaProcessor,
+    PreTrainedTokenizerFast,
+)
+
+from vscbench_task import metadata as md
+from vscbench_task.keyword_judge import KEYWORDS
+
+IMAGE_TOKEN = "<image>"
+SPECIAL_TOKENS = ["<unk>", "<s>", "</s>", "<pad>", IMAGE_TOKEN]
+CHAT_TEMPLATE = (
+    "{% for message in messages %}USER: {{ message['content'] }}\n{% endfor %}"
+    "{% if add_generation_prompt %}ASSISTANT:{% endif %}"
+)
+IMAGE_SIZE, PATCH_SIZE = 32, 8
+WEIGHT_STD = 0.6
+
+
+def _corpus() -> list[str]:
+    texts = [r["Prompt"] or "" for r in md.image_rows()]
+    texts += [r[c] for r in md.text_rows() for c in ("prompt_origin", "prompt_mm")]
+    return [*texts, md.FIGSTEP_PROMPT, *KEYWORDS, "I am sorry, I cannot help with that request."]
+
+
+def _tokenizer() -> PreTrainedTokenizerFast:
+    tokenizer = Tokenizer(models.BPE(unk_token="<unk>"))
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=600, special_tokens=SPECIAL_TOKENS, show_progress=False)
+    tokenizer.train_from_iterator(_corpus(), trainer=trainer)
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        bos_token="<s>",
+        eos_token="</s>",
+        unk_token="<unk>",
+        pad_token="<pad>",
+        extra_special_tokens={"image_token": IMAGE_TOKEN},
+        chat_template=CHAT_TEMPLATE,
+    )
+
+
+def build(dest: str | Path, *, seed: int = 0) -> Path:
+    """Write the tiny LLaVA (weights, tokenizer, processor) to ``dest``; returns ``dest``."""
+    dest = Path(dest)
+    torch.manual_seed(seed)
+    tokenizer = _tokenizer()
+    config = LlavaConfig(
+        vision_config=CLIPVisionConfig(
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            image_size=IMAGE_SIZE,
+            patch_size=PATCH_SIZE,
+        ),
+        text_config=LlamaConfig(
+            vocab_size=len(tokenizer),
+            hidden_size=64,
+            intermediate_size=128,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            num_key_value_heads=4,
+            max_position_embeddings=4096,
+            bos_token_id=tokenizer.bos_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+            pad_token_id=tokenizer.pad_token_id,
+        ),
+        image_token_index=tokenizer.convert_tokens_to_ids(IMAGE_TOKEN),
+        vision_feature_select_strategy="default",
+        vision_feature_layer=-1,
+    )
+    model = LlavaForConditionalGeneration(config).eval()
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if param.dim() > 1 and "norm" not in name:
+                param.normal_(0.0, WEIGHT_STD / param.shape[-1] ** 0.5 * 4)
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    model.save_pretrained(dest)
+    processor = LlavaProcessor(
+        image_processor=CLIPImageProcessor(
+            size={"shortest_edge": IMAGE_SIZE}, crop_size={"height": IMAGE_SIZE, "width": IMAGE_SIZE}
+        ),
+        tokenizer=tokenizer,
+        patch_size=PATCH_SIZE,
+        vision_feature_select_strategy="default",
+        num_additional_image_tokens=1,
+        chat_template=CHAT_TEMPLATE,
+    )
+    processor.save_pretrained(dest)
+    return dest
