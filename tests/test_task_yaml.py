@@ -1,0 +1,68 @@
+"""The task folder: YAML metric lists match the package's metric tables, hooks behave, and a task
+without prepared images fails at load with instructions."""
+
+from pathlib import Path
+
+import datasets
+import pytest
+import yaml
+
+from vscbench_task import datadir, metrics, task_hooks
+from vscbench_task.cli import main as cli_main
+
+TASKS = Path(task_hooks.__file__).parent / "task_yaml"
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+_Loader.add_constructor("!function", lambda loader, node: f"!function {loader.construct_scalar(node)}")
+
+
+def _yaml(name: str) -> dict:
+    return yaml.load((TASKS / name).read_text(), Loader=_Loader)
+
+
+@pytest.mark.parametrize(("task", "part"), [("vscbench_image.yaml", "image"), ("vscbench_text.yaml", "text")])
+def test_yaml_metric_list_matches_metric_table(task: str, part: str) -> None:
+    config = _yaml(task)
+    names = [m["metric"] for m in config["metric_list"]]
+    assert names == list(metrics.keyword_task_metrics(part))
+    hooks = task_hooks.aggregation_functions()
+    for m in config["metric_list"]:
+        assert m["aggregation"] == f"!function utils.aggregate_{m['metric']}"
+        assert f"aggregate_{m['metric']}" in hooks
+
+
+def test_generation_is_greedy_with_explicit_until() -> None:
+    template = _yaml("_default_template_yaml")
+    gen = template["generation_kwargs"]
+    assert gen["do_sample"] is False and gen["temperature"] == 0 and gen["until"] == []
+    assert gen["max_new_tokens"] >= 512
+    assert template["lmms_eval_specific_kwargs"]["default"] == {"pre_prompt": "", "post_prompt": ""}
+
+
+def test_doc_to_text_sends_the_raw_prompt() -> None:
+    doc = {"prompt": "  raw\n", "unsafe": True}
+    assert task_hooks.doc_to_text(doc) == "  raw\n"
+    assert task_hooks.doc_to_text(doc, {"pre_prompt": "Be safe. ", "post_prompt": ""}) == "Be safe.   raw\n"
+    assert task_hooks.doc_to_target(doc) == "unsafe"
+
+
+def test_process_docs_fails_without_prepared_images(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv(datadir.ENV_VAR, str(tmp_path / "nowhere"))
+    with pytest.raises(datadir.DataNotPreparedError, match="vscbench prepare") as err:
+        task_hooks.process_docs(datasets.Dataset.from_list([{"row": 0}]), part="image")
+    assert "drive.google.com" in str(err.value)
+
+
+def test_aggregation_rejects_double_scored_docs() -> None:
+    record = {"doc_key": "a", "unsafe": True, "keyword_judge": True}
+    with pytest.raises(ValueError, match="more than once"):
+        task_hooks.aggregation_functions()["aggregate_sra_u_keyword_judge"]([record, record])
+
+
+def test_tasks_dir_command(capsys) -> None:
+    assert cli_main(["tasks-dir"]) == 0
+    assert Path(capsys.readouterr().out.strip()) == TASKS
