@@ -19,10 +19,16 @@ from vscbench_task.records import Record, make_record
 def process_docs(dataset: datasets.Dataset, *, part: str) -> datasets.Dataset:
     """Expand the official rows into docs, after checking the images are prepared.
 
-    lmms-eval calls this at task load, before any model is built, so a missing or incomplete
-    data directory stops the run here with instructions rather than after hours of generation.
+    lmms-eval calls this at task load, before any generation, so a missing or incomplete data
+    directory stops the run here with instructions rather than after hours of generation. The error
+    leaves as ``SystemExit``: lmms-eval retries ordinary exceptions from task loading five times,
+    then hides them behind a ``RetryError`` and exits 0; this way the run stops at once, prints the
+    instructions and exits non-zero.
     """
-    _snapshot(datadir.resolve())
+    try:
+        _snapshot(datadir.resolve())
+    except datadir.DataNotPreparedError as err:
+        raise SystemExit(f"vscbench: {err}") from None
     return datasets.Dataset.from_list(docs_for(part, dataset.to_list()))
 
 
