@@ -14,6 +14,7 @@ random answers sometimes contain a refusal keyword and the metrics see both verd
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
@@ -46,28 +47,41 @@ def _corpus() -> list[str]:
     return [*texts, md.FIGSTEP_PROMPT, *KEYWORDS, "I am sorry, I cannot help with that request."]
 
 
-def _tokenizer() -> PreTrainedTokenizerFast:
+def trained_tokenizer(special_tokens: list[str], chat_template: str, **roles: Any) -> PreTrainedTokenizerFast:
+    """A byte-level BPE trained on the benchmark corpus, with ``special_tokens`` first in its vocabulary.
+
+    Shared by the tiny models so each family only names its own special tokens: ``special_tokens``
+    must include ``<unk>`` (characters absent from the corpus map to it); ``roles`` are passed to
+    ``PreTrainedTokenizerFast`` to say which is which (``eos_token=...``, ``extra_special_tokens=...``).
+    """
     tokenizer = Tokenizer(models.BPE(unk_token="<unk>"))
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=600, special_tokens=SPECIAL_TOKENS, show_progress=False)
+    trainer = trainers.BpeTrainer(vocab_size=600, special_tokens=special_tokens, show_progress=False)
     tokenizer.train_from_iterator(_corpus(), trainer=trainer)
-    return PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer,
-        bos_token="<s>",
-        eos_token="</s>",
-        unk_token="<unk>",
-        pad_token="<pad>",
-        extra_special_tokens={"image_token": IMAGE_TOKEN},
-        chat_template=CHAT_TEMPLATE,
-    )
+    return PreTrainedTokenizerFast(tokenizer_object=tokenizer, unk_token="<unk>", chat_template=chat_template, **roles)
+
+
+def spread_weights(model: torch.nn.Module) -> None:
+    """Redraw the weight matrices with a larger spread so the greedy output depends on the input."""
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if param.dim() > 1 and "norm" not in name:
+                param.normal_(0.0, WEIGHT_STD / param.shape[-1] ** 0.5 * 4)
 
 
 def build(dest: str | Path, *, seed: int = 0) -> Path:
     """Write the tiny LLaVA (weights, tokenizer, processor) to ``dest``; returns ``dest``."""
     dest = Path(dest)
     torch.manual_seed(seed)
-    tokenizer = _tokenizer()
+    tokenizer = trained_tokenizer(
+        SPECIAL_TOKENS,
+        CHAT_TEMPLATE,
+        bos_token="<s>",
+        eos_token="</s>",
+        pad_token="<pad>",
+        extra_special_tokens={"image_token": IMAGE_TOKEN},
+    )
     config = LlavaConfig(
         vision_config=CLIPVisionConfig(
             hidden_size=32,
@@ -94,10 +108,7 @@ def build(dest: str | Path, *, seed: int = 0) -> Path:
         vision_feature_layer=-1,
     )
     model = LlavaForConditionalGeneration(config).eval()
-    with torch.no_grad():
-        for name, param in model.named_parameters():
-            if param.dim() > 1 and "norm" not in name:
-                param.normal_(0.0, WEIGHT_STD / param.shape[-1] ** 0.5 * 4)
+    spread_weights(model)
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     model.save_pretrained(dest)
     processor = LlavaProcessor(
