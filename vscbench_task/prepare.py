@@ -1,0 +1,314 @@
+"""``vscbench prepare`` and ``vscbench verify``: from the authors' archive to a checked data directory.
+
+Prepare copies exactly the referenced images, byte for byte, after hashing and fully decoding each
+one, and records what it copied in the manifest (layout in ``datadir``). Every problem is collected
+and reported together, because a user fixing a broken download wants the whole list at once.
+
+Atomicity: files are staged in a hidden ``.staging-*`` folder inside the data directory, the folder
+is renamed to a new ``snapshot-*`` name, and only then is ``manifest.json`` replaced (``os.replace``),
+the single step that makes the new state current. A failure or a kill at any point before that leaves
+the previous manifest and snapshot as they were; after it, the previous snapshot is removed. A lock
+file (``.prepare.lock``, held by the OS and released when the process dies) makes the next prepare
+certain that leftovers are stale, so it removes them instead of racing a running prepare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import secrets
+import shutil
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TypeVar
+
+import filelock
+from tqdm import tqdm
+
+from vscbench_task import datadir, images
+from vscbench_task import metadata as md
+from vscbench_task.archive_source import (
+    EntryUnreadable,
+    Reader,
+    SourceRejected,
+    archive_name,
+    locate_image_folders,
+    open_source,
+    read_regular_file,
+)
+
+# Pillow and hashlib release the GIL while decoding and hashing, so two threads (this machine's cores)
+# beat one: see docs/benchmarks/prepare.md.
+DEFAULT_WORKERS = 2
+LOCK_FILE = ".prepare.lock"
+STAGING_PREFIX = ".staging-"
+MANIFEST_TMP_PREFIX = ".manifest-"
+SNAPSHOT_PREFIX = "snapshot-"
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class PrepareError(RuntimeError):
+    """Prepare could not produce a data directory; ``problems`` lists every reason found."""
+
+    def __init__(self, what: str, problems: list[str]) -> None:
+        count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
+        super().__init__(f"{what} ({count}):\n" + "\n".join(f"  - {p}" for p in problems))
+        self.problems = problems
+
+
+def inspect(name: str, data: bytes) -> dict[str, Any]:
+    """The manifest entry of one image file; raises ``images.ImageRejected`` if it does not fully decode."""
+    with images.decode(io.BytesIO(data), name=name) as image:
+        width, height = image.size
+    return {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data), "width": width, "height": height}
+
+
+def prepare(
+    source: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None, *, workers: int = DEFAULT_WORKERS
+) -> dict[str, Any]:
+    """Check the archive or folder ``source`` and commit its referenced images to ``data_dir``.
+
+    Returns the new manifest; raises ``PrepareError`` (nothing changed in ``data_dir``) on any problem.
+    """
+    root = datadir.resolve(data_dir)
+    what = f"cannot prepare VSCBench images from {source}"
+    try:
+        with open_source(source) as reader:
+            names = reader.names()
+            folders = locate_image_folders(names)
+            present = set(names)
+            wanted = [archive_name(f, folders) for f in md.referenced_files()]
+            missing = [f"{name}: missing" for name in wanted if name not in present]
+            if missing:
+                raise PrepareError(what, missing)
+            origin = {"path": str(Path(source).expanduser().resolve()), "kind": reader.kind}
+            return _prepare_into(root, reader, folders, origin, workers, what)
+    except SourceRejected as err:
+        raise PrepareError(what, err.problems) from None
+    except OSError as err:
+        raise PrepareError(what, [f"writing to the data directory {root} failed: {err}"]) from err
+
+
+def verify(data_dir: str | os.PathLike[str] | None = None, *, workers: int = DEFAULT_WORKERS) -> list[str]:
+    """Every problem of a prepared data directory: unlisted, missing, modified or undecodable files."""
+    root = datadir.resolve(data_dir)
+    try:
+        manifest = datadir.read_manifest(root)
+    except datadir.DataNotPreparedError as err:
+        return [str(err)]
+    listed = manifest.get("files")
+    if not _is_plain_name(manifest.get("snapshot")) or not isinstance(listed, dict):
+        return [f"{root / datadir.MANIFEST} is malformed (no snapshot name or file list): run `vscbench prepare` again"]
+    snapshot = root / manifest["snapshot"]
+    problems = [f"{f}: not listed in the manifest" for f in md.referenced_files() if f not in listed]
+
+    def check(relpath: str) -> str | None:
+        try:
+            facts = inspect(relpath, read_regular_file(snapshot / relpath, label=relpath))
+        except (EntryUnreadable, images.ImageRejected) as err:
+            return str(err)
+        changed = [key for key, value in facts.items() if listed[relpath].get(key) != value]
+        return f"{relpath}: {', '.join(changed)} differ from the manifest (modified after prepare)" if changed else None
+
+    checked = [f for f in md.referenced_files() if f in listed]
+    problems += [p for p in _map_with_progress(check, checked, workers, "verify") if p]
+    return problems
+
+
+def _prepare_into(
+    root: Path, reader: Reader, folders: dict[str, str], origin: dict[str, str], workers: int, what: str
+) -> dict[str, Any]:
+    root.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(root / LOCK_FILE, timeout=0)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise PrepareError(what, [f"another `vscbench prepare` is writing to {root}: wait for it to end"]) from None
+    try:
+        previous = _current_snapshot(root)
+        _remove_leftovers(root, keep=previous)
+        staging = root / f"{STAGING_PREFIX}{secrets.token_hex(6)}"
+        staging.mkdir()  # not mkdtemp: its 0700 mode would make the snapshot private, whatever the umask
+        try:
+            files, problems = _stage(reader, folders, staging, workers)
+            if problems:
+                raise PrepareError(what, problems)
+            manifest = _manifest(files, origin)
+            _commit(root, staging, manifest)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)  # gone already after a commit (renamed)
+        if previous is not None and previous != manifest["snapshot"]:
+            # Committed already: failing now would misreport. A leftover is removed by the next prepare.
+            shutil.rmtree(root / previous, ignore_errors=True)
+    finally:
+        lock.release()
+    return manifest
+
+
+def _stage(
+    reader: Reader, folders: dict[str, str], staging: Path, workers: int
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """Read, check and write every referenced file into ``staging``; return manifest entries and problems."""
+    relpaths = md.referenced_files()
+    for folder in sorted({(staging / f).parent for f in relpaths}):
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def copy(relpath: str) -> dict[str, Any] | str:
+        name = archive_name(relpath, folders)
+        try:
+            data = reader.read(name)
+            facts = inspect(name, data)
+        except (EntryUnreadable, images.ImageRejected) as err:
+            return str(err)
+        with open(staging / relpath, "xb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())  # the manifest must never name a file a power cut could leave empty
+        return facts
+
+    files: dict[str, dict[str, Any]] = {}
+    problems: list[str] = []
+    for relpath, outcome in zip(relpaths, _map_with_progress(copy, relpaths, workers, "prepare"), strict=True):
+        if isinstance(outcome, str):
+            problems.append(outcome)
+        else:
+            files[relpath] = outcome
+    return files, problems
+
+
+def _manifest(files: dict[str, dict[str, Any]], origin: dict[str, str]) -> dict[str, Any]:
+    now = datetime.now(timezone.utc)
+    return {
+        "format": datadir.MANIFEST_FORMAT,
+        "snapshot": f"{SNAPSHOT_PREFIX}{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}",
+        "created": now.isoformat(timespec="seconds"),
+        "source": origin,
+        "counts": {
+            "files": len(files),
+            "bytes": sum(entry["bytes"] for entry in files.values()),
+            "image_centric": sum(f.startswith(f"{md.IMAGE_DIR}/") for f in files),
+            "text_centric": sum(f.startswith(f"{md.TEXT_DIR}/") for f in files),
+        },
+        "files": files,
+    }
+
+
+def _commit(root: Path, staging: Path, manifest: dict[str, Any]) -> None:
+    """Rename the staged folder to its snapshot name, then replace the manifest: the commit point."""
+    snapshot = root / manifest["snapshot"]
+    os.rename(staging, snapshot)
+    temp = root / f"{MANIFEST_TMP_PREFIX}{secrets.token_hex(6)}.tmp"
+    try:
+        with open(temp, "x", encoding="utf-8") as fh:
+            json.dump(manifest, fh, indent=1)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(temp, root / datadir.MANIFEST)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        shutil.rmtree(snapshot, ignore_errors=True)
+        raise
+    if os.name == "posix":  # make the rename and replace durable; directories cannot be opened on Windows
+        fd = os.open(root, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _current_snapshot(root: Path) -> str | None:
+    """The snapshot folder the current manifest names, if there is a usable manifest."""
+    try:
+        name = datadir.read_manifest(root).get("snapshot")
+    except datadir.DataNotPreparedError:
+        return None
+    return name if _is_plain_name(name) else None
+
+
+def _remove_leftovers(root: Path, *, keep: str | None) -> None:
+    """Remove what killed or failed runs left: staging folders, manifest temp files, uncommitted snapshots.
+
+    Only called under the lock, so nothing with these prefixes can belong to a running prepare.
+    """
+    for entry in root.iterdir():
+        if entry.name == keep or not entry.name.startswith((STAGING_PREFIX, MANIFEST_TMP_PREFIX, SNAPSHOT_PREFIX)):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
+def _is_plain_name(name: object) -> bool:
+    """A single path component, so a hand-edited manifest cannot point outside the data directory."""
+    return isinstance(name, str) and name not in ("", ".", "..") and "/" not in name and "\\" not in name
+
+
+def _map_with_progress(fn: Callable[[T], R], items: Sequence[T], workers: int, desc: str) -> list[R]:
+    """``fn`` over ``items`` on a thread pool, in order, with a progress bar; on an error or Ctrl-C the
+    queued items are cancelled instead of run."""
+    executor = ThreadPoolExecutor(max_workers=workers)
+    try:
+        return list(tqdm(executor.map(fn, items), total=len(items), desc=desc, unit="file"))
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def summary(manifest: dict[str, Any], root: Path) -> str:
+    """What ``vscbench prepare`` prints on success."""
+    counts = manifest["counts"]
+    return (
+        f"Prepared {counts['files']:,} images ({counts['image_centric']:,} image-centric, "
+        f"{counts['text_centric']:,} text-centric), {counts['bytes'] / 1e6:,.1f} MB, checked and hashed.\n"
+        f"  data dir: {root}\n"
+        f"  snapshot: {manifest['snapshot']}\n"
+        f"lmms-eval reads this data dir when {datadir.ENV_VAR}={root} is set "
+        f"(or without it, if this is the default {datadir.default_data_dir()})."
+    )
+
+
+def _run_prepare(args: argparse.Namespace) -> int:
+    root = datadir.resolve(args.data_dir)
+    try:
+        manifest = prepare(args.source, root)
+    except PrepareError as err:
+        print(err, file=sys.stderr)
+        return 1
+    print(summary(manifest, root))
+    return 0
+
+
+def _run_verify(args: argparse.Namespace) -> int:
+    root = datadir.resolve(args.data_dir)
+    problems = verify(root)
+    if problems:
+        print(f"{root} failed verification ({len(problems)} problems):", file=sys.stderr)
+        print("\n".join(f"  - {p}" for p in problems), file=sys.stderr)
+        print("Run `vscbench prepare` again to rebuild it.", file=sys.stderr)
+        return 1
+    print(f"{root}: all {len(md.referenced_files()):,} images present, unmodified and decodable.")
+    return 0
+
+
+def add_command(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``prepare`` and ``verify`` on the ``vscbench`` command line."""
+    data_dir_help = f"data directory (default: ${datadir.ENV_VAR}, else ~/.cache/vscbench)"
+    cmd = subparsers.add_parser(
+        "prepare",
+        help="check the authors' image archive and install its images into the data directory",
+        description=f"Check the authors' image archive ({md.DOWNLOAD_URL}) and install the referenced images.",
+    )
+    cmd.add_argument("source", metavar="ARCHIVE_OR_FOLDER", help="the downloaded .zip, or the folder it extracts to")
+    cmd.add_argument("--data-dir", help=data_dir_help)
+    cmd.set_defaults(run=_run_prepare)
+    cmd = subparsers.add_parser("verify", help="re-check a prepared data directory against its manifest")
+    cmd.add_argument("--data-dir", help=data_dir_help)
+    cmd.set_defaults(run=_run_verify)
