@@ -49,7 +49,8 @@ def empty_responses(records: Iterable[Record], verdicts: Verdicts | None = None)
     return float(sum(r["empty_response"] for r in records))
 
 
-def _in_group(field: str, group: str, fn: Callable[[list[Record], Verdicts], float]) -> MetricFn:
+def in_group(field: str, group: str, fn: Callable[[list[Record], Verdicts], float]) -> MetricFn:
+    """``fn`` restricted to the records whose ``field`` equals ``group`` (nest calls for several fields)."""
     return lambda records, verdicts: fn([r for r in records if r[field] == group], verdicts)
 
 
@@ -65,8 +66,8 @@ def sra_metrics(part: str, judge: str) -> dict[str, MetricFn]:
         f"sra_mean_{judge}_judge": sra_mean,
     }
     for group in groups:
-        metrics[f"sra_u_{judge}_judge_{group}"] = _in_group(field, group, sra_u)
-        metrics[f"sra_s_{judge}_judge_{group}"] = _in_group(field, group, sra_s)
+        metrics[f"sra_u_{judge}_judge_{group}"] = in_group(field, group, sra_u)
+        metrics[f"sra_s_{judge}_judge_{group}"] = in_group(field, group, sra_s)
     return metrics
 
 
