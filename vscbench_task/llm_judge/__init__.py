@@ -1,0 +1,6 @@
+"""The official VSCBench LLM judge (gpt-4o-mini by default), as a cached, concurrent, resumable client.
+
+``prompt`` holds the official prompt and the two readings of a reply, ``settings`` the configuration
+from the environment, ``client`` the HTTP calls and the preflight check, ``cache`` the SQLite cache and
+``judge`` the judging of a list of records. See docs/llm_judge.md.
+"""

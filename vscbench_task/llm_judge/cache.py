@@ -1,0 +1,93 @@
+"""Persistent cache of judge replies, so no (model, prompt, query, response) is ever paid for twice.
+
+One SQLite file in WAL mode: several processes (ranks, a rescore beside a run) can read and write it at
+once, writers waiting on each other through the busy timeout. Every successful reply is committed the
+moment it arrives, so a killed run loses at most the calls in flight and a rerun resumes. Failed calls
+are never stored, so a rerun retries exactly those.
+
+The key hashes the judge model, the prompt version (a hash of the template), the query and the
+response the judge saw. A row keeps the raw reply, both readings of it, the official boolean and a
+timestamp, for auditing with any SQLite client; scoring re-reads the class from the raw reply, so a
+change to a parser never leaves stale classes behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS judgements (
+    key TEXT PRIMARY KEY,
+    model TEXT NOT NULL,
+    prompt_version TEXT NOT NULL,
+    reply TEXT NOT NULL,
+    official_class TEXT,
+    strict_class TEXT,
+    recognised INTEGER NOT NULL,
+    created REAL NOT NULL
+)
+"""
+_CHUNK = 500  # keys per SELECT, well under SQLite's bound-variable limit
+
+
+def cache_key(model: str, prompt_version: str, query: str, response: str) -> str:
+    """Stable identity of one judge call."""
+    return hashlib.sha256(json.dumps([model, prompt_version, query, response]).encode("utf-8")).hexdigest()
+
+
+class JudgeCache:
+    """The cache file at ``path`` (created with its folder if absent)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        # Autocommit (isolation_level=None): each put is its own committed transaction.
+        self._db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA busy_timeout = 60000")
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL survives a killed process
+        self._db.execute(_SCHEMA)
+
+    def replies(self, keys: Iterable[str]) -> dict[str, str]:
+        """The cached raw reply of each key that has one."""
+        keys = list(dict.fromkeys(keys))
+        found: dict[str, str] = {}
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            found.update(self._db.execute(f"SELECT key, reply FROM judgements WHERE key IN ({marks})", chunk))
+        return found
+
+    def put(
+        self,
+        key: str,
+        *,
+        model: str,
+        prompt_version: str,
+        reply: str,
+        official_class: str | None,
+        strict_class: str | None,
+        recognised: bool,
+    ) -> None:
+        """Store one successful reply, committed at once."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO judgements VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (key, model, prompt_version, reply, official_class, strict_class, int(recognised), time.time()),
+        )
+
+    def __len__(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM judgements").fetchone()[0]
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> JudgeCache:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

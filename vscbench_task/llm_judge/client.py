@@ -1,0 +1,165 @@
+"""A small OpenAI-compatible chat-completions client: one call per judge prompt, retried sensibly.
+
+asyncio + httpx, so one thread keeps ``concurrency`` calls in flight (the benchmark in
+docs/benchmarks/judge.md measures it). A call is retried on HTTP 429 and 5xx, timeouts, connection
+errors and malformed 200 replies (non-JSON body, no ``choices``), with exponential backoff and jitter,
+waiting at least what a ``Retry-After`` header asks. Other HTTP errors (400, 401, 404, ...) will not
+get better by retrying and fail at once. A call that still fails returns ``failed=True`` with an empty
+reply: the official pipeline reads that as *not recognised*, and the caller counts it.
+
+Payload as in the official code: the judge model, one user message, no system prompt, text only,
+temperature 0.01, nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import httpx
+
+from vscbench_task.llm_judge.settings import TEMPERATURE, JudgeNotConfigured, JudgeSettings, from_env
+
+RETRY_AFTER_CAP = 300.0  # seconds; a longer Retry-After is a server bug, not advice
+PROBE_PROMPT = "Reply with the single word OK."
+_BODY_SHOWN = 200  # characters of an error body kept in the error message
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """What one judge call produced. ``reply`` is "" when the call failed."""
+
+    reply: str
+    failed: bool
+    error: str | None
+    attempts: int
+
+
+def payload(settings: JudgeSettings, prompt: str) -> dict[str, Any]:
+    """The request body of one judge call."""
+    return {"model": settings.model, "messages": [{"role": "user", "content": prompt}], "temperature": TEMPERATURE}
+
+
+def retry_after(headers: httpx.Headers) -> float | None:
+    """Seconds a ``Retry-After`` header asks to wait (delta-seconds or an HTTP date), if any."""
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = email.utils.parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError):
+            return None
+    return min(max(seconds, 0.0), RETRY_AFTER_CAP)
+
+
+def backoff_delay(settings: JudgeSettings, attempt: int, server_asks: float | None) -> float:
+    """Wait before retry number ``attempt + 1``: exponential with jitter, and never less than Retry-After."""
+    delay = min(settings.backoff * 2**attempt, settings.backoff_max) * random.uniform(0.5, 1.0)
+    return max(delay, server_asks or 0.0)
+
+
+def _content(body: Any) -> str:
+    content = body["choices"][0]["message"]["content"]
+    if not isinstance(content, str):
+        raise TypeError(f"message content is {type(content).__name__}, not text")
+    return content
+
+
+def open_http(settings: JudgeSettings) -> httpx.AsyncClient:
+    """One connection pool for a judge run, sized to the concurrency."""
+    return httpx.AsyncClient(
+        headers=settings.headers(),
+        timeout=httpx.Timeout(settings.timeout),
+        limits=httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency),
+    )
+
+
+async def complete(
+    http: httpx.AsyncClient,
+    settings: JudgeSettings,
+    prompt: str,
+    *,
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+) -> CallResult:
+    """One judge call with retries; never raises for HTTP or network trouble."""
+    error = "not attempted"
+    for attempt in range(settings.max_retries + 1):
+        server_asks = None
+        try:
+            response = await http.post(settings.url, json=payload(settings, prompt))
+        except httpx.TimeoutException:
+            error = f"timed out after {settings.timeout:g} s"
+        except httpx.TransportError as err:
+            error = f"connection error ({type(err).__name__}: {settings.redact(str(err))})"
+        else:
+            if response.status_code == 200:
+                try:
+                    return CallResult(_content(response.json()), failed=False, error=None, attempts=attempt + 1)
+                except (ValueError, KeyError, IndexError, TypeError) as err:
+                    error = f"malformed reply ({type(err).__name__}: {settings.redact(str(err))[:_BODY_SHOWN]})"
+            else:
+                body = settings.redact(response.text[:_BODY_SHOWN])
+                error = f"HTTP {response.status_code}: {body}"
+                if response.status_code != 429 and response.status_code < 500:
+                    return CallResult("", failed=True, error=error, attempts=attempt + 1)
+                server_asks = retry_after(response.headers)
+        if attempt < settings.max_retries:
+            await sleep(backoff_delay(settings, attempt, server_asks))
+    return CallResult("", failed=True, error=error, attempts=settings.max_retries + 1)
+
+
+def run_sync(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """Run a coroutine to completion from sync code, also when the caller already runs an event loop
+    (a notebook): then it runs on a fresh loop in a helper thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+async def _probe(settings: JudgeSettings) -> CallResult:
+    async with open_http(settings) as http:
+        return await complete(http, settings, PROBE_PROMPT)
+
+
+@cache
+def _probe_problem(settings: JudgeSettings) -> str | None:
+    """Why one small real call fails, or None; memoised so lmms-eval's load retries do not probe again."""
+    result = run_sync(_probe(settings))
+    if not result.failed or result.error is None or result.error.startswith("HTTP 429"):
+        return None  # a rate limit proves the endpoint and the key work
+    where = "AZURE_ENDPOINT" if settings.api_type == "azure" else "OPENAI_API_URL"
+    key = "AZURE_API_KEY" if settings.api_type == "azure" else "OPENAI_API_KEY"
+    if result.error.startswith(("HTTP 401", "HTTP 403")):
+        hint = f"the endpoint rejected the API key: check {key}"
+    elif result.error.startswith("HTTP 404"):
+        hint = f"no such endpoint or model: check {where} and the model name (MODEL_VERSION)"
+    else:
+        hint = f"the judge endpoint is unreachable or failing: check {where}"
+    return (
+        f"the VSCBench LLM judge failed its preflight call to {settings.public()['url']} "
+        f"(model {settings.model}): {result.error}. {hint} (set VSCBENCH_JUDGE_PREFLIGHT=0 to skip this check)."
+    )
+
+
+def preflight(env: dict[str, str] | None = None) -> JudgeSettings:
+    """Settings from the environment, then one small real call (unless disabled) to prove they work.
+
+    Raises ``JudgeNotConfigured`` naming what to fix. Judge tasks run this at load, before any model.
+    """
+    settings = from_env(env)
+    if settings.preflight and (problem := _probe_problem(settings)):
+        raise JudgeNotConfigured(problem)
+    return settings
