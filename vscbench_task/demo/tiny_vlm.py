@@ -33,8 +33,14 @@ from vscbench_task.keyword_judge import KEYWORDS
 
 IMAGE_TOKEN = "<image>"
 SPECIAL_TOKENS = ["<unk>", "<s>", "</s>", "<pad>", IMAGE_TOKEN]
+# Renders both message shapes lmms-eval sends: plain strings (simple backends, which insert the image
+# token themselves) and content lists with image/text items (chat backends).
 CHAT_TEMPLATE = (
-    "{% for message in messages %}USER: {{ message['content'] }}\n{% endfor %}"
+    "{% for message in messages %}USER: "
+    "{% if message['content'] is string %}{{ message['content'] }}"
+    "{% else %}{% for item in message['content'] %}"
+    "{% if item['type'] == 'image' %}<image>\n{% elif item['type'] == 'text' %}{{ item['text'] }}{% endif %}"
+    "{% endfor %}{% endif %}\n{% endfor %}"
     "{% if add_generation_prompt %}ASSISTANT:{% endif %}"
 )
 IMAGE_SIZE, PATCH_SIZE = 32, 8
