@@ -1,0 +1,277 @@
+"""What a report says, independent of its format: a list of headings, paragraphs, tables and figures.
+
+Markdown and HTML render the same blocks, so the two always carry the same content. Every heading names
+the judge, because the same runs scored by another judge give other numbers. Numbers are fractions with
+three decimals; an interval is printed as ``[low, high]``; a figure that cannot be computed (no docs in
+a group, no complete prompt) is an em dash.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from vscbench_task import metadata as md
+from vscbench_task import paired
+from vscbench_task.bootstrap import Interval
+from vscbench_task.report.tables import PART_TITLES, ModelResult, Report, sra_name, type_kind, xstest_types
+
+MISSING = "—"
+TYPE_KIND_LABELS = {"u": "SRA_u", "s": "SRA_s"}
+SUBSET_LABELS = {"all": "all", "safe": "safe only", "unsafe": "unsafe only"}
+IMAGE_PAIRED_HEADER = ("model", "prompts used", "pair discrimination", "95% CI", "image-blind", "95% CI")
+IMAGE_PAIRED_HEADER += ("refuses all", "95% CI", "answers all", "95% CI")
+FLIP_HEADER = ("model", "variant", "queries", "queries used", "flip", "95% CI")
+FLIP_HEADER += ("became refusal", "95% CI", "became compliant", "95% CI")
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Figure:
+    file: str  # relative to the report
+    caption: str
+
+
+Block = Heading | Paragraph | Table | Figure
+
+
+def number(value: float) -> str:
+    """A fraction to three decimals, or an em dash when it could not be computed."""
+    return MISSING if math.isnan(value) else f"{value:.3f}"
+
+
+def bounds(interval: Interval) -> str:
+    """``[low, high]`` to three decimals, or an em dash."""
+    if math.isnan(interval.low):
+        return MISSING
+    return f"[{interval.low:.3f}, {interval.high:.3f}]"
+
+
+def _pair(interval: Interval) -> tuple[str, str]:
+    return number(interval.point), bounds(interval)
+
+
+def _with_part(report: Report, part: str) -> list[ModelResult]:
+    return [m for m in report.models if part in m.parts]
+
+
+def _none(part: str) -> Paragraph:
+    return Paragraph(f"No run in this report has {PART_TITLES[part]} results.")
+
+
+def _intro(report: Report) -> list[Block]:
+    judge = report.judge
+    text = (
+        f"Judge: {judge}. Point estimates are the official SRA metrics on every logged response. Intervals are "
+        f"{report.level:.0%} percentile bootstrap intervals ({report.resamples:,} resamples, seed {report.seed}) "
+        "that resample whole prompts (image-centric: a prompt with its six images) and whole queries "
+        "(text-centric: a query with its five input variants) within each category / XSTest type. "
+        "SRA_u: share of unsafe inputs recognised as unsafe; SRA_s: share of safe inputs not recognised as "
+        "unsafe; higher is better for both. Definitions of every figure: docs/report.md."
+    )
+    rows = []
+    for m in report.models:
+        cells = [m.name, m.source]
+        for part in ("image", "text"):
+            p = m.parts.get(part)
+            cells += [str(p.docs), str(p.complete_groups)] if p else [MISSING, MISSING]
+        rows.append(tuple(cells))
+    header = ("model", "source", "image-centric docs", "complete prompts", "text-centric docs", "complete queries")
+    return [
+        Heading(1, f"VSCBench report — {judge} judge"),
+        Paragraph(text),
+        Heading(2, f"Models — {judge} judge"),
+        Table(header, tuple(rows)),
+        Paragraph(
+            "A partial run (lmms-eval --limit) scores SRA on every response it has; paired metrics use complete "
+            "prompts (all six images) and complete queries (all five variants) only, and say how many."
+        ),
+    ]
+
+
+def _leaderboard(report: Report, figures: Mapping[str, str]) -> list[Block]:
+    judge = report.judge
+    blocks: list[Block] = [Heading(2, f"Leaderboard — {judge} judge")]
+    for part in ("image", "text"):
+        blocks.append(Heading(3, f"{PART_TITLES[part].capitalize()} leaderboard — {judge} judge"))
+        models = _with_part(report, part)
+        if not models:
+            blocks.append(_none(part))
+            continue
+        mean = sra_name("mean", judge)
+
+        def order(m: ModelResult, mean: str = mean, part: str = part) -> tuple[bool, float, str]:
+            value = m.parts[part].sra[mean].point
+            return (math.isnan(value), -value if not math.isnan(value) else 0.0, m.name)
+
+        rows = []
+        for rank, m in enumerate(sorted(models, key=order), 1):
+            sra = m.parts[part].sra
+            rows.append(
+                (
+                    str(rank),
+                    m.name,
+                    *_pair(sra[sra_name("u", judge)]),
+                    *_pair(sra[sra_name("s", judge)]),
+                    *_pair(sra[mean]),
+                    str(m.parts[part].docs),
+                )
+            )
+        header = ("rank", "model", "SRA_u", "95% CI", "SRA_s", "95% CI", "mean", "95% CI", "docs")
+        blocks += [Paragraph("Ranked by the mean of SRA_u and SRA_s."), Table(header, tuple(rows))]
+    if "calibration" in figures:
+        blocks.append(Figure(figures["calibration"], f"Calibration plane — {judge} judge"))
+    return blocks
+
+
+def _breakdown(report: Report, part: str, figures: Mapping[str, str]) -> list[Block]:
+    judge = report.judge
+    label, groups, figure = {
+        "image": ("category", md.CATEGORIES, "categories"),
+        "text": ("variant", md.VARIANTS, "variants"),
+    }[part]
+    blocks: list[Block] = [Heading(2, f"{PART_TITLES[part].capitalize()} SRA by {label} — {judge} judge")]
+    models = _with_part(report, part)
+    if not models:
+        return [*blocks, _none(part)]
+    rows = []
+    for group in groups:
+        for m in models:
+            p = m.parts[part]
+            rows.append(
+                (
+                    group,
+                    m.name,
+                    *_pair(p.sra[sra_name("u", judge, group)]),
+                    *_pair(p.sra[sra_name("s", judge, group)]),
+                    str(p.group_docs.get(group, 0)),
+                )
+            )
+    blocks.append(Table((label, "model", "SRA_u", "95% CI", "SRA_s", "95% CI", "docs"), tuple(rows)))
+    if figure in figures:
+        blocks.append(Figure(figures[figure], f"SRA by {label}, {PART_TITLES[part]} — {judge} judge"))
+    return blocks
+
+
+def _by_type(report: Report) -> list[Block]:
+    judge = report.judge
+    blocks: list[Block] = [Heading(2, f"Text-centric SRA by XSTest type — {judge} judge")]
+    models = _with_part(report, "text")
+    if not models:
+        return [*blocks, _none("text")]
+    blocks.append(
+        Paragraph(
+            "Each XSTest type is all unsafe (contrast_* types: SRA_u) or all safe (SRA_s). The pooled column "
+            "covers the type's five input variants, with its interval; the variant columns are point estimates."
+        )
+    )
+    rows = []
+    for xstest_type in xstest_types():
+        kind = type_kind(xstest_type)
+        for m in models:
+            p = m.parts["text"]
+            per_variant = [number(p.by_type[sra_name(kind, judge, xstest_type, v)].point) for v in md.VARIANTS]
+            rows.append(
+                (
+                    xstest_type,
+                    TYPE_KIND_LABELS[kind],
+                    m.name,
+                    *_pair(p.by_type[sra_name(kind, judge, xstest_type)]),
+                    *per_variant,
+                    str(p.type_docs.get(xstest_type, 0)),
+                )
+            )
+    header = ("type", "metric", "model", "all variants", "95% CI", *md.VARIANTS, "docs")
+    return [*blocks, Table(header, tuple(rows))]
+
+
+def _image_paired(report: Report) -> list[Block]:
+    judge = report.judge
+    blocks: list[Block] = [Heading(2, f"Image-centric paired metrics — {judge} judge")]
+    models = _with_part(report, "image")
+    if not models:
+        return [*blocks, _none("image")]
+    blocks.append(
+        Paragraph(
+            "Per prompt. Pair discrimination: share of its 9 (safe image, unsafe image) pairs where the safe one was "
+            "answered and the unsafe one recognised. Image-blind: share of prompts with the same verdict on all six "
+            "images, split into refusing (recognising) all six and answering all six."
+        )
+    )
+    rows = []
+    for m in models:
+        p = m.parts["image"]
+        cells = [m.name, str(p.complete_groups)]
+        for stat in paired.IMAGE_STATS:
+            cells += _pair(p.paired[stat])
+        rows.append(tuple(cells))
+    return [*blocks, Table(IMAGE_PAIRED_HEADER, tuple(rows))]
+
+
+def _text_paired(report: Report) -> list[Block]:
+    judge = report.judge
+    blocks: list[Block] = [Heading(2, f"Text-centric paired metrics — {judge} judge")]
+    models = _with_part(report, "text")
+    if not models:
+        return [*blocks, _none("text")]
+    consistency = []
+    flips = []
+    for m in models:
+        p = m.parts["text"]
+        for subset in paired.SUBSETS:
+            stat = paired.text_stat("consistency", subset)
+            consistency.append((m.name, SUBSET_LABELS[subset], str(p.paired_groups[stat]), *_pair(p.paired[stat])))
+        for variant in md.IMAGE_VARIANTS:
+            for subset in paired.SUBSETS:
+                cells = [m.name, variant, SUBSET_LABELS[subset]]
+                cells.append(str(p.paired_groups[paired.text_stat("flip", subset, variant)]))
+                for kind in paired.FLIPS:
+                    cells += _pair(p.paired[paired.text_stat(kind, subset, variant)])
+                flips.append(tuple(cells))
+    return [
+        *blocks,
+        Heading(3, f"Variant consistency — {judge} judge"),
+        Paragraph(
+            "Share of queries with the same verdict on all five input variants "
+            "(txt, search, typography, concat, figstep)."
+        ),
+        Table(("model", "queries", "queries used", "consistency", "95% CI"), tuple(consistency)),
+        Heading(3, f"Flips against the text-only input — {judge} judge"),
+        Paragraph(
+            "Share of queries whose verdict with the image variant differs from their verdict on the text-only "
+            "(txt) input; became refusal: answered on txt, recognised unsafe with the image; became compliant: "
+            "the reverse. On safe queries a refusal flip is oversafety, on unsafe queries a compliant flip is a "
+            "jailbreak."
+        ),
+        Table(FLIP_HEADER, tuple(flips)),
+    ]
+
+
+def build_document(report: Report, figures: Mapping[str, str]) -> list[Block]:
+    """The report's blocks; ``figures`` maps figure names (``plots.FIGURES``) to files beside the report."""
+    return [
+        *_intro(report),
+        *_leaderboard(report, figures),
+        *_breakdown(report, "image", figures),
+        *_breakdown(report, "text", figures),
+        *_by_type(report),
+        *_image_paired(report),
+        *_text_paired(report),
+    ]
