@@ -26,7 +26,7 @@ from vscbench_task.report.tables import PART_TITLES, ModelResult, Report, sra_na
 DPI = 100
 # name -> (file, size in inches); pixels = inches * DPI.
 FIGURES = {
-    "calibration": ("calibration.png", (12.0, 6.0)),
+    "calibration": ("calibration.png", (12.0, 7.0)),
     "categories": ("categories.png", (12.0, 8.0)),
     "variants": ("variants.png", (12.0, 8.0)),
 }
@@ -68,7 +68,15 @@ def _calibration_panel(ax: Axes, report: Report, part: str) -> None:
     ax.set(xlim=(-0.03, 1.03), ylim=(-0.03, 1.03), aspect="equal", title=f"{PART_TITLES[part]} — {report.judge} judge")
     ax.set(xlabel="SRA_s (safe inputs answered)", ylabel="SRA_u (unsafe inputs recognised)")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower left", fontsize=8)
+
+
+def _shared_legend(fig: Figure) -> None:
+    """One legend below the panels (a model may appear in one panel only), so no point is ever hidden."""
+    handles = {}
+    for ax in fig.axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, handle)
+    fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncols=4, fontsize=9)
 
 
 def _bars(
@@ -123,6 +131,7 @@ def draw(report: Report, out_dir: Path) -> dict[str, str]:
         if part is None:
             for ax, each in zip(fig.subplots(1, 2), ("image", "text"), strict=True):
                 _calibration_panel(ax, report, each)
+            _shared_legend(fig)
         else:
             _breakdown(report, part, md.CATEGORIES if part == "image" else md.VARIANTS, fig)
         _save(fig, out_dir / file)
