@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 # Modules that contribute sub-commands, in the order ``vscbench --help`` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("prepare", "report.command", "demo.run")
+COMMAND_MODULES: tuple[str, ...] = ("prepare", "report.command", "demo.run", "rescore")
 
 
 def _tasks_dir(_: argparse.Namespace) -> int:
