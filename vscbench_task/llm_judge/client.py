@@ -143,11 +143,11 @@ def _probe_problem(settings: JudgeSettings) -> str | None:
     where = "AZURE_ENDPOINT" if settings.api_type == "azure" else "OPENAI_API_URL"
     key = "AZURE_API_KEY" if settings.api_type == "azure" else "OPENAI_API_KEY"
     if result.error.startswith(("HTTP 401", "HTTP 403")):
-        hint = f"the endpoint rejected the API key: check {key}"
+        hint = f"The endpoint rejected the API key: check {key}"
     elif result.error.startswith("HTTP 404"):
-        hint = f"no such endpoint or model: check {where} and the model name (MODEL_VERSION)"
+        hint = f"No such endpoint or model: check {where} and the model name (MODEL_VERSION)"
     else:
-        hint = f"the judge endpoint is unreachable or failing: check {where}"
+        hint = f"The judge endpoint is unreachable or failing: check {where}"
     return (
         f"the VSCBench LLM judge failed its preflight call to {settings.public()['url']} "
         f"(model {settings.model}): {result.error}. {hint} (set VSCBENCH_JUDGE_PREFLIGHT=0 to skip this check)."

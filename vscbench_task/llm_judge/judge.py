@@ -87,7 +87,12 @@ def _queries(part: str) -> dict[str, str]:
 
 
 def judge_input(record: Record) -> tuple[str, str]:
-    """(query, response) exactly as the official judge sees them for this record."""
+    """(query, response) exactly as the official judge sees them for this record.
+
+    The response is stripped first, as lmms-eval strips generation results before ``process_results``:
+    records rebuilt from logged samples (which keep the raw text) then send the judge exactly what the
+    task sent, and hit the same cache entries.
+    """
     query = _queries(record["part"]).get(record["doc_key"])
     if query is None:
         raise ValueError(f"unknown VSCBench doc {record['doc_key']!r}: records must come from a vscbench task")
@@ -96,7 +101,7 @@ def judge_input(record: Record) -> tuple[str, str]:
             f"record {record['doc_key']} carries no model response: the LLM judge needs records from a judge "
             "task or from `--log_samples` output (see vscbench_task.lmms_outputs.load_run)"
         )
-    return query, official_response(record["response"])
+    return query, official_response(record["response"].strip())
 
 
 def _judgement(doc_key: str, result: CallResult, *, cached: bool) -> Judgement:
@@ -158,7 +163,7 @@ def judge_records(records: list[Record], settings: JudgeSettings, *, progress: b
     failed = [j for j in judgements.values() if j.failed]
     if failed:
         log.warning(
-            "VSCBench LLM judge: %d of %d items failed after %d retries and count as not recognised "
+            "VSCBench LLM judge: %d of %d items failed (after up to %d retries) and count as not recognised "
             "(official reading); first error: %s",
             len(failed),
             len(judgements),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from vscbench_task import task_hooks
+from vscbench_task.llm_judge import task_hooks as judge_hooks
 
 
 def image_process_docs(dataset: Any) -> Any:
@@ -37,3 +38,19 @@ def process_results(doc: dict, results: list[str]) -> dict:
 
 
 globals().update(task_hooks.aggregation_functions())
+
+
+# LLM-judge tasks (vscbench_image_judge, vscbench_text_judge): same docs, judged in the aggregation.
+def image_judge_process_docs(dataset: Any) -> Any:
+    return judge_hooks.process_docs(dataset, part="image")
+
+
+def text_judge_process_docs(dataset: Any) -> Any:
+    return judge_hooks.process_docs(dataset, part="text")
+
+
+def judge_process_results(doc: dict, results: list[str]) -> dict:
+    return judge_hooks.process_results(doc, results)
+
+
+globals().update(judge_hooks.aggregation_functions())

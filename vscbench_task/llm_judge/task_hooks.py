@@ -1,0 +1,78 @@
+"""lmms-eval hooks of the LLM-judge tasks ``vscbench_image_judge`` / ``vscbench_text_judge``.
+
+Docs, prompts and images are those of the keyword tasks (``vscbench_task.task_hooks``); what differs:
+
+* ``process_docs`` first checks the judge works (settings, then one small real call), so a missing key
+  or an unreachable endpoint stops the run at task load, before any generation, naming the setting.
+  Like the data check it leaves as ``SystemExit``: lmms-eval retries ordinary exceptions from task
+  loading five times and then hides the message behind a ``RetryError``.
+* ``process_results`` only records the response; no judge call runs per doc (lmms-eval would run them
+  one at a time in its 4-thread pool).
+* The first aggregation of a task judges all its records at once (cache first, then ``concurrency``
+  calls in flight) and memoises the annotated records; the task's other aggregations reuse them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+import datasets
+from loguru import logger
+
+from vscbench_task import metrics, task_hooks
+from vscbench_task.llm_judge.client import preflight
+from vscbench_task.llm_judge.judge import judge_records
+from vscbench_task.llm_judge.settings import JudgeNotConfigured, from_env
+from vscbench_task.records import Record, make_record
+
+_judged: dict[str, list[Record]] = {}  # fingerprint of a task's records -> the records, annotated
+
+
+def process_docs(dataset: datasets.Dataset, *, part: str) -> datasets.Dataset:
+    """Check the judge, then build the docs exactly as the keyword task does."""
+    try:
+        preflight()
+    except JudgeNotConfigured as err:
+        raise SystemExit(f"vscbench: {err}") from None
+    return task_hooks.process_docs(dataset, part=part)
+
+
+def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, Record]:
+    """One record per doc, keeping the response for the judge, under every metric name of the task."""
+    record = make_record(doc, results[0], keep_response=True)
+    return dict.fromkeys(metrics.llm_task_metrics(doc["part"]), record)
+
+
+def _fingerprint(records: list[Record]) -> str:
+    items = sorted((r["doc_key"], r["response"]) for r in records)
+    return hashlib.sha256(json.dumps(items).encode("utf-8")).hexdigest()
+
+
+def judged(records: list[Record]) -> list[Record]:
+    """The records with their ``llm_judge_*`` fields; judged once per distinct set of records."""
+    records = task_hooks.unique_records(records)
+    fingerprint = _fingerprint(records)
+    if fingerprint not in _judged:
+        run = judge_records(records, from_env())
+        logger.info(
+            f"VSCBench LLM judge: {len(records)} docs, {run.api_calls} calls, {run.cached_items} from cache, "
+            f"{run.failed_items} failed"
+        )
+        _judged[fingerprint] = run.annotate(records)
+    return _judged[fingerprint]
+
+
+def _aggregation(metric: metrics.MetricFn) -> Callable[[list[Record]], float]:
+    def aggregate(records: list[Record]) -> float:
+        return metric(judged(records), {})
+
+    return aggregate
+
+
+def aggregation_functions() -> dict[str, Callable[[list[Record]], float]]:
+    """``judge_aggregate_<metric>`` for every metric of both LLM-judge tasks."""
+    table = {**metrics.llm_task_metrics("image"), **metrics.llm_task_metrics("text")}
+    return {f"judge_aggregate_{name}": _aggregation(fn) for name, fn in table.items()}
