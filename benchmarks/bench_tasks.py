@@ -59,8 +59,9 @@ def task_path() -> tuple[float, float, int]:
         task = task_dict[name]
         task.build_all_requests(limit=None, rank=0, world_size=1)
         records: dict[str, list] = {}
+        docs = task.test_docs()
         for instance in task.instances:
-            doc = instance.doc
+            doc = docs[instance.doc_id]  # as models fetch it: a row of the HF dataset
             task.doc_to_visual(doc)  # the model would receive these images
             task.doc_to_text(doc)
             for metric, value in task.process_results(doc, [ANSWER]).items():
