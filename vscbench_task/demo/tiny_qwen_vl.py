@@ -1,0 +1,146 @@
+"""A tiny, randomly initialised Qwen2.5-VL (or Qwen2-VL) saved with ``save_pretrained``, for offline runs.
+
+lmms-eval's ``qwen2_5_vl`` and ``qwen2_vl`` backends load it from a local folder exactly as they load
+a real checkpoint, so tests and the demo run the real generation path on a CPU in seconds. Unlike
+``llava_hf`` in lmms-eval 0.7.3, these backends answer text-only requests (the ``txt`` variant of
+``vscbench_text``) correctly, so this is the model to use for runs over both tasks.
+
+Its answers are random text and its scores mean nothing. The vocabulary and the weight spread come
+from ``tiny_vlm`` (same reasons: answers that depend on the input and sometimes hold a refusal keyword).
+
+The backends pass their own ``min_pixels``/``max_pixels`` (defaults of a few hundred image tokens) to
+the processor, overriding the saved ones: use :func:`model_args` so each image becomes a few tokens.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import torch
+from transformers import (
+    Qwen2_5_VLConfig,
+    Qwen2_5_VLForConditionalGeneration,
+    Qwen2_5_VLProcessor,
+    Qwen2VLConfig,
+    Qwen2VLForConditionalGeneration,
+    Qwen2VLImageProcessor,
+    Qwen2VLProcessor,
+    Qwen2VLVideoProcessor,
+)
+
+from vscbench_task.demo.tiny_vlm import spread_weights, trained_tokenizer
+
+Variant = Literal["qwen2_5_vl", "qwen2_vl"]
+VARIANTS: tuple[Variant, ...] = ("qwen2_5_vl", "qwen2_vl")
+
+IM_START, IM_END, END_OF_TEXT = "<|im_start|>", "<|im_end|>", "<|endoftext|>"
+VISION_START, VISION_END, IMAGE_PAD, VIDEO_PAD = "<|vision_start|>", "<|vision_end|>", "<|image_pad|>", "<|video_pad|>"
+SPECIAL_TOKENS = ["<unk>", END_OF_TEXT, IM_START, IM_END, VISION_START, VISION_END, IMAGE_PAD, VIDEO_PAD]
+
+# Renders lmms-eval's messages (string content, or lists of {"type": "image"} / {"type": "text"} items)
+# in Qwen's turn format; no default system turn, as the benchmark sends the raw prompt.
+CHAT_TEMPLATE = (
+    "{% for message in messages %}"
+    f"{IM_START}{{{{ message['role'] }}}}\n"
+    "{% if message['content'] is string %}{{ message['content'] }}"
+    "{% else %}{% for item in message['content'] %}"
+    f"{{% if item['type'] == 'image' %}}{VISION_START}{IMAGE_PAD}{VISION_END}"
+    "{% elif item['type'] == 'text' %}{{ item['text'] }}"
+    "{% else %}{{ raise_exception('the tiny Qwen-VL chat template takes text and image items only, got a '"
+    " ~ item['type'] ~ ' item') }}"
+    "{% endif %}{% endfor %}{% endif %}"
+    f"{IM_END}\n"
+    "{% endfor %}"
+    f"{{% if add_generation_prompt %}}{IM_START}assistant\n{{% endif %}}"
+)
+
+# One vision patch is 14 px and 2x2 patches merge into one token: images become 1 to 4 tokens.
+PATCH_SIZE, MERGE_SIZE = 14, 2
+MIN_PIXELS = (PATCH_SIZE * MERGE_SIZE) ** 2
+MAX_PIXELS = 4 * MIN_PIXELS
+HIDDEN, HEADS = 64, 4
+# Multimodal rotary sections (time, height, width) must add up to half the attention head size.
+MROPE_SECTION = [2, 3, 3]
+
+_CLASSES = {
+    "qwen2_5_vl": (Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration, Qwen2_5_VLProcessor),
+    "qwen2_vl": (Qwen2VLConfig, Qwen2VLForConditionalGeneration, Qwen2VLProcessor),
+}
+
+
+def _vision_config(variant: Variant) -> dict:
+    """The vision tower: 2 blocks of width 32; the two families name their sizes differently."""
+    shared = {"depth": 2, "num_heads": 2, "patch_size": PATCH_SIZE, "spatial_merge_size": MERGE_SIZE}
+    if variant == "qwen2_5_vl":
+        # Qwen2.5-VL mixes windowed and full attention: the last block attends over the whole image.
+        return {
+            **shared,
+            "hidden_size": 32,
+            "intermediate_size": 64,
+            "out_hidden_size": HIDDEN,
+            "fullatt_block_indexes": [1],
+        }
+    return {**shared, "embed_dim": 32, "mlp_ratio": 2, "hidden_size": HIDDEN}
+
+
+def build(dest: str | Path, *, seed: int = 0, variant: Variant = "qwen2_5_vl") -> Path:
+    """Write the tiny model (weights, tokenizer, processor, chat template) to ``dest``; returns ``dest``.
+
+    ``variant`` names the lmms-eval backend that will load it: ``qwen2_5_vl`` or ``qwen2_vl``.
+    """
+    if variant not in _CLASSES:
+        raise ValueError(f"unknown variant {variant!r}: choose one of {', '.join(VARIANTS)}")
+    config_cls, model_cls, processor_cls = _CLASSES[variant]
+    dest = Path(dest)
+    torch.manual_seed(seed)
+    tokenizer = trained_tokenizer(
+        SPECIAL_TOKENS,
+        CHAT_TEMPLATE,
+        eos_token=IM_END,
+        pad_token=END_OF_TEXT,
+        extra_special_tokens={"image_token": IMAGE_PAD, "video_token": VIDEO_PAD},
+    )
+    ids = {token: tokenizer.convert_tokens_to_ids(token) for token in SPECIAL_TOKENS}
+    config = config_cls(
+        text_config={
+            "vocab_size": len(tokenizer),
+            "hidden_size": HIDDEN,
+            "intermediate_size": 2 * HIDDEN,
+            "num_hidden_layers": 2,
+            "num_attention_heads": HEADS,
+            "num_key_value_heads": HEADS,
+            "max_position_embeddings": 4096,
+            "rope_parameters": {"rope_type": "default", "rope_theta": 10000.0, "mrope_section": MROPE_SECTION},
+            "bos_token_id": None,
+            "eos_token_id": ids[IM_END],
+            "pad_token_id": ids[END_OF_TEXT],
+        },
+        vision_config=_vision_config(variant),
+        image_token_id=ids[IMAGE_PAD],
+        video_token_id=ids[VIDEO_PAD],
+        vision_start_token_id=ids[VISION_START],
+        vision_end_token_id=ids[VISION_END],
+    )
+    model = model_cls(config).eval()
+    spread_weights(model)
+    model.generation_config.eos_token_id = ids[IM_END]
+    model.generation_config.pad_token_id = ids[END_OF_TEXT]
+    model.save_pretrained(dest)
+    pixels = {"min_pixels": MIN_PIXELS, "max_pixels": MAX_PIXELS}
+    processor = processor_cls(
+        image_processor=Qwen2VLImageProcessor(patch_size=PATCH_SIZE, merge_size=MERGE_SIZE, **pixels),
+        tokenizer=tokenizer,
+        video_processor=Qwen2VLVideoProcessor(patch_size=PATCH_SIZE, merge_size=MERGE_SIZE, **pixels),
+        chat_template=CHAT_TEMPLATE,
+    )
+    processor.save_pretrained(dest)
+    return dest
+
+
+def model_args(path: str | Path) -> str:
+    """The lmms-eval ``--model_args`` that run the tiny model saved at ``path`` on the CPU with tiny images.
+
+    The same string works for both backends (``--model qwen2_5_vl`` or ``--model qwen2_vl``).
+    """
+    return f"pretrained={path},device=cpu,device_map=cpu,min_pixels={MIN_PIXELS},max_pixels={MAX_PIXELS}"
