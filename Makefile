@@ -1,0 +1,30 @@
+# Two entry points that work on a fresh machine: `make demo` (the main job on the embedded default)
+# and `make test`. Both create .venv on first use. torch and torchvision must be a matching pair:
+# these are the CPU-capable pairs that install from this machine kind's local copies.
+VENV ?= .venv
+ARCH := $(shell uname -m)
+ifeq ($(ARCH),aarch64)
+TORCH_PAIR := torch==2.9.1 torchvision==0.24.1
+else
+TORCH_PAIR := torch==2.14.1 torchvision==0.29.1
+endif
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q $(TORCH_PAIR)
+	$(VENV)/bin/pip install -q -e ".[test]"
+	touch $@
+
+.PHONY: install demo test lint
+install: $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/vscbench demo
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint
+	$(VENV)/bin/pytest -q
