@@ -37,6 +37,12 @@ def write_report(
     sources: list[str], out: Path, *, judge: str, seed: int, resamples: int, with_html: bool
 ) -> dict[str, Path]:
     """Load the runs, compute and write everything; returns what was written by kind."""
+    missing = [source for source in sources if not Path(source).exists()]
+    if missing:
+        raise FileNotFoundError(
+            f"no such run: {', '.join(missing)} (pass what lmms-eval --log_samples --output_path wrote: "
+            "its folder, a *_results.json or a *_samples_<task>.jsonl file)"
+        )
     runs = [(source, load_run(source)) for source in tqdm(sources, desc="loading runs", unit="run")]
     report = tables.build(runs, judge, seed=seed, resamples=resamples)
     out.mkdir(parents=True, exist_ok=True)

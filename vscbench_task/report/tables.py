@@ -127,17 +127,28 @@ def model_names(runs: Sequence[Run]) -> list[str]:
     return out
 
 
+def _responses(records: list[Record]) -> dict[str, str]:
+    return {r["doc_key"]: r["response"] for r in records}
+
+
 def records_by_part(run: Run, source: str) -> dict[str, tuple[str, list[Record]]]:
-    """Part -> (task, records) of a run; one task per part, each doc scored once."""
+    """Part -> (task, records) of a run, each doc scored once.
+
+    A run of both the keyword and the LLM-judge tasks holds each part twice; with greedy decoding the
+    responses are the same and either task will do (the first by name). Different responses are two
+    experiments, which one report row cannot stand for.
+    """
     found: dict[str, tuple[str, list[Record]]] = {}
     for task, records in sorted(run.records.items()):
         for part in sorted({r["part"] for r in records}):
-            if part in found:
+            own = unique_records([r for r in records if r["part"] == part])
+            if part not in found:
+                found[part] = (task, own)
+            elif _responses(own) != _responses(found[part][1]):
                 raise ValueError(
-                    f"{source} holds {PART_TITLES[part]} records from two tasks ({found[part][0]}, {task}): "
-                    "report one task per part (pass each task's output folder as its own run)"
+                    f"{source} holds {PART_TITLES[part]} responses from two tasks ({found[part][0]}, {task}) that "
+                    "differ: write each task's run to its own --output_path and pass those folders as separate runs"
                 )
-            found[part] = (task, unique_records([r for r in records if r["part"] == part]))
     return found
 
 
