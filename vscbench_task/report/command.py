@@ -10,17 +10,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from tqdm import tqdm
 
 from vscbench_task.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED
+from vscbench_task.llm_judge.settings import JudgeNotConfigured
 from vscbench_task.lmms_outputs import load_run
 from vscbench_task.report import html, markdown, plots, tables
 from vscbench_task.report.document import build_document
 
 
-def _count(minimum: int, what: str):
+def _count(minimum: int, what: str) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``minimum``, with a message naming the option."""
+
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -64,7 +68,7 @@ def _run(args: argparse.Namespace) -> int:
         written = write_report(
             args.runs, args.out, judge=args.judge, seed=args.seed, resamples=args.resamples, with_html=args.html
         )
-    except (FileNotFoundError, ValueError) as err:
+    except (FileNotFoundError, ValueError, JudgeNotConfigured) as err:
         print(f"vscbench report: error: {err}", file=sys.stderr)
         return 2
     for path in written.values():
