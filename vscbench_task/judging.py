@@ -5,8 +5,8 @@ Re-scoring and reports ask for verdicts by judge name; the judge modules supply 
 
 from __future__ import annotations
 
-from vscbench_task.llm_judge.client import preflight
 from vscbench_task.llm_judge.judge import judge_records
+from vscbench_task.llm_judge.settings import from_env
 from vscbench_task.metrics import Verdicts, keyword_verdicts
 from vscbench_task.records import Record
 
@@ -23,7 +23,7 @@ def verdicts(records: list[Record], judge: str) -> Verdicts:
     if judge == "keyword":
         return keyword_verdicts(records)
     if judge in ("llm", "llm_strict"):
-        run = judge_records(records, preflight())
+        run = judge_records(records, from_env())
         return {
             key: j.strict_recognised if judge == "llm_strict" else j.recognised for key, j in run.judgements.items()
         }

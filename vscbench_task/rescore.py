@@ -23,10 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from vscbench_task import agreement, metrics
-from vscbench_task.llm_judge.client import preflight
 from vscbench_task.llm_judge.judge import judge_records
 from vscbench_task.llm_judge.prompt import PROMPT_VERSION
-from vscbench_task.llm_judge.settings import JudgeNotConfigured
+from vscbench_task.llm_judge.settings import JudgeNotConfigured, from_env
 from vscbench_task.lmms_outputs import RESULTS_SUFFIX, Run, load_run
 from vscbench_task.records import RECORD_FIELDS, Record
 from vscbench_task.task_hooks import unique_records
@@ -66,7 +65,7 @@ def rescore(source: str | Path, judge: str, output: Path | None = None, *, progr
     source = Path(source)
     run = load_run(source)
     results_path, judgements_path = output_paths(source, run, judge, output)
-    settings = preflight() if judge == "llm" else None
+    settings = from_env() if judge == "llm" else None
     block: dict[str, Any] = {"judge": judge, "source": str(run.results_path or source), "counts": {}}
     results: dict[str, Any] = {}
     item_lines: list[str] = []

@@ -154,12 +154,15 @@ def _probe_problem(settings: JudgeSettings) -> str | None:
     )
 
 
-def preflight(env: dict[str, str] | None = None) -> JudgeSettings:
-    """Settings from the environment, then one small real call (unless disabled) to prove they work.
-
-    Raises ``JudgeNotConfigured`` naming what to fix. Judge tasks run this at load, before any model.
-    """
-    settings = from_env(env)
+def require_working(settings: JudgeSettings) -> None:
+    """Unless preflight is disabled, make one small real call (once per process and settings) and raise
+    ``JudgeNotConfigured`` naming what to fix if it fails."""
     if settings.preflight and (problem := _probe_problem(settings)):
         raise JudgeNotConfigured(problem)
+
+
+def preflight(env: dict[str, str] | None = None) -> JudgeSettings:
+    """Settings from the environment, proven to work; judge tasks run this at load, before any model."""
+    settings = from_env(env)
+    require_working(settings)
     return settings

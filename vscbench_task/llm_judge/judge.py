@@ -25,7 +25,7 @@ from tqdm import tqdm
 from vscbench_task.docs import docs_for
 from vscbench_task.llm_judge import prompt
 from vscbench_task.llm_judge.cache import JudgeCache, cache_key
-from vscbench_task.llm_judge.client import CallResult, complete, open_http, run_sync
+from vscbench_task.llm_judge.client import CallResult, complete, open_http, require_working, run_sync
 from vscbench_task.llm_judge.settings import JudgeSettings
 from vscbench_task.records import Record, official_response
 
@@ -147,12 +147,16 @@ async def _call_all(
 
 
 def judge_records(records: list[Record], settings: JudgeSettings, *, progress: bool = True) -> JudgeRun:
-    """Judge every record (cache first, then the endpoint); failures are returned, never raised."""
+    """Judge every record: cache first, then the endpoint (after its preflight check, so a fully cached
+    rerun makes no call at all). Failed calls are returned and counted, never raised; only a judge that
+    fails its preflight raises ``JudgeNotConfigured``."""
     inputs = {r["doc_key"]: judge_input(r) for r in records}
     keys = {doc_key: cache_key(settings.model, prompt.PROMPT_VERSION, *qr) for doc_key, qr in inputs.items()}
     with JudgeCache(settings.cache_path) as store:
         replies = store.replies(keys.values())
         missing = {keys[d]: prompt.render(*qr) for d, qr in inputs.items() if keys[d] not in replies}
+        if missing:
+            require_working(settings)
         called = run_sync(_call_all(settings, missing, store, progress)) if missing else {}
     judgements = {}
     for doc_key, key in keys.items():
