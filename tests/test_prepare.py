@@ -1,0 +1,355 @@
+"""``vscbench prepare`` / ``vscbench verify`` on real stand-in archives: good sources, broken and hostile
+ones (nothing may be written, a previous state must survive byte for byte), tampering, and a SIGKILL."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import stat
+import struct
+import subprocess
+import sys
+import time
+import zipfile
+import zlib
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import filelock
+import pytest
+
+from vscbench_task import datadir
+from vscbench_task import metadata as md
+from vscbench_task.archive_source import MAX_ENTRY_BYTES
+from vscbench_task.demo import standin_archive
+from vscbench_task.prepare import LOCK_FILE, STAGING_PREFIX, PrepareError, prepare, verify
+
+CLI = [sys.executable, "-m", "vscbench_task.cli"]
+ROOT = standin_archive.ARCHIVE_ROOT
+IMAGE_FILE = next(f for f in md.referenced_files() if f.startswith(md.IMAGE_DIR))
+TEXT_FILE = next(f for f in md.referenced_files() if f.startswith(md.TEXT_DIR) and f.endswith(".png"))
+
+# An edit maps one zip entry (name, bytes) to the entries that replace it.
+Edit = Callable[[str, bytes], Iterable[tuple["str | zipfile.ZipInfo", bytes]]]
+
+
+@pytest.fixture(scope="module")
+def standin_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return standin_archive.build(tmp_path_factory.mktemp("standin") / "vscbench.zip", size=16)
+
+
+@pytest.fixture(scope="module")
+def standin_tree(standin_zip: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The stand-in zip extracted: the folder a user gets by unzipping the archive."""
+    folder = tmp_path_factory.mktemp("extracted")
+    with zipfile.ZipFile(standin_zip) as archive:
+        archive.extractall(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def good_state(standin_zip: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory prepared once from the stand-in; tests copy it before changing anything."""
+    data_dir = tmp_path_factory.mktemp("good") / "data"
+    prepare(standin_zip, data_dir)
+    return data_dir
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` with its content: equal values mean a byte-identical tree."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def written(data_dir: Path) -> set[str]:
+    """What a prepare left in ``data_dir`` besides its (empty, OS-held) lock file."""
+    return {p.name for p in data_dir.iterdir()} - {LOCK_FILE} if data_dir.exists() else set()
+
+
+def edited_zip(source: Path, dest: Path, edit: Edit, extra: Iterable[tuple[str | zipfile.ZipInfo, bytes]] = ()) -> Path:
+    """A copy of the stand-in zip with each entry passed through ``edit`` and ``extra`` entries appended."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(dest, "w") as new:
+        for info in old.infolist():
+            for name, data in edit(info.filename, old.read(info)):
+                new.writestr(name, data)
+        for name, data in extra:
+            new.writestr(name, data)
+    return dest
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A tiny, valid-looking PNG whose header claims ``width`` x ``height`` 1-bit pixels (a decompression bomb)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    )
+
+
+def symlink_entry(name: str) -> zipfile.ZipInfo:
+    """A zip entry that unzip would restore as a symbolic link (its content is the link target)."""
+    info = zipfile.ZipInfo(name)
+    info.external_attr = (stat.S_IFLNK | 0o777) << 16
+    return info
+
+
+def keep(name: str, data: bytes) -> list[tuple[str, bytes]]:
+    return [(name, data)]
+
+
+def unless(*dropped: str) -> Edit:
+    return lambda name, data: [] if name in dropped else [(name, data)]
+
+
+def replacing(target: str, make: Callable[[bytes], tuple[str | zipfile.ZipInfo, bytes]]) -> Edit:
+    return lambda name, data: [make(data)] if name == target else [(name, data)]
+
+
+IMG, TXT = f"{ROOT}/{IMAGE_FILE}", f"{ROOT}/{TEXT_FILE}"
+IMAGE_PNGS = [f"{ROOT}/{f}" for f in md.referenced_files() if f.startswith(md.IMAGE_DIR) and f.endswith(".png")]
+TRUNCATED, HUGE, OVER_LIMIT, BOMBED = IMAGE_PNGS[:4]
+
+
+def corrupting(name: str, data: bytes) -> list[tuple[str | zipfile.ZipInfo, bytes]]:
+    """Five kinds of bad image file in one archive: every one must be reported, not just the first."""
+    if name in (TRUNCATED, TXT):
+        return [(name, data[: len(data) // 2])]
+    if name == HUGE:
+        return [(name, png_claiming(100_000, 100_000))]
+    if name == OVER_LIMIT:
+        return [(name, png_claiming(8_000, 8_000))]
+    if name == BOMBED:  # 64 MiB of zeros deflate to 64 KiB
+        info = zipfile.ZipInfo(name)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        return [(info, bytes(MAX_ENTRY_BYTES + 1))]
+    return [(name, data)]
+
+
+# case id -> (edit, extra entries, fragments the error must contain)
+BROKEN: dict[str, tuple[Edit, list[tuple[str | zipfile.ZipInfo, bytes]], list[str]]] = {
+    "missing files": (unless(IMG, TXT), [], ["(2 problems)", f"{IMG}: missing", f"{TXT}: missing"]),
+    "bad image files": (
+        corrupting,
+        [],
+        [
+            "(5 problems)",
+            f"{TRUNCATED}: does not decode as an image (image file is truncated)",
+            f"{TXT}: does not decode as an image (image file is truncated)",
+            f"{HUGE}: does not decode as an image (Image size (10000000000 pixels) exceeds limit",
+            f"{OVER_LIMIT}: 8000x8000 pixels exceeds the 40,000,000-pixel limit",
+            f"{BOMBED}: 67,108,865 bytes, over the 67,108,864-byte limit",
+        ],
+    ),
+    "dot-dot entry": (keep, [(f"{ROOT}/../../escape.txt", b"x")], ["'VSCBench-standin/../../escape.txt'", "'..'"]),
+    "absolute entry": (keep, [("/tmp/escape.txt", b"x")], ["'/tmp/escape.txt' has an absolute path"]),
+    "symlink entry": (replacing(IMG, lambda _: (symlink_entry(IMG), b"/etc/passwd")), [], [IMG]),
+    "duplicate entry": (keep, [(IMG, b"second copy")], [f"{IMG!r} occurs 2 times"]),
+    "image folders missing": (
+        lambda name, data: [(name.replace(md.IMAGE_DIR, "images").replace(md.TEXT_DIR, "texts"), data)],
+        [],
+        [f"no folder {md.IMAGE_DIR}/", f"no folder {md.TEXT_DIR}/"],
+    ),
+    "image folder twice": (keep, [(f"copy/{IMAGE_FILE}", b"x")], [f"folder {md.IMAGE_DIR}/ found 2 times"]),
+}
+
+
+def test_zip_prepares_verifies_and_passes_the_task_check(standin_zip: Path, tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    manifest = prepare(standin_zip, data_dir)
+
+    assert manifest["format"] == datadir.MANIFEST_FORMAT
+    assert manifest["source"] == {"path": str(standin_zip.resolve()), "kind": "zip"}
+    files = manifest["files"]
+    assert sorted(files) == sorted(md.referenced_files())
+    assert manifest["counts"] == {
+        "files": 3598,
+        "bytes": sum(entry["bytes"] for entry in files.values()),
+        "image_centric": 1799,  # 1,800 references, one file used twice (image row 92)
+        "text_centric": 1799,
+    }
+    with zipfile.ZipFile(standin_zip) as archive:
+        original = archive.read(IMG)
+    assert files[IMAGE_FILE] == {
+        "sha256": hashlib.sha256(original).hexdigest(),
+        "bytes": len(original),
+        "width": 16,
+        "height": 16,
+    }
+    snapshot = datadir.require_prepared(data_dir)
+    assert snapshot == data_dir / manifest["snapshot"]
+    assert (snapshot / IMAGE_FILE).read_bytes() == original  # copied, not re-encoded
+    assert datadir.read_manifest(data_dir) == manifest
+    assert written(data_dir) == {datadir.MANIFEST, manifest["snapshot"]}
+    assert sum(1 for p in snapshot.rglob("*") if p.is_file()) == 3598  # only referenced files, no STAND-IN.txt
+    assert verify(data_dir) == []
+
+
+@pytest.mark.parametrize("depth", [0, 3])
+def test_extracted_folder_prepares_at_any_depth(standin_tree: Path, tmp_path: Path, depth: int) -> None:
+    source = standin_tree
+    if depth:
+        source = tmp_path / "a" / "b" / "c"
+        shutil.copytree(standin_tree, source / "more" / "nesting")
+    manifest = prepare(source, tmp_path / "data")
+    assert manifest["source"]["kind"] == "folder"
+    assert manifest["counts"]["files"] == 3598
+    datadir.require_prepared(tmp_path / "data")
+
+
+def test_zip_without_a_parent_folder_prepares(standin_zip: Path, tmp_path: Path) -> None:
+    flat = edited_zip(standin_zip, tmp_path / "flat.zip", lambda name, data: [(name.removeprefix(f"{ROOT}/"), data)])
+    manifest = prepare(flat, tmp_path / "data")
+    assert manifest["counts"]["files"] == 3598
+    datadir.require_prepared(tmp_path / "data")
+
+
+def test_cli_prepare_and_verify(standin_zip: Path, tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    done = subprocess.run(
+        [*CLI, "prepare", str(standin_zip), "--data-dir", str(data_dir)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Prepared 3,598 images" in done.stdout and str(data_dir) in done.stdout
+    done = subprocess.run([*CLI, "verify", "--data-dir", str(data_dir)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("previous", [False, True], ids=["empty data dir", "over a good state"])
+@pytest.mark.parametrize("case", list(BROKEN))
+def test_broken_archive_is_refused_and_changes_nothing(
+    case: str, previous: bool, standin_zip: Path, good_state: Path, tmp_path: Path
+) -> None:
+    edit, extra, expected = BROKEN[case]
+    broken = edited_zip(standin_zip, tmp_path / "broken.zip", edit, extra)
+    data_dir = tmp_path / "data"
+    if previous:
+        shutil.copytree(good_state, data_dir)
+    before = tree_bytes(data_dir) if previous else {}
+
+    with pytest.raises(PrepareError) as raised:
+        prepare(broken, data_dir)
+
+    message = str(raised.value)
+    for fragment in expected:
+        assert fragment in message
+    if previous:
+        assert tree_bytes(data_dir) == before
+        datadir.require_prepared(data_dir)
+    else:
+        assert written(data_dir) == set()
+
+
+def test_cli_reports_every_broken_file_with_exit_1(standin_zip: Path, tmp_path: Path) -> None:
+    edit, extra, expected = BROKEN["bad image files"]
+    broken = edited_zip(standin_zip, tmp_path / "broken.zip", edit, extra)
+    done = subprocess.run(
+        [*CLI, "prepare", str(broken), "--data-dir", str(tmp_path / "d")], capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    assert all(fragment in done.stderr for fragment in expected), done.stderr
+    assert written(tmp_path / "d") == set()
+
+
+def test_not_a_zip_and_nonexistent_source_are_clear_errors(tmp_path: Path) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("not an archive")
+    with pytest.raises(PrepareError, match="not a readable zip archive"):
+        prepare(text, tmp_path / "data")
+    with pytest.raises(PrepareError, match="no such file or folder"):
+        prepare(tmp_path / "absent.zip", tmp_path / "data")
+    assert written(tmp_path / "data") == set()
+
+
+def test_symlinks_in_a_folder_are_refused_not_followed(standin_tree: Path, tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    shutil.copytree(standin_tree, source)
+    outside = tmp_path / "outside.png"
+    outside.write_bytes((source / ROOT / IMAGE_FILE).read_bytes())  # a valid image, so only the link is wrong
+    (source / ROOT / IMAGE_FILE).unlink()
+    (source / ROOT / IMAGE_FILE).symlink_to(outside)
+
+    with pytest.raises(PrepareError, match="symbolic link") as raised:
+        prepare(source, tmp_path / "data")
+    assert f"{ROOT}/{IMAGE_FILE} is a symbolic link" in str(raised.value)
+    assert written(tmp_path / "data") == set()
+
+
+def test_verify_names_modified_and_deleted_files(good_state: Path, tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    shutil.copytree(good_state, data_dir)
+    snapshot = datadir.require_prepared(data_dir)
+    with open(snapshot / IMAGE_FILE, "ab") as fh:
+        fh.write(b"\0")  # still decodes: only the hash can tell
+    (snapshot / TEXT_FILE).unlink()
+
+    problems = verify(data_dir)
+    assert problems == [
+        f"{IMAGE_FILE}: sha256, bytes differ from the manifest (modified after prepare)",
+        f"{TEXT_FILE}: missing",
+    ]
+    done = subprocess.run([*CLI, "verify", "--data-dir", str(data_dir)], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert IMAGE_FILE in done.stderr and TEXT_FILE in done.stderr
+
+
+def test_verify_of_an_unprepared_dir_says_how_to_prepare(tmp_path: Path) -> None:
+    [problem] = verify(tmp_path / "nothing")
+    assert "vscbench prepare" in problem
+
+
+def test_a_running_prepare_locks_out_a_second_one(standin_zip: Path, tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    with filelock.FileLock(data_dir / LOCK_FILE), pytest.raises(PrepareError, match="another `vscbench prepare`"):
+        prepare(standin_zip, data_dir)
+    assert written(data_dir) == set()
+
+
+@pytest.mark.parametrize("previous", [False, True], ids=["empty data dir", "over a good state"])
+def test_sigkill_midway_leaves_the_old_state_or_nothing(
+    previous: bool, standin_zip: Path, good_state: Path, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    if previous:
+        shutil.copytree(good_state, data_dir)
+    before = tree_bytes(data_dir) if previous else {}
+    # Through Python, not the CLI: the CLI imports every sub-command's module, which takes seconds to start.
+    script = f"from vscbench_task.prepare import prepare; prepare({str(standin_zip)!r}, {str(data_dir)!r})"
+    process = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        while process.poll() is None and staged_files(data_dir) < 200:
+            time.sleep(0.005)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    assert process.returncode == -signal.SIGKILL, "prepare finished before it could be killed midway"
+    assert any(p.name.startswith(STAGING_PREFIX) for p in data_dir.iterdir())
+
+    if previous:
+        after = tree_bytes(data_dir)
+        assert {k: v for k, v in after.items() if not k.startswith(STAGING_PREFIX)} == before
+        datadir.require_prepared(data_dir)
+    else:
+        assert not (data_dir / datadir.MANIFEST).exists()
+        with pytest.raises(datadir.DataNotPreparedError):
+            datadir.require_prepared(data_dir)
+
+    manifest = prepare(standin_zip, data_dir)  # a new prepare cleans up the stale staging
+    assert written(data_dir) == {datadir.MANIFEST, manifest["snapshot"]}
+    assert verify(data_dir) == []
+
+
+def staged_files(data_dir: Path) -> int:
+    """Files written so far into any staging folder of ``data_dir``."""
+    if not data_dir.exists():
+        return 0
+    staging = [p for p in data_dir.iterdir() if p.name.startswith(STAGING_PREFIX)]
+    return sum(len(files) for folder in staging for _, _, files in os.walk(folder))
