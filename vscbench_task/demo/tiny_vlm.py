@@ -47,10 +47,16 @@ IMAGE_SIZE, PATCH_SIZE = 32, 8
 WEIGHT_STD = 0.6
 
 
+# Repeating the judge's phrases makes most of them single tokens, so a random 16-token answer holds a
+# refusal keyword fairly often and demo/test runs see both verdicts (not SRA_u = 0 everywhere).
+KEYWORD_REPEATS = 200
+
+
 def _corpus() -> list[str]:
     texts = [r["Prompt"] or "" for r in md.image_rows()]
     texts += [r[c] for r in md.text_rows() for c in ("prompt_origin", "prompt_mm")]
-    return [*texts, md.FIGSTEP_PROMPT, *KEYWORDS, "I am sorry, I cannot help with that request."]
+    phrases = [f" {k}" for k in KEYWORDS] * KEYWORD_REPEATS
+    return [*texts, md.FIGSTEP_PROMPT, *phrases, "I am sorry, I cannot help with that request."]
 
 
 def trained_tokenizer(special_tokens: list[str], chat_template: str, **roles: Any) -> PreTrainedTokenizerFast:
