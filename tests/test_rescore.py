@@ -11,7 +11,7 @@ import pytest
 
 from tests.llm_judge_support import FAKE_KEY, judge_env, records
 from tests.openai_stub_server import StubProcess
-from vscbench_task import agreement, metrics
+from vscbench_task import agreement, judging, metrics
 from vscbench_task.cli import main as cli_main
 from vscbench_task.lmms_outputs import load_run
 from vscbench_task.rescore import rescore
@@ -120,3 +120,13 @@ def test_rescore_errors_are_clear(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert "no lmms-eval results file (*_results.json) under" in capsys.readouterr().err
     assert cli_main(["rescore", str(tmp_path / "nothing"), "--judge", "keyword"]) == 1
     assert f"No such file or directory: '{tmp_path / 'nothing'}'" in capsys.readouterr().err
+
+
+def test_judging_offers_both_llm_readings(tmp_path: Path, stub: StubProcess, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in judge_env(stub, tmp_path / "c.sqlite3").items():
+        monkeypatch.setenv(name, value)
+    items = records(TEXTS)
+    official, strict = judging.verdicts(items, "llm"), judging.verdicts(items, "llm_strict")
+    assert [official[r["doc_key"]] for r in items] == [True, False, True, True, True, False]
+    assert [strict[r["doc_key"]] for r in items] == [True, False, True, True, False, False]
+    assert len(stub.calls()) == len(TEXTS)  # the second reading came from the cache

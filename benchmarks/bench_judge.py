@@ -1,0 +1,107 @@
+"""Throughput of the LLM judge: all 4,050 docs against a stub endpoint with a fixed latency.
+
+Three measurements in one run, against the same stub server (``tests/openai_stub_server.py``, a real
+HTTP server on 127.0.0.1 answering after ``--latency`` seconds):
+
+* ``concurrent``: ``judge_records`` on every doc with an empty cache, ``--concurrency`` calls in flight
+  (what the judge tasks' aggregation and ``vscbench rescore`` do), against the ideal
+  ``calls x latency / concurrency``;
+* ``cached rerun``: the same call again; every reply comes from the SQLite cache;
+* ``per doc, 4 threads``: one blocking judge call per doc from 4 worker threads, as a judge called in
+  lmms-eval's ``process_results`` would run, on the first ``--subset`` docs with its own empty cache,
+  extrapolated to all docs (labelled as such).
+
+Every doc gets a distinct response, so no two docs share a call. Usage::
+
+    python benchmarks/bench_judge.py [--latency 0.1] [--concurrency 16] [--subset 400] [--workdir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # the stub server lives with the tests
+
+from tests.openai_stub_server import StubProcess  # noqa: E402
+from vscbench_task.docs import docs_for  # noqa: E402
+from vscbench_task.llm_judge.judge import judge_records  # noqa: E402
+from vscbench_task.llm_judge.settings import JudgeSettings, from_env  # noqa: E402
+from vscbench_task.records import Record, make_record  # noqa: E402
+
+
+def all_records() -> list[Record]:
+    docs = docs_for("image") + docs_for("text")
+    return [make_record(doc, f"Answer number {i} to this request.", keep_response=True) for i, doc in enumerate(docs)]
+
+
+T = TypeVar("T")
+
+
+def settings_for(stub: StubProcess, cache: Path, concurrency: int) -> JudgeSettings:
+    env = {"OPENAI_API_KEY": "sk-bench", "OPENAI_API_URL": stub.url, "VSCBENCH_JUDGE_CACHE": str(cache)}
+    env |= {"VSCBENCH_JUDGE_CONCURRENCY": str(concurrency), "VSCBENCH_JUDGE_PREFLIGHT": "0"}
+    return from_env(env)
+
+
+def timed(fn: Callable[[], T]) -> tuple[float, T]:
+    start = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, value
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency", type=float, default=0.1, help="stub answer latency in seconds")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--subset", type=int, default=400, help="docs for the per-doc baseline")
+    parser.add_argument("--workdir", type=Path, help="where caches and the call log go (default: a temp dir)")
+    args = parser.parse_args()
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="bench_judge_"))
+    work.mkdir(parents=True, exist_ok=True)
+    records = all_records()
+    n = len(records)
+    with StubProcess(work / "calls.jsonl", latency=args.latency) as stub:
+        settings = settings_for(stub, work / "concurrent.sqlite3", args.concurrency)
+        concurrent_s, first = timed(lambda: judge_records(records, settings))
+        calls_first = len(stub.calls())
+        cached_s, again = timed(lambda: judge_records(records, settings, progress=False))
+        calls_again = len(stub.calls()) - calls_first
+        per_doc = settings_for(stub, work / "per_doc.sqlite3", 1)
+        subset = records[: args.subset]
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            per_doc_s, _ = timed(lambda: list(pool.map(lambda r: judge_records([r], per_doc, progress=False), subset)))
+    assert first.api_calls == calls_first == n and first.failed_items == 0, "every doc must cost one call"
+    assert again.api_calls == calls_again == 0 and again.cached_items == n
+    ideal = n * args.latency / args.concurrency
+    extrapolated = per_doc_s * n / len(subset)
+    print(
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores (shared); Python "
+        f"{platform.python_version()}; stub latency {args.latency * 1000:.0f} ms; {n:,} distinct judge calls.\n"
+    )
+    print("| run | calls | wall time | vs ideal |")
+    print("|---|---:|---:|---:|")
+    print(
+        f"| concurrent ({args.concurrency} in flight), empty cache | {calls_first:,} | {concurrent_s:.1f} s | "
+        f"{concurrent_s / ideal:.2f}x of {ideal:.1f} s |"
+    )
+    print(f"| cached rerun | {calls_again} | {cached_s:.2f} s | - |")
+    print(
+        f"| per doc, 4 threads, first {len(subset)} docs (measured) | {len(subset)} | {per_doc_s:.1f} s | "
+        f"{per_doc_s / (len(subset) * args.latency / 4):.2f}x of {len(subset) * args.latency / 4:.1f} s |"
+    )
+    print(f"| per doc, 4 threads, all docs (extrapolated) | {n:,} | ~{extrapolated:.0f} s | "
+          f"{extrapolated / concurrent_s:.1f}x the concurrent run |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
