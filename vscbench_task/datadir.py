@@ -5,6 +5,8 @@ Layout of a data directory (``vscbench prepare`` writes it, ``vscbench verify`` 
     <data_dir>/manifest.json              the commit record, replaced atomically, written last
     <data_dir>/<snapshot>/vscbench_image_centric_images/<Category>/<file>
     <data_dir>/<snapshot>/vscbench_text_centric_images/<variant>/<file>
+    <data_dir>/.prepare.lock              held by a running prepare (the OS releases it if the process dies)
+    <data_dir>/.staging-*/                a prepare in progress, or killed (the next prepare removes it)
 
 The manifest names the snapshot folder, so switching from one prepared state to the next is the
 single atomic replacement of ``manifest.json``: readers see the old complete state or the new one.
