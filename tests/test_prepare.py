@@ -200,6 +200,25 @@ def test_extracted_folder_prepares_at_any_depth(standin_tree: Path, tmp_path: Pa
     datadir.require_prepared(tmp_path / "data")
 
 
+def test_data_dir_inside_the_extracted_folder_is_not_mistaken_for_the_archive(
+    standin_tree: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "extracted"
+    shutil.copytree(standin_tree, source)
+    first = prepare(source, source / "data")
+    second = prepare(source, source / "data")  # the first snapshot's image folders are inside the source now
+    assert second["snapshot"] != first["snapshot"]
+    assert written(source / "data") == {datadir.MANIFEST, second["snapshot"]}  # the first snapshot is removed
+
+
+def test_verify_reports_a_missing_snapshot_once(good_state: Path, tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    shutil.copytree(good_state, data_dir)
+    shutil.rmtree(datadir.require_prepared(data_dir))
+    [problem] = verify(data_dir)
+    assert "snapshot folder" in problem and "is missing" in problem
+
+
 def test_zip_without_a_parent_folder_prepares(standin_zip: Path, tmp_path: Path) -> None:
     flat = edited_zip(standin_zip, tmp_path / "flat.zip", lambda name, data: [(name.removeprefix(f"{ROOT}/"), data)])
     manifest = prepare(flat, tmp_path / "data")
@@ -218,6 +237,7 @@ def test_cli_prepare_and_verify(standin_zip: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.filterwarnings("ignore:Duplicate name:UserWarning")  # zipfile, writing the duplicate-entry case
 @pytest.mark.parametrize("previous", [False, True], ids=["empty data dir", "over a good state"])
 @pytest.mark.parametrize("case", list(BROKEN))
 def test_broken_archive_is_refused_and_changes_nothing(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import threading
 import zipfile
 import zlib
 from collections import Counter
@@ -62,6 +63,9 @@ class _ZipReader:
             self._zip.close()
             raise SourceRejected(problems)
         self._infos = {info.filename: info for info in infos if not info.is_dir()}
+        # ZipFile.open counts open members without a lock, so concurrent opens can corrupt the count and
+        # close the archive under a reader. Reading (and inflating) is cheap next to decoding: serialise it.
+        self._read_lock = threading.Lock()
 
     def names(self) -> list[str]:
         return list(self._infos)
@@ -71,7 +75,7 @@ class _ZipReader:
         if info.file_size > MAX_ENTRY_BYTES:
             raise EntryUnreadable(_too_large(name, info.file_size))
         try:
-            with self._zip.open(info) as fh:
+            with self._read_lock, self._zip.open(info) as fh:
                 data = fh.read(MAX_ENTRY_BYTES + 1)
         except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError) as err:
             raise EntryUnreadable(f"{name}: cannot be read from the zip ({err})") from None
@@ -84,9 +88,9 @@ class _ZipReader:
 class _FolderReader:
     kind: Literal["folder"] = "folder"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, skip: Path | None) -> None:
         self._root = path
-        files, problems = _scan_folder(path)
+        files, problems = _scan_folder(path, skip)
         if problems:
             raise SourceRejected(problems)
         self._files = files
@@ -105,11 +109,15 @@ Reader = _ZipReader | _FolderReader
 
 
 @contextmanager
-def open_source(path: str | os.PathLike[str]) -> Iterator[Reader]:
-    """Open and vet a zip or folder; raises ``SourceRejected`` listing every hostile entry."""
+def open_source(path: str | os.PathLike[str], *, skip: Path | None = None) -> Iterator[Reader]:
+    """Open and vet a zip or folder; raises ``SourceRejected`` listing every hostile entry.
+
+    ``skip`` is a folder left out of a folder source: the data directory, when a user keeps it inside the
+    extracted archive, would otherwise look like a second copy of the image folders.
+    """
     source = Path(path).expanduser()
     if source.is_dir():
-        reader: Reader = _FolderReader(source)
+        reader: Reader = _FolderReader(source.resolve(), skip.resolve() if skip else None)
     elif source.is_file():
         reader = _ZipReader(source)
     else:
@@ -202,7 +210,7 @@ def _zip_entry_problems(infos: list[zipfile.ZipInfo]) -> list[str]:
     return problems
 
 
-def _scan_folder(root: Path) -> tuple[list[str], list[str]]:
+def _scan_folder(root: Path, skip: Path | None) -> tuple[list[str], list[str]]:
     """Every regular file under ``root`` as a relative posix name, plus every symlink or special file found.
 
     Symbolic links anywhere in the source are refused (not just ignored) so that what is prepared is
@@ -226,7 +234,8 @@ def _scan_folder(root: Path) -> tuple[list[str], list[str]]:
                     "replace it by the file or folder itself"
                 )
             elif entry.is_dir(follow_symlinks=False):
-                pending.append(Path(entry.path))
+                if Path(entry.path) != skip:
+                    pending.append(Path(entry.path))
             elif entry.is_file(follow_symlinks=False):
                 files.append(rel)
             else:

@@ -81,7 +81,7 @@ def prepare(
     root = datadir.resolve(data_dir)
     what = f"cannot prepare VSCBench images from {source}"
     try:
-        with open_source(source) as reader:
+        with open_source(source, skip=root) as reader:
             names = reader.names()
             folders = locate_image_folders(names)
             present = set(names)
@@ -108,6 +108,8 @@ def verify(data_dir: str | os.PathLike[str] | None = None, *, workers: int = DEF
     if not _is_plain_name(manifest.get("snapshot")) or not isinstance(listed, dict):
         return [f"{root / datadir.MANIFEST} is malformed (no snapshot name or file list): run `vscbench prepare` again"]
     snapshot = root / manifest["snapshot"]
+    if not snapshot.is_dir():
+        return [f"the snapshot folder {snapshot} named by the manifest is missing: run `vscbench prepare` again"]
     problems = [f"{f}: not listed in the manifest" for f in md.referenced_files() if f not in listed]
 
     def check(relpath: str) -> str | None:
