@@ -44,7 +44,7 @@ from vscbench_task.archive_source import (
 )
 
 # Pillow and hashlib release the GIL while decoding and hashing, so two threads (this machine's cores)
-# prepare ~1.9x faster than one: see docs/benchmarks/prepare.md.
+# prepare ~1.8x faster than one: see docs/benchmarks/prepare.md.
 DEFAULT_WORKERS = 2
 LOCK_FILE = ".prepare.lock"
 STAGING_PREFIX = ".staging-"
