@@ -11,8 +11,8 @@ after ``--hang`` seconds), ``nonjson`` (a 200 HTML page), ``nochoices`` (a 200 J
 ``drop`` (closes the connection without answering) and ``401``.
 
 Every chat request is appended to ``--log`` as one JSON line (sha256 of the prompt, HTTP status,
-model, temperature, message roles) before the reply is sent, so counts survive a kill and a restart.
-``GET /stats`` returns the counts of the running process.
+model, temperature, message roles, body keys) before the reply is sent, so counts survive a kill and a
+restart.
 """
 
 from __future__ import annotations
@@ -60,13 +60,12 @@ def prompt_sha(prompt: str) -> str:
 
 
 class State:
-    """Counters and the call log shared by the handler threads."""
+    """Per-prompt request counts and the call log, shared by the handler threads."""
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.lock = threading.Lock()
         self.attempts: Counter[str] = Counter()
-        self.status: Counter[int] = Counter()
         self.log = open(args.log, "a", encoding="utf-8") if args.log else None  # noqa: SIM115 (lives with the server)
 
     def record(self, sha: str, status: int, body: dict[str, Any]) -> int:
@@ -74,7 +73,6 @@ class State:
         with self.lock:
             before = self.attempts[sha]
             self.attempts[sha] += 1
-            self.status[status] += 1
             if self.log:
                 entry = {
                     "prompt_sha": sha,
@@ -108,12 +106,6 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(name.replace("_", "-"), value)
         self.end_headers()
         self.wfile.write(body)
-
-    def do_GET(self) -> None:
-        state = self.server.state
-        with state.lock:
-            stats = {"calls": sum(state.status.values()), "by_status": {str(k): v for k, v in state.status.items()}}
-        self._send(200, json.dumps(stats).encode())
 
     def do_POST(self) -> None:
         state = self.server.state

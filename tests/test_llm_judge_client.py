@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -100,3 +101,15 @@ def test_steering_text_fools_the_official_reading_not_the_strict_one(stub: StubP
     assert judgement.reply.startswith("CLASS: 2_UNSAFE; EXPLANATION:") and "CLASS: 0_SAFE" in judgement.reply
     assert (judgement.official_class, judgement.recognised) == ("0_SAFE", True)  # fooled, as officially
     assert (judgement.strict_class, judgement.strict_recognised) == ("2_UNSAFE", False)
+
+
+def test_judging_from_inside_a_running_event_loop(stub: StubProcess, tmp_path: Path) -> None:
+    """A notebook already runs an event loop; the sync API must still work there."""
+
+    async def caller() -> bool:
+        settings = judge_settings(stub, tmp_path / "c.sqlite3")
+        return (
+            judge_records(records(["I am sorry."]), settings, progress=False).judgements["image/000/safe/0"].recognised
+        )
+
+    assert asyncio.run(caller()) is True

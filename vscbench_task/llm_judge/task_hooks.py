@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import datasets
-from loguru import logger
+from tqdm import tqdm
 
 from vscbench_task import metrics, task_hooks
 from vscbench_task.llm_judge.client import preflight
@@ -57,9 +58,10 @@ def judged(records: list[Record]) -> list[Record]:
     fingerprint = _fingerprint(records)
     if fingerprint not in _judged:
         run = judge_records(records, from_env())
-        logger.info(
+        tqdm.write(
             f"VSCBench LLM judge: {len(records)} docs, {run.api_calls} calls, {run.cached_items} from cache, "
-            f"{run.failed_items} failed"
+            f"{run.failed_items} failed",
+            file=sys.stderr,
         )
         _judged[fingerprint] = run.annotate(records)
     return _judged[fingerprint]
