@@ -17,7 +17,7 @@ import asyncio
 import email.utils
 import random
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
@@ -39,7 +39,6 @@ class CallResult:
     reply: str
     failed: bool
     error: str | None
-    attempts: int
 
 
 def payload(settings: JudgeSettings, prompt: str) -> dict[str, Any]:
@@ -84,13 +83,7 @@ def open_http(settings: JudgeSettings) -> httpx.AsyncClient:
     )
 
 
-async def complete(
-    http: httpx.AsyncClient,
-    settings: JudgeSettings,
-    prompt: str,
-    *,
-    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-) -> CallResult:
+async def complete(http: httpx.AsyncClient, settings: JudgeSettings, prompt: str) -> CallResult:
     """One judge call with retries; never raises for HTTP or network trouble."""
     error = "not attempted"
     for attempt in range(settings.max_retries + 1):
@@ -104,18 +97,18 @@ async def complete(
         else:
             if response.status_code == 200:
                 try:
-                    return CallResult(_content(response.json()), failed=False, error=None, attempts=attempt + 1)
+                    return CallResult(_content(response.json()), failed=False, error=None)
                 except (ValueError, KeyError, IndexError, TypeError) as err:
                     error = f"malformed reply ({type(err).__name__}: {settings.redact(str(err))[:_BODY_SHOWN]})"
             else:
-                body = settings.redact(response.text[:_BODY_SHOWN])
+                body = settings.redact(response.text)[:_BODY_SHOWN]  # redact first: a cut could split the key
                 error = f"HTTP {response.status_code}: {body}"
                 if response.status_code != 429 and response.status_code < 500:
-                    return CallResult("", failed=True, error=error, attempts=attempt + 1)
+                    return CallResult("", failed=True, error=error)
                 server_asks = retry_after(response.headers)
         if attempt < settings.max_retries:
-            await sleep(backoff_delay(settings, attempt, server_asks))
-    return CallResult("", failed=True, error=error, attempts=settings.max_retries + 1)
+            await asyncio.sleep(backoff_delay(settings, attempt, server_asks))
+    return CallResult("", failed=True, error=error)
 
 
 def run_sync(coroutine: Coroutine[Any, Any, Any]) -> Any:

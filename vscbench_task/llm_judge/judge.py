@@ -161,7 +161,7 @@ def judge_records(records: list[Record], settings: JudgeSettings, *, progress: b
     judgements = {}
     for doc_key, key in keys.items():
         if key in replies:
-            judgements[doc_key] = _judgement(doc_key, CallResult(replies[key], False, None, 0), cached=True)
+            judgements[doc_key] = _judgement(doc_key, CallResult(replies[key], failed=False, error=None), cached=True)
         else:
             judgements[doc_key] = _judgement(doc_key, called[key], cached=False)
     failed = [j for j in judgements.values() if j.failed]
