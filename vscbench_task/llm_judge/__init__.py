@@ -2,5 +2,6 @@
 
 ``prompt`` holds the official prompt and the two readings of a reply, ``settings`` the configuration
 from the environment, ``client`` the HTTP calls and the preflight check, ``cache`` the SQLite cache and
-``judge`` the judging of a list of records. See docs/llm_judge.md.
+``judge`` the judging of a list of records, ``task_hooks`` the lmms-eval hooks of the judge tasks.
+See docs/llm_judge.md.
 """
