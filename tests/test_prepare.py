@@ -162,7 +162,7 @@ def test_zip_prepares_verifies_and_passes_the_task_check(standin_zip: Path, tmp_
     manifest = prepare(standin_zip, data_dir)
 
     assert manifest["format"] == datadir.MANIFEST_FORMAT
-    assert manifest["source"] == {"path": str(standin_zip.resolve()), "kind": "zip"}
+    assert manifest["source"] == {"path": str(standin_zip.resolve()), "kind": "zip", "synthetic_standin": True}
     files = manifest["files"]
     assert sorted(files) == sorted(md.referenced_files())
     assert manifest["counts"] == {
@@ -224,6 +224,11 @@ def test_zip_without_a_parent_folder_prepares(standin_zip: Path, tmp_path: Path)
     manifest = prepare(flat, tmp_path / "data")
     assert manifest["counts"]["files"] == 3598
     datadir.require_prepared(tmp_path / "data")
+
+
+def test_only_an_archive_with_the_stand_in_marker_is_flagged_synthetic(standin_zip: Path, tmp_path: Path) -> None:
+    unmarked = edited_zip(standin_zip, tmp_path / "unmarked.zip", unless(f"{ROOT}/{datadir.STANDIN_MARKER}"))
+    assert prepare(unmarked, tmp_path / "data")["source"]["synthetic_standin"] is False
 
 
 def test_cli_prepare_and_verify(standin_zip: Path, tmp_path: Path) -> None:

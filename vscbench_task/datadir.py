@@ -27,6 +27,9 @@ from vscbench_task import metadata as md
 ENV_VAR = "VSCBENCH_DATA_DIR"
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
+# A file of this name beside the image folders marks a synthetic stand-in archive (tests, demo);
+# prepare records it in the manifest so results from such data are flagged, never taken for real.
+STANDIN_MARKER = "STAND-IN.txt"
 
 
 class DataNotPreparedError(RuntimeError):

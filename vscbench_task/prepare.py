@@ -89,7 +89,11 @@ def prepare(
             missing = [f"{name}: missing" for name in wanted if name not in present]
             if missing:
                 raise PrepareError(what, missing)
-            origin = {"path": str(Path(source).expanduser().resolve()), "kind": reader.kind}
+            origin = {
+                "path": str(Path(source).expanduser().resolve()),
+                "kind": reader.kind,
+                "synthetic_standin": any(n.rsplit("/", 1)[-1] == datadir.STANDIN_MARKER for n in names),
+            }
             return _prepare_into(root, reader, folders, origin, workers, what)
     except SourceRejected as err:
         raise PrepareError(what, err.problems) from None
@@ -126,7 +130,7 @@ def verify(data_dir: str | os.PathLike[str] | None = None, *, workers: int = DEF
 
 
 def _prepare_into(
-    root: Path, reader: Reader, folders: dict[str, str], origin: dict[str, str], workers: int, what: str
+    root: Path, reader: Reader, folders: dict[str, str], origin: dict[str, Any], workers: int, what: str
 ) -> dict[str, Any]:
     root.mkdir(parents=True, exist_ok=True)
     lock = filelock.FileLock(root / LOCK_FILE, timeout=0)
@@ -183,7 +187,7 @@ def _stage(
     return files, problems
 
 
-def _manifest(files: dict[str, dict[str, Any]], origin: dict[str, str]) -> dict[str, Any]:
+def _manifest(files: dict[str, dict[str, Any]], origin: dict[str, Any]) -> dict[str, Any]:
     now = datetime.now(timezone.utc)
     return {
         "format": datadir.MANIFEST_FORMAT,

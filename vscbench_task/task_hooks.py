@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import datasets
+from loguru import logger
 
 from vscbench_task import datadir, metrics
 from vscbench_task.docs import docs_for
@@ -34,7 +35,12 @@ def process_docs(dataset: datasets.Dataset, *, part: str) -> datasets.Dataset:
 
 @cache
 def _snapshot(data_dir: Path) -> Path:
-    return datadir.require_prepared(data_dir)
+    snapshot = datadir.require_prepared(data_dir)
+    if datadir.read_manifest(data_dir)["source"].get("synthetic_standin"):
+        logger.warning(
+            f"VSCBench images in {data_dir} are a SYNTHETIC STAND-IN, not the benchmark: scores mean nothing."
+        )
+    return snapshot
 
 
 def doc_to_visual(doc: dict[str, Any]) -> list:

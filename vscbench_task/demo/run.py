@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 from vscbench_task import datadir, metrics
-from vscbench_task.demo import standin_archive, tiny_qwen_vl, tiny_vlm
+from vscbench_task.demo import standin_archive
 from vscbench_task.prepare import prepare
 
 TASKS = {"vscbench_image": "image", "vscbench_text": "text"}
@@ -29,6 +29,9 @@ BANNER = "SYNTHETIC DEMO: a random tiny model on stand-in images. The path is re
 
 def _model(backend: str, workdir: Path) -> str:
     """Build the tiny model for ``backend`` and return its ``--model_args``."""
+    # Imported here: torch and transformers take seconds to load, and every `vscbench` command imports this module.
+    from vscbench_task.demo import tiny_qwen_vl, tiny_vlm
+
     if backend == "llava_hf":
         path = tiny_vlm.build(workdir / "tiny-llava")
         return f"pretrained={path},device=cpu,device_map=cpu,dtype=float32"

@@ -15,6 +15,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 from tqdm import tqdm
 
+from vscbench_task import datadir
 from vscbench_task import metadata as md
 
 # Folder the two image folders sit in inside the archive (the real archive's parent name is unknown).
@@ -43,12 +44,12 @@ def build(dest: Path, *, size: int = 64, as_zip: bool = True, files: tuple[str, 
     dest.parent.mkdir(parents=True, exist_ok=True)
     if as_zip:
         with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_STORED) as archive:
-            archive.writestr(f"{ARCHIVE_ROOT}/STAND-IN.txt", NOTICE)
+            archive.writestr(f"{ARCHIVE_ROOT}/{datadir.STANDIN_MARKER}", NOTICE)
             for relpath in tqdm(files, desc="stand-in archive", unit="img"):
                 archive.writestr(f"{ARCHIVE_ROOT}/{relpath}", synthetic_image(relpath, size))
     else:
         (dest / ARCHIVE_ROOT).mkdir(parents=True, exist_ok=True)
-        (dest / ARCHIVE_ROOT / "STAND-IN.txt").write_text(NOTICE)
+        (dest / ARCHIVE_ROOT / datadir.STANDIN_MARKER).write_text(NOTICE)
         for relpath in tqdm(files, desc="stand-in folder", unit="img"):
             target = dest / ARCHIVE_ROOT / relpath
             target.parent.mkdir(parents=True, exist_ok=True)
