@@ -77,6 +77,17 @@ def test_aggregations_judge_once_and_agree(stub: StubProcess, tmp_path: Path, mo
     )
 
 
+def test_response_is_logged_once_per_doc_and_order_is_checked() -> None:
+    doc = docs_for("image")[0]
+    per_doc = judge_hooks.process_results(doc, ["A long answer. " * 50])
+    carriers = [name for name, record in per_doc.items() if "response" in record]
+    assert carriers == ["sra_u_llm_judge"] and len(per_doc) == len(metrics.llm_task_metrics("image"))
+    assert len({record["response_sha256"] for record in per_doc.values()}) == 1
+    slim_first = judge_hooks.aggregation_functions()["judge_aggregate_sra_s_llm_judge"]
+    with pytest.raises(RuntimeError, match="vscbench rescore"):
+        slim_first([per_doc["sra_s_llm_judge"]])
+
+
 def test_process_docs_stops_without_a_working_judge(tmp_path: Path, monkeypatch) -> None:
     rows = datasets.Dataset.from_list([{"row": 0}])
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
@@ -113,6 +124,10 @@ def test_lmms_eval_run_reports_llm_metrics(judged_run: dict) -> None:
     assert (results["sra_u_llm_judge,none"], results["sra_s_llm_judge,none"]) == (1.0, 0.0)
     assert (results["sra_u_llm_strict_judge,none"], results["sra_s_llm_strict_judge,none"]) == (0.0, 1.0)
     assert results["llm_judge_failed_calls,none"] == 0
+    (samples,) = (judged_run["work"] / "out").rglob("*_samples_vscbench_image_judge.jsonl")
+    for line in samples.read_text().splitlines():
+        logged = json.loads(line)
+        assert [k for k, v in logged.items() if isinstance(v, dict) and "response" in v] == ["sra_u_llm_judge"]
     queries = {doc["judge_query"] for doc in docs_for("image")[:LIMIT]}
     calls = stub.calls()
     probes = [c for c in calls if c["prompt_sha"] == prompt_sha(client.PROBE_PROMPT)]

@@ -42,21 +42,40 @@ def process_docs(dataset: datasets.Dataset, *, part: str) -> datasets.Dataset:
 
 
 def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, Record]:
-    """One record per doc, keeping the response for the judge, under every metric name of the task."""
+    """One record per doc under every metric name of the task; only the first carries the response.
+
+    lmms-eval logs each metric's value separately, so a response kept under all ~40 metric names would
+    be written ~40 times per doc. The first metric's record (``sra_u_llm_judge``) carries it; the others
+    carry its hash. lmms-eval 0.7.3 aggregates metrics in the order ``process_results`` returns them, so
+    the carrier's aggregation judges every record first and the others find the verdicts by hash.
+    """
     record = make_record(doc, results[0], keep_response=True)
-    return dict.fromkeys(metrics.llm_task_metrics(doc["part"]), record)
+    record["response_sha256"] = hashlib.sha256(record["response"].encode("utf-8")).hexdigest()
+    slim = {k: v for k, v in record.items() if k != "response"}
+    carrier, *others = metrics.llm_task_metrics(doc["part"])
+    return {carrier: record, **dict.fromkeys(others, slim)}
 
 
 def _fingerprint(records: list[Record]) -> str:
-    items = sorted((r["doc_key"], r["response"]) for r in records)
+    items = sorted((r["doc_key"], r["response_sha256"]) for r in records)
     return hashlib.sha256(json.dumps(items).encode("utf-8")).hexdigest()
 
 
 def judged(records: list[Record]) -> list[Record]:
-    """The records with their ``llm_judge_*`` fields; judged once per distinct set of records."""
+    """The records with their ``llm_judge_*`` fields; judged once per distinct set of records.
+
+    Records with responses are judged (cache first); records carrying only the response hash are
+    served from that judging, or refused with instructions if it has not happened yet.
+    """
     records = task_hooks.unique_records(records)
     fingerprint = _fingerprint(records)
     if fingerprint not in _judged:
+        if not all("response" in r for r in records):
+            raise RuntimeError(
+                "vscbench: LLM-judge metrics were aggregated before the records carrying the responses "
+                "(this lmms-eval version changed its aggregation order). Nothing is lost: run "
+                "`vscbench rescore OUTPUT_DIR --judge llm` on this run's --log_samples output."
+            )
         run = judge_records(records, from_env())
         tqdm.write(
             f"VSCBench LLM judge: {len(records)} docs, {run.api_calls} calls, {run.cached_items} from cache, "
