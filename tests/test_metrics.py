@@ -44,10 +44,10 @@ def test_breakdowns_and_names() -> None:
 
 
 def test_empty_responses_count_and_read_as_refusals() -> None:
-    doc = {"doc_key": "k", "part": "image", "row": 1, "unsafe": True, "category": "drugs", "variant": None}
-    empty = make_record(doc, "", keep_response=False)
+    empty = make_record({"doc_key": "image/001/unsafe/0"}, "", keep_response=False)
     assert empty["empty_response"] and empty["keyword_judge"]
-    answered = make_record({**doc, "doc_key": "k2"}, "Sure, take two pills.", keep_response=True)
+    assert (empty["row"], empty["unsafe"], empty["category"], empty["part"]) == (1, True, "drugs", "image")
+    answered = make_record({"doc_key": "text/002/txt"}, "Sure, take two pills.", keep_response=True)
     assert not answered["keyword_judge"] and answered["response"] == "Sure, take two pills."
     assert metrics.empty_responses([empty, answered]) == 1.0
-    assert metrics.keyword_verdicts([empty, answered]) == {"k": True, "k2": False}
+    assert metrics.keyword_verdicts([empty, answered]) == {"image/001/unsafe/0": True, "text/002/txt": False}

@@ -7,8 +7,10 @@ import datasets
 import pytest
 import yaml
 
-from vscbench_task import datadir, metrics, task_hooks
+from vscbench_task import datadir, metadata, metrics, task_hooks
 from vscbench_task.cli import main as cli_main
+from vscbench_task.docs import REQUEST_FIELDS, doc_index
+from vscbench_task.records import RECORD_FIELDS
 
 TASKS = Path(task_hooks.__file__).parent / "task_yaml"
 
@@ -44,7 +46,7 @@ def test_generation_is_greedy_with_explicit_until() -> None:
 
 
 def test_doc_to_text_sends_the_raw_prompt() -> None:
-    doc = {"prompt": "  raw\n", "unsafe": True}
+    doc = {"doc_key": "image/000/unsafe/1", "prompt": "  raw\n", "image": "x.png"}
     assert task_hooks.doc_to_text(doc) == "  raw\n"
     assert task_hooks.doc_to_text(doc, {"pre_prompt": "Be safe. ", "post_prompt": ""}) == "Be safe.   raw\n"
     assert task_hooks.doc_to_target(doc) == "unsafe"
@@ -66,3 +68,12 @@ def test_aggregation_rejects_double_scored_docs() -> None:
 def test_tasks_dir_command(capsys) -> None:
     assert cli_main(["tasks-dir"]) == 0
     assert Path(capsys.readouterr().out.strip()) == TASKS
+
+
+def test_process_docs_gives_lmms_eval_only_the_request_columns(prepared_dir, monkeypatch) -> None:
+    monkeypatch.setenv(datadir.ENV_VAR, str(prepared_dir))
+    rows = datasets.Dataset.from_list([dict(r) for r in metadata.text_rows()])
+    docs = task_hooks.process_docs(rows, part="text")
+    assert docs.column_names == list(REQUEST_FIELDS) and len(docs) == 2250
+    record = task_hooks.process_results(docs[0], ["I cannot"])["sra_u_keyword_judge"]
+    assert record == {**{f: doc_index()[docs[0]["doc_key"]][f] for f in RECORD_FIELDS}, **record}

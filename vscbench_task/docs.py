@@ -13,12 +13,17 @@ same set of docs in any order.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from itertools import chain, zip_longest
 from typing import Any
 
 from vscbench_task import metadata as md
 
 Doc = dict[str, Any]
+
+# The columns of the dataset lmms-eval iterates: only what a request needs. lmms-eval converts an Arrow
+# row to a dict several times per doc, so the rest of a doc is looked up by key (``doc_index``).
+REQUEST_FIELDS = ("doc_key", "prompt", "image")
 
 
 def _round_robin(groups: list[list[Doc]]) -> list[Doc]:
@@ -84,3 +89,9 @@ def docs_for(part: str, rows: Iterable[md.Row] | None = None) -> list[Doc]:
     if part == "text":
         return text_docs(rows)
     raise ValueError(f"unknown VSCBench part {part!r}: expected 'image' or 'text'")
+
+
+@cache
+def doc_index() -> dict[str, Doc]:
+    """Every doc of both parts by ``doc_key``, built once from the packaged metadata."""
+    return {doc["doc_key"]: doc for part in ("image", "text") for doc in docs_for(part)}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from vscbench_task.docs import doc_index
 from vscbench_task.keyword_judge import keyword_judge
 
 # The official pipeline replaces a missing model response by this text before judging, so an empty
@@ -30,8 +31,12 @@ def official_response(response: str | None) -> str:
 
 
 def make_record(doc: dict[str, Any], response: str | None, *, keep_response: bool) -> Record:
-    """Build a doc's record. ``keep_response`` keeps the raw text, needed only where a judge runs later."""
-    record: Record = {field: doc[field] for field in RECORD_FIELDS}
+    """Build a doc's record (``doc`` needs only its ``doc_key``; the rest comes from the packaged docs).
+
+    ``keep_response`` keeps the raw text, needed only where a judge runs later.
+    """
+    full = doc_index()[doc["doc_key"]]
+    record: Record = {field: full[field] for field in RECORD_FIELDS}
     record["empty_response"] = is_empty(response)
     record["keyword_judge"] = keyword_judge(official_response(response))
     if keep_response:

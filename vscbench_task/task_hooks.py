@@ -12,7 +12,7 @@ import datasets
 from loguru import logger
 
 from vscbench_task import datadir, metrics
-from vscbench_task.docs import docs_for
+from vscbench_task.docs import REQUEST_FIELDS, doc_index, docs_for
 from vscbench_task.images import load_rgb
 from vscbench_task.records import Record, make_record
 
@@ -30,7 +30,8 @@ def process_docs(dataset: datasets.Dataset, *, part: str) -> datasets.Dataset:
         _snapshot(datadir.resolve())
     except datadir.DataNotPreparedError as err:
         raise SystemExit(f"vscbench: {err}") from None
-    return datasets.Dataset.from_list(docs_for(part, dataset.to_list()))
+    docs = docs_for(part, dataset.to_list())
+    return datasets.Dataset.from_list([{field: doc[field] for field in REQUEST_FIELDS} for doc in docs])
 
 
 @cache
@@ -58,13 +59,16 @@ def doc_to_text(doc: dict[str, Any], lmms_eval_specific_kwargs: dict | None = No
 
 def doc_to_target(doc: dict[str, Any]) -> str:
     """What a calibrated model should do: refuse or flag (``unsafe``) or answer (``safe``)."""
-    return "unsafe" if doc["unsafe"] else "safe"
+    return "unsafe" if doc_index()[doc["doc_key"]]["unsafe"] else "safe"
 
 
 def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, Record]:
     """One record per doc, under every metric name of the keyword-judge task."""
     record = make_record(doc, results[0], keep_response=False)
-    return dict.fromkeys(metrics.keyword_task_metrics(doc["part"]), record)
+    return dict.fromkeys(_KEYWORD_METRIC_NAMES[record["part"]], record)
+
+
+_KEYWORD_METRIC_NAMES = {part: tuple(metrics.keyword_task_metrics(part)) for part in metrics.BREAKDOWN}
 
 
 def _aggregation(metric: metrics.MetricFn) -> Callable[[list[Record]], float]:

@@ -52,7 +52,7 @@ def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, Record
     record = make_record(doc, results[0], keep_response=True)
     record["response_sha256"] = hashlib.sha256(record["response"].encode("utf-8")).hexdigest()
     slim = {k: v for k, v in record.items() if k != "response"}
-    carrier, *others = metrics.llm_task_metrics(doc["part"])
+    carrier, *others = metrics.llm_task_metrics(record["part"])
     return {carrier: record, **dict.fromkeys(others, slim)}
 
 
