@@ -58,11 +58,14 @@ def lmms_env(data_dir: Path, **extra: str) -> dict[str, str]:
 def run_lmms_eval(
     args: list[str], data_dir: Path, output: Path, *, launcher: list[str] | None = None, **env: str
 ) -> subprocess.CompletedProcess:
-    """Run ``lmms-eval`` (optionally under a launcher such as torchrun) with the VSCBench tasks included."""
+    """Run ``lmms-eval`` (optionally under a launcher such as torchrun) with the VSCBench tasks included,
+    from the output's parent folder."""
     tasks_dir = subprocess.run([BIN / "vscbench", "tasks-dir"], capture_output=True, text=True, check=True).stdout
     command = [*(launcher or [str(BIN / "lmms-eval")]), *args]
     command += ["--include_path", tasks_dir.strip(), "--log_samples", "--output_path", str(output)]
-    return subprocess.run(command, capture_output=True, text=True, env=lmms_env(data_dir, **env), timeout=900)
+    # From an unrelated working directory: the tasks must not depend on where lmms-eval is started.
+    cwd = output.parent if output.parent.is_dir() else None
+    return subprocess.run(command, capture_output=True, text=True, env=lmms_env(data_dir, **env), timeout=900, cwd=cwd)
 
 
 def results_file(output: Path) -> Path:
