@@ -48,7 +48,7 @@ def sample_record(sample: dict[str, Any]) -> Record | None:
     """The VSCBench record in one logged sample (with its response), or None for another task's sample."""
     for value in sample.values():
         if isinstance(value, dict) and all(f in value for f in RECORD_FIELDS):
-            return {**value, "response": _response(sample)}
+            return {"response": _response(sample), **value}  # a record's own (stripped) response wins
     return None
 
 

@@ -279,6 +279,10 @@ def summary(manifest: dict[str, Any], root: Path) -> str:
         f"  snapshot: {manifest['snapshot']}\n"
         f"lmms-eval reads this data dir when {datadir.ENV_VAR}={root} is set "
         f"(or without it, if this is the default {datadir.default_data_dir()})."
+    ) + (
+        f"\nNOTE: the source carries {datadir.STANDIN_MARKER}: these are SYNTHETIC STAND-IN images, not the benchmark."
+        if manifest["source"].get("synthetic_standin")
+        else ""
     )
 
 
