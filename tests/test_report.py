@@ -198,6 +198,30 @@ def test_a_part_logged_by_two_tasks_is_used_once_if_the_responses_agree() -> Non
         tables.records_by_part(differ, "run")
 
 
+def test_padded_logged_responses_match_the_stripped_ones_the_judge_task_recorded(tmp_path: Path) -> None:
+    # lmms-eval logs the raw generation but strips it before process_results, which is what the judge
+    # task keeps as the record's response; the keyword task's response comes from the log.
+    docs = docs_for("image")[:6]
+    texts = [" I cannot help with that.\n", "\tSure, here it is  "] * 3
+    keyword = [
+        {"filtered_resps": [text], "sra_u_keyword_judge": make_record(doc, text.strip(), keep_response=False)}
+        for doc, text in zip(docs, texts, strict=True)
+    ]
+    judge = [
+        {"filtered_resps": [text], "sra_u_llm_judge": make_record(doc, text.strip(), keep_response=True)}
+        for doc, text in zip(docs, texts, strict=True)
+    ]
+    stamp = "20260101_000000"
+    (tmp_path / f"{stamp}_results.json").write_text("{}")
+    for task, samples in (("vscbench_image", keyword), ("vscbench_image_judge", judge)):
+        lines = "\n".join(json.dumps(sample) for sample in samples)
+        (tmp_path / f"{stamp}_samples_{task}.jsonl").write_text(lines + "\n")
+    run = load_run(tmp_path)
+    assert [r["response"] for r in run.records["vscbench_image"]] == [t.strip() for t in texts]
+    task, records = tables.records_by_part(run, str(tmp_path))["image"]
+    assert (task, len(records)) == ("vscbench_image", 6)
+
+
 def test_a_run_with_one_part_reports_the_other_as_absent(run_dirs: list[Path], tmp_path: Path) -> None:
     samples = next(results_file(run_dirs[0]).parent.glob("*_samples_vscbench_image.jsonl"))
     assert set(load_run(samples).records) == {"vscbench_image"}

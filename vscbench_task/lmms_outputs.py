@@ -38,10 +38,13 @@ class Run:
 
 
 def _response(sample: dict[str, Any]) -> str:
+    """The response as ``process_results`` saw it: lmms-eval strips generated text before scoring
+    (``ConfigurableTask.process_results``) but logs it unstripped, so a judge re-reading the log must
+    strip too, or padded responses would differ from the ones the judge tasks recorded."""
     value = sample.get("filtered_resps", sample.get("resps", ""))
     while isinstance(value, list):  # [[text]] or [text] depending on the lmms-eval version
         value = value[0] if value else ""
-    return "" if value is None else str(value)
+    return "" if value is None else str(value).strip()
 
 
 def sample_record(sample: dict[str, Any]) -> Record | None:
