@@ -138,3 +138,28 @@ def test_two_processes_share_one_cache(tmp_path: Path) -> None:
         assert [child.wait(timeout=120) for child in children] == [0, 0]
     with JudgeCache(tmp_path / "c.sqlite3") as store:
         assert len(store) == 80
+
+
+# Opens the cache file given in argv[1] once a shared start time (argv[2]) arrives, then stores one row.
+_OPENER = """
+import sys, time
+from pathlib import Path
+from vscbench_task.llm_judge.cache import JudgeCache
+time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
+with JudgeCache(Path(sys.argv[1])) as store:
+    store.put(sys.argv[3], model="m", prompt_version="v", reply="r", official_class=None, strict_class=None,
+              recognised=False)
+"""
+
+
+def test_processes_creating_a_fresh_cache_together_all_succeed(tmp_path: Path) -> None:
+    for round_ in range(5):  # the race is narrow: several fresh files, eight processes each
+        path = tmp_path / f"fresh{round_}" / "c.sqlite3"
+        start = time.time() + 1.5  # after every interpreter has started
+        children = [
+            subprocess.Popen([sys.executable, "-c", _OPENER, str(path), str(start), f"k{i}"], cwd=REPO)
+            for i in range(8)
+        ]
+        assert [child.wait(timeout=120) for child in children] == [0] * 8
+        with JudgeCache(path) as store:
+            assert len(store) == 8

@@ -1,7 +1,9 @@
 """Persistent cache of judge replies, so no (model, prompt, query, response) is ever paid for twice.
 
 One SQLite file in WAL mode: several processes (ranks, a rescore beside a run) can read and write it at
-once, writers waiting on each other through the busy timeout. Every successful reply is committed the
+once, writers waiting on each other through the busy timeout. The busy timeout does not cover the
+switch to WAL on a fresh file (two processes doing it together fail with "database is locked"), so
+that set-up runs under a lock file beside the cache (``<cache>.lock``). Every successful reply is committed the
 moment it arrives, so a killed run loses at most the calls in flight and a rerun resumes. Failed calls
 are never stored, so a rerun retries exactly those.
 
@@ -19,6 +21,8 @@ import sqlite3
 import time
 from collections.abc import Iterable
 from pathlib import Path
+
+from filelock import FileLock
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS judgements (
@@ -49,9 +53,10 @@ class JudgeCache:
         # Autocommit (isolation_level=None): each put is its own committed transaction.
         self._db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA busy_timeout = 60000")
-        self._db.execute("PRAGMA journal_mode = WAL")
+        with FileLock(f"{path}.lock", timeout=60):  # one process at a time switches to WAL and creates the table
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute(_SCHEMA)
         self._db.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL survives a killed process
-        self._db.execute(_SCHEMA)
 
     def replies(self, keys: Iterable[str]) -> dict[str, str]:
         """The cached raw reply of each key that has one."""
