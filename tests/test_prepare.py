@@ -4,6 +4,7 @@ ones (nothing may be written, a previous state must survive byte for byte), tamp
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -132,6 +133,11 @@ def corrupting(name: str, data: bytes) -> list[tuple[str | zipfile.ZipInfo, byte
 # case id -> (edit, extra entries, fragments the error must contain)
 BROKEN: dict[str, tuple[Edit, list[tuple[str | zipfile.ZipInfo, bytes]], list[str]]] = {
     "missing files": (unless(IMG, TXT), [], ["(2 problems)", f"{IMG}: missing", f"{TXT}: missing"]),
+    "missing and corrupt together": (
+        lambda name, data: [] if name == TXT else [(name, data[:100] if name == TRUNCATED else data)],
+        [],
+        ["(2 problems)", f"{TXT}: missing", f"{TRUNCATED}: does not decode as an image"],
+    ),
     "bad image files": (
         corrupting,
         [],
@@ -208,7 +214,29 @@ def test_data_dir_inside_the_extracted_folder_is_not_mistaken_for_the_archive(
     first = prepare(source, source / "data")
     second = prepare(source, source / "data")  # the first snapshot's image folders are inside the source now
     assert second["snapshot"] != first["snapshot"]
-    assert written(source / "data") == {datadir.MANIFEST, second["snapshot"]}  # the first snapshot is removed
+    # the first snapshot stays for evaluations still reading it; the third prepare removes it
+    assert written(source / "data") == {datadir.MANIFEST, first["snapshot"], second["snapshot"]}
+    third = prepare(source, source / "data")
+    assert written(source / "data") == {datadir.MANIFEST, second["snapshot"], third["snapshot"]}
+
+
+def test_only_generated_names_are_ever_removed(standin_zip: Path, tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    (data_dir / "snapshot-2024-holiday").mkdir(parents=True)
+    (data_dir / "snapshot-2024-holiday" / "photo.jpg").write_bytes(b"mine")
+    (data_dir / ".staging-notes.txt").write_text("mine too")
+    prepare(standin_zip, data_dir)
+    prepare(standin_zip, data_dir)
+    prepare(standin_zip, data_dir)
+    assert (data_dir / "snapshot-2024-holiday" / "photo.jpg").read_bytes() == b"mine"
+    assert (data_dir / ".staging-notes.txt").read_text() == "mine too"
+
+
+def test_a_failed_first_prepare_leaves_no_folder(standin_zip: Path, tmp_path: Path) -> None:
+    broken = edited_zip(standin_zip, tmp_path / "broken.zip", unless(IMG))
+    with pytest.raises(PrepareError):
+        prepare(broken, tmp_path / "fresh" / "data")
+    assert not (tmp_path / "fresh" / "data").exists()
 
 
 def test_verify_reports_a_missing_snapshot_once(good_state: Path, tmp_path: Path) -> None:
@@ -367,8 +395,9 @@ def test_sigkill_midway_leaves_the_old_state_or_nothing(
         with pytest.raises(datadir.DataNotPreparedError):
             datadir.require_prepared(data_dir)
 
+    old_snapshot = {json.loads(before[datadir.MANIFEST])["snapshot"]} if previous else set()
     manifest = prepare(standin_zip, data_dir)  # a new prepare cleans up the stale staging
-    assert written(data_dir) == {datadir.MANIFEST, manifest["snapshot"]}
+    assert written(data_dir) == {datadir.MANIFEST, manifest["snapshot"], *old_snapshot}
     assert verify(data_dir) == []
 
 

@@ -7,18 +7,22 @@ and reported together, because a user fixing a broken download wants the whole l
 Atomicity: files are staged in a hidden ``.staging-*`` folder inside the data directory, the folder
 is renamed to a new ``snapshot-*`` name, and only then is ``manifest.json`` replaced (``os.replace``),
 the single step that makes the new state current. A failure or a kill at any point before that leaves
-the previous manifest and snapshot as they were; after it, the previous snapshot is removed. A lock
-file (``.prepare.lock``, held by the OS and released when the process dies) makes the next prepare
-certain that leftovers are stale, so it removes them instead of racing a running prepare.
+the previous manifest and snapshot as they were. The previous snapshot is kept until the next prepare,
+so an evaluation already reading it is not broken. A lock file (``.prepare.lock``, held by the OS and
+released when the process dies) makes the next prepare certain that leftovers are stale, so it removes
+them (only names this module generates) instead of racing a running prepare. A failed first prepare
+removes the data directory it created.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import io
 import json
 import os
+import re
 import secrets
 import shutil
 import sys
@@ -50,6 +54,8 @@ LOCK_FILE = ".prepare.lock"
 STAGING_PREFIX = ".staging-"
 MANIFEST_TMP_PREFIX = ".manifest-"
 SNAPSHOT_PREFIX = "snapshot-"
+# Exactly the names this module generates: a user's own `snapshot-...` folder in the data dir is never touched.
+GENERATED_NAME = re.compile(r"\.staging-[0-9a-f]{12}|\.manifest-[0-9a-f]{12}\.tmp|snapshot-\d{8}T\d{6}Z-[0-9a-f]{6}")
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -84,17 +90,12 @@ def prepare(
         with open_source(source, skip=root) as reader:
             names = reader.names()
             folders = locate_image_folders(names)
-            present = set(names)
-            wanted = [archive_name(f, folders) for f in md.referenced_files()]
-            missing = [f"{name}: missing" for name in wanted if name not in present]
-            if missing:
-                raise PrepareError(what, missing)
             origin = {
                 "path": str(Path(source).expanduser().resolve()),
                 "kind": reader.kind,
                 "synthetic_standin": any(n.rsplit("/", 1)[-1] == datadir.STANDIN_MARKER for n in names),
             }
-            return _prepare_into(root, reader, folders, origin, workers, what)
+            return _prepare_into(root, reader, set(names), folders, origin, workers, what)
     except SourceRejected as err:
         raise PrepareError(what, err.problems) from None
     except OSError as err:
@@ -130,8 +131,15 @@ def verify(data_dir: str | os.PathLike[str] | None = None, *, workers: int = DEF
 
 
 def _prepare_into(
-    root: Path, reader: Reader, folders: dict[str, str], origin: dict[str, Any], workers: int, what: str
+    root: Path,
+    reader: Reader,
+    present: set[str],
+    folders: dict[str, str],
+    origin: dict[str, Any],
+    workers: int,
+    what: str,
 ) -> dict[str, Any]:
+    fresh = not root.exists()
     root.mkdir(parents=True, exist_ok=True)
     lock = filelock.FileLock(root / LOCK_FILE, timeout=0)
     try:
@@ -144,31 +152,40 @@ def _prepare_into(
         staging = root / f"{STAGING_PREFIX}{secrets.token_hex(6)}"
         staging.mkdir()  # not mkdtemp: its 0700 mode would make the snapshot private, whatever the umask
         try:
-            files, problems = _stage(reader, folders, staging, workers)
+            files, problems = _stage(reader, present, folders, staging, workers)
             if problems:
                 raise PrepareError(what, problems)
             manifest = _manifest(files, origin)
             _commit(root, staging, manifest)
         finally:
             shutil.rmtree(staging, ignore_errors=True)  # gone already after a commit (renamed)
-        if previous is not None and previous != manifest["snapshot"]:
-            # Committed already: failing now would misreport. A leftover is removed by the next prepare.
-            shutil.rmtree(root / previous, ignore_errors=True)
-    finally:
+        # The previous snapshot stays until the next prepare: an evaluation already running keeps reading it.
+    except BaseException:
         lock.release()
+        if fresh:  # a failed first prepare leaves no trace, not even the lock file or the folder
+            (root / LOCK_FILE).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                root.rmdir()
+        raise
+    lock.release()
     return manifest
 
 
 def _stage(
-    reader: Reader, folders: dict[str, str], staging: Path, workers: int
+    reader: Reader, present: set[str], folders: dict[str, str], staging: Path, workers: int
 ) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    """Read, check and write every referenced file into ``staging``; return manifest entries and problems."""
+    """Read, check and write every referenced file into ``staging``; return manifest entries and problems.
+
+    Missing files are problems like corrupt ones, so one run reports both kinds, every file by name.
+    """
     relpaths = md.referenced_files()
     for folder in sorted({(staging / f).parent for f in relpaths}):
         folder.mkdir(parents=True, exist_ok=True)
 
     def copy(relpath: str) -> dict[str, Any] | str:
         name = archive_name(relpath, folders)
+        if name not in present:
+            return f"{name}: missing"
         try:
             data = reader.read(name)
             facts = inspect(name, data)
@@ -241,12 +258,12 @@ def _current_snapshot(root: Path) -> str | None:
 
 
 def _remove_leftovers(root: Path, *, keep: str | None) -> None:
-    """Remove what killed or failed runs left: staging folders, manifest temp files, uncommitted snapshots.
+    """Remove what earlier runs left: staging folders, manifest temp files, snapshots other than ``keep``.
 
-    Only called under the lock, so nothing with these prefixes can belong to a running prepare.
+    Only called under the lock, so nothing of these generated names can belong to a running prepare.
     """
     for entry in root.iterdir():
-        if entry.name == keep or not entry.name.startswith((STAGING_PREFIX, MANIFEST_TMP_PREFIX, SNAPSHOT_PREFIX)):
+        if entry.name == keep or not GENERATED_NAME.fullmatch(entry.name):
             continue
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry)
