@@ -198,6 +198,31 @@ def test_a_part_logged_by_two_tasks_is_used_once_if_the_responses_agree() -> Non
         tables.records_by_part(differ, "run")
 
 
+def write_run(folder: Path, samples: dict[str, list[dict]], stamp: str = "20260101_000000") -> Path:
+    """A minimal lmms-eval output in ``folder``: an empty results file and one samples file per task."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{stamp}_results.json").write_text("{}")
+    for task, task_samples in samples.items():
+        lines = "\n".join(json.dumps(sample) for sample in task_samples)
+        (folder / f"{stamp}_samples_{task}.jsonl").write_text(lines + "\n")
+    return folder / f"{stamp}_results.json"
+
+
+def test_a_folder_with_several_results_files_is_refused_with_the_candidates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    samples = [
+        {"filtered_resps": ["A"], "sra_u_keyword_judge": make_record(docs_for("image")[0], "A", keep_response=False)}
+    ]
+    found = [write_run(tmp_path / model, {"vscbench_image": samples}) for model in ("model-a", "model-b")]
+    assert cli.main(["report", str(tmp_path), "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert "holds 2 lmms-eval results files" in err
+    assert all(str(path) in err for path in found)
+    assert "pass each model's folder or results file" in err
+    assert load_run(tmp_path / "model-a").results_path == found[0]
+
+
 def test_padded_logged_responses_match_the_stripped_ones_the_judge_task_recorded(tmp_path: Path) -> None:
     # lmms-eval logs the raw generation but strips it before process_results, which is what the judge
     # task keeps as the record's response; the keyword task's response comes from the log.
@@ -211,11 +236,7 @@ def test_padded_logged_responses_match_the_stripped_ones_the_judge_task_recorded
         {"filtered_resps": [text], "sra_u_llm_judge": make_record(doc, text.strip(), keep_response=True)}
         for doc, text in zip(docs, texts, strict=True)
     ]
-    stamp = "20260101_000000"
-    (tmp_path / f"{stamp}_results.json").write_text("{}")
-    for task, samples in (("vscbench_image", keyword), ("vscbench_image_judge", judge)):
-        lines = "\n".join(json.dumps(sample) for sample in samples)
-        (tmp_path / f"{stamp}_samples_{task}.jsonl").write_text(lines + "\n")
+    write_run(tmp_path, {"vscbench_image": keyword, "vscbench_image_judge": judge})
     run = load_run(tmp_path)
     assert [r["response"] for r in run.records["vscbench_image"]] == [t.strip() for t in texts]
     task, records = tables.records_by_part(run, str(tmp_path))["image"]

@@ -76,19 +76,29 @@ def _task_of(samples: Path, stamp: str) -> str:
 
 
 def load_run(path: str | Path) -> Run:
-    """Load a run from a results file, a samples file, or a folder (its newest results file).
+    """Load a run from a results file, a samples file, or a folder holding exactly one results file.
 
-    Raises ``FileNotFoundError`` with what was looked for when there is nothing VSCBench in it.
+    A folder with several results files is refused rather than read by picking one: lmms-eval writes
+    ``DIR/<model>/<stamp>_results.json``, so a shared ``--output_path`` (or a repeated run) holds many
+    models or runs, and which one was meant is the user's call. Raises ``FileNotFoundError`` with what
+    was looked for when there is nothing VSCBench in it, ``ValueError`` listing the candidates when
+    there are several.
     """
     path = Path(path)
     if path.is_file() and path.suffix == ".jsonl":
         stamp = path.name.split("_samples_")[0]
         return Run(None, {}, {_task_of(path, stamp): load_samples(path)})
     if path.is_dir():
-        candidates = sorted(path.rglob(f"*{RESULTS_SUFFIX}"), key=lambda p: p.name)
+        candidates = sorted(path.rglob(f"*{RESULTS_SUFFIX}"))
         if not candidates:
             raise FileNotFoundError(f"no lmms-eval results file (*{RESULTS_SUFFIX}) under {path}")
-        path = candidates[-1]
+        if len(candidates) > 1:
+            listing = "\n".join(f"  {candidate}" for candidate in candidates)
+            raise ValueError(
+                f"{path} holds {len(candidates)} lmms-eval results files, one per model or run:\n{listing}\n"
+                "pass each model's folder or results file as its own run"
+            )
+        path = candidates[0]
     stamp = path.name.removesuffix(RESULTS_SUFFIX)
     results = json.loads(path.read_text(encoding="utf-8"))
     sample_files = sorted(path.parent.glob(f"{stamp}_samples_*.jsonl"))
