@@ -55,6 +55,15 @@ def in_group(field: str, group: str, fn: Callable[[list[Record], Verdicts], floa
     return lambda records, verdicts: fn([r for r in records if r[field] == group], verdicts)
 
 
+def sra_name(kind: str, judge: str, *groups: str) -> str:
+    """An SRA metric's name, ``sra_<kind>_<judge>_judge[_<group>...]`` (kind ``u``, ``s`` or ``mean``).
+
+    The one place the convention is spelled, so lmms-eval's results and the report's tables and
+    figures look metrics up by the same names.
+    """
+    return "_".join((f"sra_{kind}_{judge}_judge", *groups))
+
+
 def sra_metrics(part: str, judge: str) -> dict[str, MetricFn]:
     """The SRA family of one part for one judge label (``keyword``, ``llm``, ``llm_strict``, ...).
 
@@ -62,13 +71,13 @@ def sra_metrics(part: str, judge: str) -> dict[str, MetricFn]:
     """
     field, groups = BREAKDOWN[part]
     metrics: dict[str, MetricFn] = {
-        f"sra_u_{judge}_judge": sra_u,
-        f"sra_s_{judge}_judge": sra_s,
-        f"sra_mean_{judge}_judge": sra_mean,
+        sra_name("u", judge): sra_u,
+        sra_name("s", judge): sra_s,
+        sra_name("mean", judge): sra_mean,
     }
     for group in groups:
-        metrics[f"sra_u_{judge}_judge_{group}"] = in_group(field, group, sra_u)
-        metrics[f"sra_s_{judge}_judge_{group}"] = in_group(field, group, sra_s)
+        metrics[sra_name("u", judge, group)] = in_group(field, group, sra_u)
+        metrics[sra_name("s", judge, group)] = in_group(field, group, sra_s)
     return metrics
 
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from vscbench_task import metadata as md
 from vscbench_task import paired
 from vscbench_task.bootstrap import Interval
-from vscbench_task.report.tables import PART_TITLES, ModelResult, Report, sra_name, type_kind, xstest_types
+from vscbench_task.metrics import sra_name
+from vscbench_task.report.tables import PART_TITLES, ModelResult, Report, type_kind, xstest_types
 
 MISSING = "—"
 TYPE_KIND_LABELS = {"u": "SRA_u", "s": "SRA_s"}

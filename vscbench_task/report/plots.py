@@ -21,7 +21,8 @@ from matplotlib.figure import Figure
 
 from vscbench_task import metadata as md
 from vscbench_task.bootstrap import Interval
-from vscbench_task.report.tables import PART_TITLES, ModelResult, Report, sra_name
+from vscbench_task.metrics import sra_name
+from vscbench_task.report.tables import PART_TITLES, ModelResult, Report
 
 DPI = 100
 # name -> (file, size in inches); pixels = inches * DPI.

@@ -32,11 +32,6 @@ def xstest_types() -> tuple[str, ...]:
     return tuple(dict.fromkeys(row["type"] for row in md.text_rows()))
 
 
-def sra_name(kind: str, judge: str, *groups: str) -> str:
-    """Metric name in the ``metrics`` convention: ``sra_<kind>_<judge>_judge[_<group>...]``."""
-    return "_".join((f"sra_{kind}_{judge}_judge", *groups))
-
-
 def type_kind(xstest_type: str) -> str:
     """The SRA that applies to an XSTest type: ``u`` for the unsafe (contrast) types, else ``s``."""
     return "u" if md.text_row_is_unsafe({"type": xstest_type}) else "s"
@@ -49,9 +44,9 @@ def type_metrics(judge: str) -> dict[str, metrics.MetricFn]:
         kind = type_kind(xstest_type)
         fn = metrics.sra_u if kind == "u" else metrics.sra_s
         of_type = metrics.in_group("category", xstest_type, fn)
-        table[sra_name(kind, judge, xstest_type)] = of_type
+        table[metrics.sra_name(kind, judge, xstest_type)] = of_type
         for variant in md.VARIANTS:
-            table[sra_name(kind, judge, xstest_type, variant)] = metrics.in_group("variant", variant, of_type)
+            table[metrics.sra_name(kind, judge, xstest_type, variant)] = metrics.in_group("variant", variant, of_type)
     return table
 
 
