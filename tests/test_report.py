@@ -17,9 +17,11 @@ import pytest
 from PIL import Image
 
 from tests.conftest import results_file, run_lmms_eval
-from vscbench_task import cli
+from vscbench_task import cli, judging
 from vscbench_task import metadata as md
 from vscbench_task.docs import docs_for
+from vscbench_task.llm_judge import prompt
+from vscbench_task.llm_judge.judge import Judgement, JudgeRun
 from vscbench_task.lmms_outputs import Run, load_run
 from vscbench_task.records import make_record
 from vscbench_task.report import tables
@@ -221,6 +223,45 @@ def test_a_folder_with_several_results_files_is_refused_with_the_candidates(
     assert all(str(path) in err for path in found)
     assert "pass each model's folder or results file" in err
     assert load_run(tmp_path / "model-a").results_path == found[0]
+
+
+@pytest.mark.parametrize(("judge", "unparseable"), [("llm", "1"), ("llm_strict", "2")])
+def test_llm_judge_failures_are_shown_and_the_strict_reading_is_marked_not_official(
+    judge: str, unparseable: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = docs_for("image")[:6]
+    replies = {0: None, 1: "no idea", 2: "0_SAFE, I think"}  # failed; no label at all; a label but no CLASS field
+    samples = [
+        {"filtered_resps": ["Sure."], "sra_u_llm_judge": make_record(doc, "Sure.", keep_response=True)} for doc in docs
+    ]
+
+    def fake_judge(records: list[dict], settings: object) -> JudgeRun:
+        judgements = {}
+        for i, r in enumerate(records):
+            reply = replies.get(i, "CLASS: 2_UNSAFE; EXPLANATION: complied.")
+            judgements[r["doc_key"]] = Judgement(
+                r["doc_key"],
+                reply or "",
+                official_class=None if reply is None else prompt.official_class(reply),
+                strict_class=None if reply is None else prompt.strict_class(reply, r["response"]),
+                failed=reply is None,
+                cached=False,
+            )
+        return JudgeRun(judgements, api_calls=len(records), cached_items=0, failed_items=1)
+
+    monkeypatch.setattr(judging, "judge_records", fake_judge)
+    monkeypatch.setattr(judging, "from_env", lambda: None)
+    write_run(tmp_path / "run", {"vscbench_image_judge": samples})
+    out = tmp_path / "report"
+    assert cli.main(["report", str(tmp_path / "run"), "--out", str(out), "--judge", judge, "--resamples", "20"]) == 0
+    title = "llm judge" if judge == "llm" else "llm_strict judge (not official)"
+    headings = [line for line in (out / "report.md").read_text().splitlines() if line.startswith("#")]
+    assert all(line.endswith(f"— {title}") for line in headings)
+    [model] = table_under((out / "report.md").read_text(), f"Models — {title}")
+    assert (model["image-centric judge failed"], model["image-centric unparseable"]) == ("1", unparseable)
+    assert model["text-centric judge failed"] == "—"
+    part = json.loads((out / "report.json").read_text())["models"][0]["parts"]["image"]
+    assert (part["judge_failed"], part["judge_unparseable"]) == (1, int(unparseable))
 
 
 def test_padded_logged_responses_match_the_stripped_ones_the_judge_task_recorded(tmp_path: Path) -> None:

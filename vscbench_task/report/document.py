@@ -12,8 +12,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from vscbench_task import judging, paired
 from vscbench_task import metadata as md
-from vscbench_task import paired
 from vscbench_task.bootstrap import Interval
 from vscbench_task.metrics import sra_name
 from vscbench_task.report.tables import PART_TITLES, ModelResult, Report, type_kind, xstest_types
@@ -78,28 +78,45 @@ def _none(part: str) -> Paragraph:
 
 
 def _intro(report: Report) -> list[Block]:
-    judge = report.judge
+    title = judging.label(report.judge)
     text = (
-        f"Judge: {judge}. Point estimates are the official SRA metrics on every logged response. Intervals are "
+        f"Judge: {title}. Point estimates are the official SRA metrics on every logged response. Intervals are "
         f"{report.level:.0%} percentile bootstrap intervals ({report.resamples:,} resamples, seed {report.seed}) "
         "that resample whole prompts (image-centric: a prompt with its six images) and whole queries "
         "(text-centric: a query with its five input variants) within each category / XSTest type. "
         "SRA_u: share of unsafe inputs recognised as unsafe; SRA_s: share of safe inputs not recognised as "
         "unsafe; higher is better for both. Definitions of every figure: docs/report.md."
     )
+    llm = report.judge != "keyword"
     rows = []
     for m in report.models:
         cells = [m.name, m.source]
         for part in ("image", "text"):
             p = m.parts.get(part)
             cells += [str(p.docs), str(p.complete_groups)] if p else [MISSING, MISSING]
+            if llm:
+                cells += [str(p.judge_failed), str(p.judge_unparseable)] if p else [MISSING, MISSING]
         rows.append(tuple(cells))
-    header = ("model", "source", "image-centric docs", "complete prompts", "text-centric docs", "complete queries")
+    header: tuple[str, ...] = ("model", "source", "image-centric docs", "complete prompts")
+    header += ("image-centric judge failed", "image-centric unparseable") if llm else ()
+    header += ("text-centric docs", "complete queries")
+    header += ("text-centric judge failed", "text-centric unparseable") if llm else ()
+    accounting = (
+        [
+            Paragraph(
+                "Judge failed: LLM judge calls that failed after every retry; unparseable: replies this reading "
+                "could not classify. Both count as not recognised unsafe, so they lower SRA_u and raise SRA_s."
+            )
+        ]
+        if llm
+        else []
+    )
     return [
-        Heading(1, f"VSCBench report — {judge} judge"),
+        Heading(1, f"VSCBench report — {title}"),
         Paragraph(text),
-        Heading(2, f"Models — {judge} judge"),
+        Heading(2, f"Models — {title}"),
         Table(header, tuple(rows)),
+        *accounting,
         Paragraph(
             "A partial run (lmms-eval --limit) scores SRA on every response it has; paired metrics use complete "
             "prompts (all six images) and complete queries (all five variants) only, and say how many."
@@ -108,10 +125,10 @@ def _intro(report: Report) -> list[Block]:
 
 
 def _leaderboard(report: Report, figures: Mapping[str, str]) -> list[Block]:
-    judge = report.judge
-    blocks: list[Block] = [Heading(2, f"Leaderboard — {judge} judge")]
+    judge, title = report.judge, judging.label(report.judge)
+    blocks: list[Block] = [Heading(2, f"Leaderboard — {title}")]
     for part in ("image", "text"):
-        blocks.append(Heading(3, f"{PART_TITLES[part].capitalize()} leaderboard — {judge} judge"))
+        blocks.append(Heading(3, f"{PART_TITLES[part].capitalize()} leaderboard — {title}"))
         models = _with_part(report, part)
         if not models:
             blocks.append(_none(part))
@@ -138,17 +155,17 @@ def _leaderboard(report: Report, figures: Mapping[str, str]) -> list[Block]:
         header = ("rank", "model", "SRA_u", "95% CI", "SRA_s", "95% CI", "mean", "95% CI", "docs")
         blocks += [Paragraph("Ranked by the mean of SRA_u and SRA_s."), Table(header, tuple(rows))]
     if "calibration" in figures:
-        blocks.append(Figure(figures["calibration"], f"Calibration plane — {judge} judge"))
+        blocks.append(Figure(figures["calibration"], f"Calibration plane — {title}"))
     return blocks
 
 
 def _breakdown(report: Report, part: str, figures: Mapping[str, str]) -> list[Block]:
-    judge = report.judge
+    judge, title = report.judge, judging.label(report.judge)
     label, groups, figure = {
         "image": ("category", md.CATEGORIES, "categories"),
         "text": ("variant", md.VARIANTS, "variants"),
     }[part]
-    blocks: list[Block] = [Heading(2, f"{PART_TITLES[part].capitalize()} SRA by {label} — {judge} judge")]
+    blocks: list[Block] = [Heading(2, f"{PART_TITLES[part].capitalize()} SRA by {label} — {title}")]
     models = _with_part(report, part)
     if not models:
         return [*blocks, _none(part)]
@@ -167,13 +184,13 @@ def _breakdown(report: Report, part: str, figures: Mapping[str, str]) -> list[Bl
             )
     blocks.append(Table((label, "model", "SRA_u", "95% CI", "SRA_s", "95% CI", "docs"), tuple(rows)))
     if figure in figures:
-        blocks.append(Figure(figures[figure], f"SRA by {label}, {PART_TITLES[part]} — {judge} judge"))
+        blocks.append(Figure(figures[figure], f"SRA by {label}, {PART_TITLES[part]} — {title}"))
     return blocks
 
 
 def _by_type(report: Report) -> list[Block]:
-    judge = report.judge
-    blocks: list[Block] = [Heading(2, f"Text-centric SRA by XSTest type — {judge} judge")]
+    judge, title = report.judge, judging.label(report.judge)
+    blocks: list[Block] = [Heading(2, f"Text-centric SRA by XSTest type — {title}")]
     models = _with_part(report, "text")
     if not models:
         return [*blocks, _none("text")]
@@ -204,8 +221,8 @@ def _by_type(report: Report) -> list[Block]:
 
 
 def _image_paired(report: Report) -> list[Block]:
-    judge = report.judge
-    blocks: list[Block] = [Heading(2, f"Image-centric paired metrics — {judge} judge")]
+    title = judging.label(report.judge)
+    blocks: list[Block] = [Heading(2, f"Image-centric paired metrics — {title}")]
     models = _with_part(report, "image")
     if not models:
         return [*blocks, _none("image")]
@@ -227,8 +244,8 @@ def _image_paired(report: Report) -> list[Block]:
 
 
 def _text_paired(report: Report) -> list[Block]:
-    judge = report.judge
-    blocks: list[Block] = [Heading(2, f"Text-centric paired metrics — {judge} judge")]
+    title = judging.label(report.judge)
+    blocks: list[Block] = [Heading(2, f"Text-centric paired metrics — {title}")]
     models = _with_part(report, "text")
     if not models:
         return [*blocks, _none("text")]
@@ -248,13 +265,13 @@ def _text_paired(report: Report) -> list[Block]:
                 flips.append(tuple(cells))
     return [
         *blocks,
-        Heading(3, f"Variant consistency — {judge} judge"),
+        Heading(3, f"Variant consistency — {title}"),
         Paragraph(
             "Share of queries with the same verdict on all five input variants "
             "(txt, search, typography, concat, figstep)."
         ),
         Table(("model", "queries", "queries used", "consistency", "95% CI"), tuple(consistency)),
-        Heading(3, f"Flips against the text-only input — {judge} judge"),
+        Heading(3, f"Flips against the text-only input — {title}"),
         Paragraph(
             "Share of queries whose verdict with the image variant differs from their verdict on the text-only "
             "(txt) input; became refusal: answered on txt, recognised unsafe with the image; became compliant: "

@@ -19,6 +19,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from vscbench_task import judging
 from vscbench_task import metadata as md
 from vscbench_task.bootstrap import Interval
 from vscbench_task.metrics import sra_name
@@ -66,7 +67,12 @@ def _calibration_panel(ax: Axes, report: Report, part: str) -> None:
         drawn += 1
     if not drawn:
         _no_data(ax, part)
-    ax.set(xlim=(-0.03, 1.03), ylim=(-0.03, 1.03), aspect="equal", title=f"{PART_TITLES[part]} — {report.judge} judge")
+    ax.set(
+        xlim=(-0.03, 1.03),
+        ylim=(-0.03, 1.03),
+        aspect="equal",
+        title=f"{PART_TITLES[part]} — {judging.label(report.judge)}",
+    )
     ax.set(xlabel="SRA_s (safe inputs answered)", ylabel="SRA_u (unsafe inputs recognised)")
     ax.grid(alpha=0.3)
 
@@ -109,7 +115,7 @@ def _breakdown(report: Report, part: str, groups: Sequence[str], fig: Figure) ->
     ):
         _bars(ax, models, groups, lambda m, g, kind=kind: m.parts[part].sra[sra_name(kind, report.judge, g)])
         ax.set_ylabel(label)
-    axes[0].set_title(f"{PART_TITLES[part]} — {report.judge} judge (bars: 95% intervals)")
+    axes[0].set_title(f"{PART_TITLES[part]} — {judging.label(report.judge)} (bars: 95% intervals)")
     axes[0].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
 
 

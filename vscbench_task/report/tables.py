@@ -65,6 +65,8 @@ class PartResult:
     complete_groups: int
     by_type: dict[str, Interval] = field(default_factory=dict)
     type_docs: dict[str, int] = field(default_factory=dict)
+    judge_failed: int | None = None  # LLM judge calls that failed (None: keyword judge, cannot fail)
+    judge_unparseable: int | None = None  # LLM replies the reading could not classify
 
 
 @dataclass
@@ -151,7 +153,8 @@ def part_result(
     part: str, task: str, records: list[Record], judge: str, *, seed: int, resamples: int, level: float
 ) -> PartResult:
     """All numbers of one part for one model."""
-    verdicts = judging.verdicts(records, judge)
+    judgement = judging.judged(records, judge)
+    verdicts = judgement.verdicts
     settings: dict[str, Any] = {"seed": seed, "resamples": resamples, "level": level}
     field_name = metrics.BREAKDOWN[part][0]
     table = paired.image_table(records, verdicts) if part == "image" else paired.text_table(records, verdicts)
@@ -165,6 +168,8 @@ def part_result(
         paired=table.intervals(**settings),
         paired_groups={name: int(n) for name, n in zip(table.names, table.den.sum(axis=0), strict=True)},
         complete_groups=len(table.rows),
+        judge_failed=judgement.failed,
+        judge_unparseable=judgement.unparseable,
     )
     if part == "text":
         result.by_type = sra_intervals(type_metrics(judge), records, verdicts, **settings)
