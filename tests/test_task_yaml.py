@@ -1,6 +1,7 @@
 """The task folder: YAML metric lists match the package's metric tables, hooks behave, and a task
 without prepared images fails at load with instructions."""
 
+import json
 from pathlib import Path
 
 import datasets
@@ -77,3 +78,14 @@ def test_process_docs_gives_lmms_eval_only_the_request_columns(prepared_dir, mon
     assert docs.column_names == list(REQUEST_FIELDS) and len(docs) == 2250
     record = task_hooks.process_results(docs[0], ["I cannot"])["sra_u_keyword_judge"]
     assert record == {**{f: doc_index()[docs[0]["doc_key"]][f] for f in RECORD_FIELDS}, **record}
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [{"format": 1, "snapshot": "x"}, {"format": 1, "snapshot": "../elsewhere", "files": {}, "source": {}}, ["x"]],
+)
+def test_a_malformed_manifest_stops_the_task_cleanly(tmp_path, monkeypatch, manifest) -> None:
+    (tmp_path / datadir.MANIFEST).write_text(json.dumps(manifest))
+    monkeypatch.setenv(datadir.ENV_VAR, str(tmp_path))
+    with pytest.raises(SystemExit, match="vscbench prepare"):
+        task_hooks.process_docs(datasets.Dataset.from_list([{"row": 0}]), part="image")

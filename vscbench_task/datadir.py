@@ -37,16 +37,17 @@ class DataNotPreparedError(RuntimeError):
 
 
 def default_data_dir() -> Path:
-    """``$VSCBENCH_DATA_DIR``, else the user's cache dir."""
+    """``$VSCBENCH_DATA_DIR``, else the user's cache dir (absolute either way)."""
     if os.environ.get(ENV_VAR):
-        return Path(os.environ[ENV_VAR]).expanduser()
+        return Path(os.environ[ENV_VAR]).expanduser().absolute()
     cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(cache) / "vscbench"
+    return (Path(cache) / "vscbench").expanduser().absolute()
 
 
 def resolve(data_dir: str | os.PathLike[str] | None = None) -> Path:
-    """The data directory to use: the given one, else the default."""
-    return Path(data_dir).expanduser() if data_dir else default_data_dir()
+    """The data directory to use: the given one, else the default; absolute, so what is printed or
+    exported (``VSCBENCH_DATA_DIR=...``) works from any working directory."""
+    return Path(data_dir).expanduser().absolute() if data_dir else default_data_dir()
 
 
 def read_manifest(data_dir: Path) -> dict[str, Any]:
@@ -58,11 +59,27 @@ def read_manifest(data_dir: Path) -> dict[str, Any]:
         raise DataNotPreparedError(_how_to_prepare(data_dir, f"no prepared VSCBench images at {data_dir}")) from None
     except (OSError, ValueError) as err:
         raise DataNotPreparedError(_how_to_prepare(data_dir, f"unreadable manifest {path}: {err}")) from None
-    if manifest.get("format") != MANIFEST_FORMAT:
-        raise DataNotPreparedError(
-            _how_to_prepare(data_dir, f"{path} has format {manifest.get('format')!r}, expected {MANIFEST_FORMAT}")
+    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
+        found = manifest.get("format") if isinstance(manifest, dict) else type(manifest).__name__
+        problem = f"{path} has format {found!r}, expected {MANIFEST_FORMAT}"
+        raise DataNotPreparedError(_how_to_prepare(data_dir, problem))
+    malformed = [
+        key
+        for key, ok in (
+            ("snapshot", is_plain_name(manifest.get("snapshot"))),
+            ("files", isinstance(manifest.get("files"), dict)),
+            ("source", isinstance(manifest.get("source"), dict)),
         )
+        if not ok
+    ]
+    if malformed:
+        raise DataNotPreparedError(_how_to_prepare(data_dir, f"{path} is malformed (bad {', '.join(malformed)})"))
     return manifest
+
+
+def is_plain_name(name: object) -> bool:
+    """A single path component, so a hand-edited manifest cannot point outside the data directory."""
+    return isinstance(name, str) and name not in ("", ".", "..") and "/" not in name and "\\" not in name
 
 
 def require_prepared(data_dir: str | os.PathLike[str] | None = None) -> Path:

@@ -10,6 +10,9 @@ from PIL import Image
 # The official images are photos and rendered text of at most a few megapixels. Anything far larger is
 # a broken or hostile file (a decompression bomb): refuse it before decoding a single pixel.
 MAX_PIXELS = 40_000_000
+# Plain raster formats only (the JPEG reader also takes multi-picture camera JPEGs). Others Pillow can
+# open, such as EPS (rendered by Ghostscript), are no benchmark image and widen what a hostile file reaches.
+ALLOWED_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF")
 
 
 class ImageRejected(ValueError):
@@ -20,7 +23,7 @@ def decode(source: str | Path | IO[bytes], *, name: str | None = None) -> Image.
     """Fully decode an image, refusing over-large dimensions first; raises ``ImageRejected``."""
     label = name or str(source)
     try:
-        image = Image.open(source)
+        image = Image.open(source, formats=ALLOWED_FORMATS)
         width, height = image.size
         if width * height > MAX_PIXELS:
             raise ImageRejected(f"{label}: {width}x{height} pixels exceeds the {MAX_PIXELS:,}-pixel limit")
@@ -28,7 +31,8 @@ def decode(source: str | Path | IO[bytes], *, name: str | None = None) -> Image.
     except ImageRejected:
         raise
     except (OSError, ValueError, Image.DecompressionBombError, SyntaxError) as err:
-        raise ImageRejected(f"{label}: does not decode as an image ({err})") from None
+        accepted = ", ".join(ALLOWED_FORMATS)
+        raise ImageRejected(f"{label}: does not decode as an image ({err}); accepted formats: {accepted}") from None
     return image
 
 
