@@ -21,7 +21,7 @@ def test_plain_raster_formats_decode(fmt: str) -> None:
 
 def test_postscript_under_an_image_name_is_refused_before_any_interpreter_runs() -> None:
     eps = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n"
-    with pytest.raises(images.ImageRejected, match="safe_drugs_0_0.png: does not decode.*accepted formats: PNG"):
+    with pytest.raises(images.ImageRejected, match=r"safe_drugs_0_0\.png: does not decode.*accepted formats: PNG"):
         images.decode(io.BytesIO(eps), name="safe_drugs_0_0.png")
 
 
