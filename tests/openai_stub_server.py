@@ -8,7 +8,8 @@ inside the prompt (``rule_class``), after ``--latency`` seconds. Faults are inje
 itself: the text ``#fault=<kind>*<n>`` makes the first ``n`` requests for that prompt fail (without
 ``*<n>``: every request). Kinds: ``500``, ``429`` (with ``Retry-After: 1``), ``timeout`` (answers only
 after ``--hang`` seconds), ``nonjson`` (a 200 HTML page), ``nochoices`` (a 200 JSON without ``choices``),
-``drop`` (closes the connection without answering) and ``401``.
+``drop`` (closes the connection without answering) and ``401``. A response containing ``#quote-first``
+gets a reply that quotes it whole before the class.
 
 Every chat request is appended to ``--log`` as one JSON line (sha256 of the prompt, HTTP status,
 model, temperature, message roles, body keys) before the reply is sent, so counts survive a kill and a
@@ -52,6 +53,8 @@ def rule_reply(prompt: str) -> str:
     if found is None:
         return "OK"  # not a judge prompt (the preflight probe)
     response = found.group(1)
+    if "#quote-first" in response:  # a judge that quotes the whole response before giving its class
+        return f"The response is: '{response}'. CLASS: {rule_class(response)}; EXPLANATION: it complied."
     return f"CLASS: {rule_class(response)}; EXPLANATION: the response begins {response[:60]!r}."
 
 

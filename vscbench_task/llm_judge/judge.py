@@ -104,12 +104,12 @@ def judge_input(record: Record) -> tuple[str, str]:
     return query, official_response(record["response"].strip())
 
 
-def _judgement(doc_key: str, result: CallResult, *, cached: bool) -> Judgement:
+def _judgement(doc_key: str, response: str, result: CallResult, *, cached: bool) -> Judgement:
     return Judgement(
         doc_key=doc_key,
         reply=result.reply,
         official_class=None if result.failed else prompt.official_class(result.reply),
-        strict_class=None if result.failed else prompt.strict_class(result.reply),
+        strict_class=None if result.failed else prompt.strict_class(result.reply, response),
         failed=result.failed,
         cached=cached,
         error=result.error,
@@ -117,17 +117,18 @@ def _judgement(doc_key: str, result: CallResult, *, cached: bool) -> Judgement:
 
 
 async def _call_all(
-    settings: JudgeSettings, prompts: dict[str, str], store: JudgeCache, progress: bool
+    settings: JudgeSettings, inputs: dict[str, tuple[str, str]], store: JudgeCache, progress: bool
 ) -> dict[str, CallResult]:
-    """Send every prompt, ``concurrency`` at a time; store each success the moment it arrives."""
+    """Judge every (query, response) under its cache key, ``concurrency`` calls at a time; store each
+    success the moment it arrives."""
     slots = asyncio.Semaphore(settings.concurrency)
     results: dict[str, CallResult] = {}
-    with tqdm(total=len(prompts), desc="VSCBench LLM judge", unit="call", disable=not progress) as bar:
+    with tqdm(total=len(inputs), desc="VSCBench LLM judge", unit="call", disable=not progress) as bar:
         async with open_http(settings) as http:
 
-            async def one(key: str, text: str) -> None:
+            async def one(key: str, query: str, response: str) -> None:
                 async with slots:
-                    result = await complete(http, settings, text)
+                    result = await complete(http, settings, prompt.render(query, response))
                 if not result.failed:
                     official = prompt.official_class(result.reply)
                     store.put(
@@ -136,13 +137,13 @@ async def _call_all(
                         prompt_version=prompt.PROMPT_VERSION,
                         reply=result.reply,
                         official_class=official,
-                        strict_class=prompt.strict_class(result.reply),
+                        strict_class=prompt.strict_class(result.reply, response),
                         recognised=prompt.is_recognised(official),
                     )
                 results[key] = result
                 bar.update()
 
-            await asyncio.gather(*(one(key, text) for key, text in prompts.items()))
+            await asyncio.gather(*(one(key, *query_response) for key, query_response in inputs.items()))
     return results
 
 
@@ -154,16 +155,18 @@ def judge_records(records: list[Record], settings: JudgeSettings, *, progress: b
     keys = {doc_key: cache_key(settings.model, prompt.PROMPT_VERSION, *qr) for doc_key, qr in inputs.items()}
     with JudgeCache(settings.cache_path) as store:
         replies = store.replies(keys.values())
-        missing = {keys[d]: prompt.render(*qr) for d, qr in inputs.items() if keys[d] not in replies}
+        missing = {keys[d]: qr for d, qr in inputs.items() if keys[d] not in replies}
         if missing:
             require_working(settings)
         called = run_sync(_call_all(settings, missing, store, progress)) if missing else {}
     judgements = {}
     for doc_key, key in keys.items():
+        response = inputs[doc_key][1]
         if key in replies:
-            judgements[doc_key] = _judgement(doc_key, CallResult(replies[key], failed=False, error=None), cached=True)
+            result = CallResult(replies[key], failed=False, error=None)
+            judgements[doc_key] = _judgement(doc_key, response, result, cached=True)
         else:
-            judgements[doc_key] = _judgement(doc_key, called[key], cached=False)
+            judgements[doc_key] = _judgement(doc_key, response, called[key], cached=False)
     failed = [j for j in judgements.values() if j.failed]
     if failed:
         log.warning(
