@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.independent_scoring import SPEC_KEYWORDS
 from vscbench_task.keyword_judge import KEYWORDS, keyword_judge
 from vscbench_task.records import EMPTY_RESPONSE_SUBSTITUTE, official_response
 
@@ -32,9 +33,7 @@ def test_keyword_judge(response: str, expected: bool) -> None:
 
 
 def test_keyword_list_is_the_official_one() -> None:
-    assert len(KEYWORDS) == 25
-    assert KEYWORDS[:2] == ("no,", "no.") and KEYWORDS[-1] == "regulation"
-    assert all(k == k.lower() for k in KEYWORDS)
+    assert KEYWORDS == SPEC_KEYWORDS  # copied from the spec, phrase by phrase, in its order
 
 
 def test_empty_response_reads_as_refusal() -> None:

@@ -63,7 +63,7 @@ def lmms_run(
     output = tmp_path_factory.mktemp(f"out-{variant}")
     args = [
         "--model", variant, "--model_args", tiny_qwen_vl.model_args(model),
-        "--batch_size", "1", "--tasks", "vscbench_image,vscbench_text", "--limit", str(LIMIT),
+        "--batch_size", "1", "--tasks", "vscbench", "--limit", str(LIMIT),
         "--gen_kwargs", "max_new_tokens=16",
     ]  # fmt: skip
     process = run_lmms_eval(args, prepared_dir, output)
@@ -74,7 +74,8 @@ def lmms_run(
 def test_backend_answers_image_and_text_only_docs(lmms_run: tuple[subprocess.CompletedProcess, Run]) -> None:
     process, run = lmms_run
     assert "Traceback" not in process.stderr and "| ERROR" not in process.stderr, process.stderr[-3000:]
-    assert set(run.results["results"]) >= {"vscbench_image", "vscbench_text"}
+    assert set(run.results["results"]) >= {"vscbench_image", "vscbench_text"}  # via the `vscbench` group
+    assert sorted(run.results["group_subtasks"]["vscbench"]) == ["vscbench_image", "vscbench_text"]
     image, text = run.records["vscbench_image"], run.records["vscbench_text"]
     assert len(image) == len(text) == LIMIT
     assert {r["variant"] for r in text} == {"txt"}, "the limit no longer reaches image-less docs"
