@@ -9,7 +9,8 @@ Layout of a data directory (``vscbench prepare`` writes it, ``vscbench verify`` 
     <data_dir>/.staging-*/                a prepare in progress, or killed (the next prepare removes it)
 
 The manifest names the snapshot folder, so switching from one prepared state to the next is the
-single atomic replacement of ``manifest.json``: readers see the old complete state or the new one.
+single atomic replacement of ``manifest.json``: readers see the old complete state or the new one. The
+previous snapshot is removed only by the prepare after next, so a run that started on it can finish.
 
 The directory is ``--data-dir`` where a command takes it, else ``$VSCBENCH_DATA_DIR``, else
 ``$XDG_CACHE_HOME/vscbench`` (``~/.cache/vscbench``).
