@@ -77,15 +77,35 @@ def test_aggregations_judge_once_and_agree(stub: StubProcess, tmp_path: Path, mo
     )
 
 
-def test_response_is_logged_once_per_doc_and_order_is_checked() -> None:
+def test_response_is_logged_once_per_doc_and_order_is_checked(monkeypatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", FAKE_KEY)  # a configured judge; the order check fails before any call
     doc = docs_for("image")[0]
     per_doc = judge_hooks.process_results(doc, ["A long answer. " * 50])
     carriers = [name for name, record in per_doc.items() if "response" in record]
     assert carriers == ["sra_u_llm_judge"] and len(per_doc) == len(metrics.llm_task_metrics("image"))
     assert len({record["response_sha256"] for record in per_doc.values()}) == 1
     slim_first = judge_hooks.aggregation_functions()["judge_aggregate_sra_s_llm_judge"]
-    with pytest.raises(RuntimeError, match="vscbench rescore"):
+    with pytest.raises(RuntimeError, match="vscbench rescore") as err:
         slim_first([per_doc["sra_s_llm_judge"]])
+    assert "--use_cache" in str(err.value) and "--predict_only --log_samples" in str(err.value)
+
+
+def test_a_different_judge_is_not_served_from_the_memo(
+    stub: StubProcess, tmp_path: Path, monkeypatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, value in judge_env(stub, tmp_path / "c.sqlite3").items():
+        monkeypatch.setenv(name, value)
+    per_doc = [judge_hooks.process_results(doc, ["Sure."])["sra_u_llm_judge"] for doc in docs_for("image")[:3]]
+    aggregate = judge_hooks.aggregation_functions()["judge_aggregate_sra_u_llm_judge"]
+    aggregate(per_doc)
+    aggregate(per_doc)
+    assert len(stub.calls()) == 3  # memoised for the same judge
+    monkeypatch.setenv("VSCBENCH_JUDGE_MODEL", "another-judge")
+    aggregate(per_doc)
+    assert [c["model"] for c in stub.calls()] == ["gpt-4o-mini"] * 3 + ["another-judge"] * 3
+    summaries = [line for line in capsys.readouterr().err.splitlines() if " docs, " in line]
+    assert len(summaries) == 2 and "model=another-judge" in summaries[1]
+    assert f"url={stub.url}/chat/completions" in summaries[0] and FAKE_KEY not in summaries[0]
 
 
 def test_process_docs_stops_without_a_working_judge(tmp_path: Path, monkeypatch) -> None:

@@ -24,12 +24,13 @@ import datasets
 from tqdm import tqdm
 
 from vscbench_task import metrics, task_hooks
+from vscbench_task.llm_judge import prompt
 from vscbench_task.llm_judge.client import preflight
 from vscbench_task.llm_judge.judge import judge_records
-from vscbench_task.llm_judge.settings import JudgeNotConfigured, from_env
+from vscbench_task.llm_judge.settings import JudgeNotConfigured, JudgeSettings, from_env
 from vscbench_task.records import Record, make_record
 
-_judged: dict[str, list[Record]] = {}  # fingerprint of a task's records -> the records, annotated
+_judged: dict[str, list[Record]] = {}  # fingerprint of a task's records and judge -> the records, annotated
 
 
 def process_docs(dataset: datasets.Dataset, *, part: str) -> datasets.Dataset:
@@ -56,30 +57,37 @@ def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, Record
     return {carrier: record, **dict.fromkeys(others, slim)}
 
 
-def _fingerprint(records: list[Record]) -> str:
+def _fingerprint(records: list[Record], settings: JudgeSettings) -> str:
+    """Identity of one judging: the records' responses and the judge (model, endpoint, prompt), so a
+    process that judges the same responses again with another judge does not reuse stale verdicts."""
     items = sorted((r["doc_key"], r["response_sha256"]) for r in records)
-    return hashlib.sha256(json.dumps(items).encode("utf-8")).hexdigest()
+    judge = [settings.model, settings.url, prompt.PROMPT_VERSION]
+    return hashlib.sha256(json.dumps([judge, items]).encode("utf-8")).hexdigest()
 
 
 def judged(records: list[Record]) -> list[Record]:
-    """The records with their ``llm_judge_*`` fields; judged once per distinct set of records.
+    """The records with their ``llm_judge_*`` fields; judged once per distinct set of records and judge.
 
     Records with responses are judged (cache first); records carrying only the response hash are
     served from that judging, or refused with instructions if it has not happened yet.
     """
     records = task_hooks.unique_records(records)
-    fingerprint = _fingerprint(records)
+    settings = from_env()
+    fingerprint = _fingerprint(records, settings)
     if fingerprint not in _judged:
         if not all("response" in r for r in records):
+            # An exception here aborts lmms-eval before it writes results or samples, so say how to redo it.
             raise RuntimeError(
                 "vscbench: LLM-judge metrics were aggregated before the records carrying the responses "
-                "(this lmms-eval version changed its aggregation order). Nothing is lost: run "
-                "`vscbench rescore OUTPUT_DIR --judge llm` on this run's --log_samples output."
+                "(this lmms-eval version changed its aggregation order); lmms-eval writes no results or "
+                "samples for this run. Re-run with `--use_cache DIR` so the model's generations are reused, "
+                "or with `--predict_only --log_samples` and then `vscbench rescore OUTPUT_DIR --judge llm`."
             )
-        run = judge_records(records, from_env())
+        run = judge_records(records, settings)
+        public = ", ".join(f"{k}={v}" for k, v in settings.public().items())
         tqdm.write(
             f"VSCBench LLM judge: {len(records)} docs, {run.api_calls} calls, {run.cached_items} from cache, "
-            f"{run.failed_items} failed",
+            f"{run.failed_items} failed; judge: {public}, prompt_version={prompt.PROMPT_VERSION}",
             file=sys.stderr,
         )
         _judged[fingerprint] = run.annotate(records)
