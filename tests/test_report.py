@@ -1,6 +1,8 @@
-"""``vscbench report`` on real lmms-eval outputs: one ``--model dummy`` run of both tasks (``--limit 120``)
-plus two copies of it, one renamed and one under the same name, make a three-row leaderboard. The
-numbers in the Markdown must equal those lmms-eval itself wrote to its results file."""
+"""``vscbench report`` on real lmms-eval outputs: two tiny random Qwen2.5-VL models (seeds 0 and 1) run
+through lmms-eval's ``qwen2_5_vl`` backend on both tasks (``--limit 120``) make a two-row leaderboard.
+Their answers depend on the input and sometimes hold a refusal keyword, so verdicts, intervals, paired
+metrics and the ranking are not constants: the Markdown must equal what lmms-eval wrote to its results
+file, report.json, and the paired figures and intervals recomputed from the logged records."""
 
 from __future__ import annotations
 
@@ -9,57 +11,74 @@ import io
 import json
 import math
 import re
-import shutil
-from collections import Counter
+from collections import defaultdict
 from pathlib import Path
+from statistics import mean
 
 import pytest
 from PIL import Image
 
 from tests.conftest import results_file, run_lmms_eval
-from vscbench_task import cli, judging
+from vscbench_task import cli, judging, metrics, paired
 from vscbench_task import metadata as md
+from vscbench_task.bootstrap import Interval, sra_intervals
+from vscbench_task.demo import tiny_qwen_vl
 from vscbench_task.docs import docs_for
 from vscbench_task.llm_judge import prompt
 from vscbench_task.llm_judge.judge import Judgement, JudgeRun
 from vscbench_task.lmms_outputs import Run, load_run
-from vscbench_task.records import make_record
+from vscbench_task.records import Record, make_record
 from vscbench_task.report import tables
 
 LIMIT = 120
+RESAMPLES = 200
+SEEDS = (0, 1)
 PNG_SIZES = {"calibration.png": (1200, 700), "categories.png": (1200, 800), "variants.png": (1200, 800)}
 TASKS = {"image": "vscbench_image", "text": "vscbench_text"}
+TITLES = {"image": "Image-centric", "text": "Text-centric"}
 
 
 @pytest.fixture(scope="session")
 def run_dirs(prepared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    """The real run, a copy renamed ``dummy-copy`` (model fields of its results file edited), a plain copy."""
+    """One lmms-eval run of both tasks per tiny random model (one model per seed), each in its own folder."""
     base = tmp_path_factory.mktemp("report-runs")
-    original = base / "dummy"
-    args = ["--model", "dummy", "--tasks", "vscbench_image,vscbench_text", "--limit", str(LIMIT)]
-    done = run_lmms_eval(args, prepared_dir, original)
-    results = results_file(original)  # lmms-eval exits 0 on failure: the file is the evidence
-    assert len(list(results.parent.glob("*_samples_vscbench_*.jsonl"))) == 2, done.stderr[-3000:]
-    renamed, same = base / "renamed", base / "same-name"
-    shutil.copytree(results.parent, renamed)
-    shutil.copytree(results.parent, same)
-    copied = renamed / results.name
-    data = json.loads(copied.read_text())
-    data["config"]["model_args"] = "pretrained=dummy-copy"
-    data["model_name"] = "dummy-copy"
-    copied.write_text(json.dumps(data))
-    return [original, renamed, same]
+    dirs = []
+    for seed in SEEDS:
+        model = tiny_qwen_vl.build(base / f"tiny-qwen-seed{seed}", seed=seed)
+        output = base / f"run-seed{seed}"
+        args = [
+            "--model", "qwen2_5_vl", "--model_args", tiny_qwen_vl.model_args(model), "--batch_size", "1",
+            "--tasks", "vscbench_image,vscbench_text", "--limit", str(LIMIT), "--gen_kwargs", "max_new_tokens=16",
+        ]  # fmt: skip
+        done = run_lmms_eval(args, prepared_dir, output)
+        results = results_file(output)  # lmms-eval exits 0 on failure: the files are the evidence
+        assert len(list(results.parent.glob("*_samples_vscbench_*.jsonl"))) == 2, done.stderr[-3000:]
+        dirs.append(output)
+    return dirs
 
 
 @pytest.fixture(scope="session")
 def report_dir(run_dirs: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("report") / "out"
-    assert cli.main(["report", *map(str, run_dirs), "--out", str(out), "--html", "--resamples", "200"]) == 0
+    assert cli.main(["report", *map(str, run_dirs), "--out", str(out), "--html", "--resamples", str(RESAMPLES)]) == 0
     return out
 
 
+@pytest.fixture(scope="session")
+def report_json(report_dir: Path) -> dict:
+    return json.loads((report_dir / "report.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def markdown(report_dir: Path) -> str:
+    return (report_dir / "report.md").read_text()
+
+
 def table_under(markdown: str, heading: str) -> list[dict[str, str]]:
-    """Rows (header -> cell) of the first table after the heading line starting with ``heading``."""
+    """Rows (header -> cell) of the first table after the heading line starting with ``heading``.
+
+    A ``95% CI`` column is named after the column it belongs to (``SRA_u 95% CI``), as tables hold several.
+    """
     lines = markdown.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("#") and line.lstrip("# ").startswith(heading))
     rows = []
@@ -69,6 +88,7 @@ def table_under(markdown: str, heading: str) -> list[dict[str, str]]:
         if line.startswith("|"):
             rows.append([cell.strip() for cell in line.strip("|").split(" | ")])
     header, _, *body = rows
+    header = [f"{header[i - 1]} {name}" if name == "95% CI" else name for i, name in enumerate(header)]
     return [dict(zip(header, row, strict=True)) for row in body]
 
 
@@ -78,8 +98,44 @@ def lmms_metrics(run_dir: Path, part: str) -> dict[str, float]:
     return {k.removesuffix(",none"): v for k, v in values.items() if isinstance(v, float)}
 
 
-def printed(value: float) -> str:
-    return "—" if math.isnan(value) else f"{value:.3f}"
+def logged_records(run_dir: Path, part: str) -> list[Record]:
+    """The keyword task's records of one part, straight from the samples file lmms-eval wrote."""
+    return load_run(run_dir).records[TASKS[part]]
+
+
+def printed(value: float | None) -> str:
+    return "—" if value is None or math.isnan(value) else f"{value:.3f}"
+
+
+def printed_bounds(interval: dict[str, float | None]) -> str:
+    if interval["low"] is None:
+        return "—"
+    return f"[{interval['low']:.3f}, {interval['high']:.3f}]"
+
+
+def assert_same_interval(written: dict[str, float | None], computed: Interval) -> None:
+    """A report.json interval equals one computed here (NaN written as null)."""
+    as_json = {k: None if math.isnan(v) else v for k, v in computed._asdict().items()}
+    assert written.keys() == as_json.keys()
+    for key, value in written.items():
+        assert value == (None if as_json[key] is None else pytest.approx(as_json[key], abs=1e-12)), key
+
+
+def by_model(report_json: dict, run_dirs: list[Path]) -> dict[str, tuple[Path, dict]]:
+    """Model name -> (its run folder, its report.json entry); names come from the runs' ``pretrained=``."""
+    names = [load_run(d).model for d in run_dirs]
+    assert [m["name"] for m in report_json["models"]] == names and len(set(names)) == len(names)
+    return {m["name"]: (d, m) for d, m in zip(run_dirs, report_json["models"], strict=True)}
+
+
+def test_the_runs_are_informative(run_dirs: list[Path]) -> None:
+    # Guards the rest: with constant verdicts every interval collapses and the checks below prove little.
+    for run_dir in run_dirs:
+        for part in TASKS:
+            verdicts = {r["keyword_judge"] for r in logged_records(run_dir, part)}
+            assert verdicts == {True, False}, f"{run_dir} {part}: every verdict is {verdicts}"
+    image = [metrics.keyword_verdicts(logged_records(d, "image")) for d in run_dirs]
+    assert image[0] != image[1], "both seeds gave the same verdicts"
 
 
 def test_report_files_exist_with_the_expected_figure_sizes(report_dir: Path) -> None:
@@ -92,72 +148,157 @@ def test_report_files_exist_with_the_expected_figure_sizes(report_dir: Path) -> 
             assert len(image.getcolors(maxcolors=1 << 16) or range(1 << 16)) > 10  # something was drawn
 
 
-def test_leaderboard_and_breakdowns_equal_lmms_eval_results(report_dir: Path, run_dirs: list[Path]) -> None:
-    markdown = (report_dir / "report.md").read_text()
-    names = {"dummy #1": run_dirs[0], "dummy-copy": run_dirs[1], "dummy #2": run_dirs[2]}
-    for part, title in (("image", "Image-centric"), ("text", "Text-centric")):
-        board = table_under(markdown, f"{title} leaderboard — keyword judge")
-        assert sorted(row["model"] for row in board) == sorted(names)
+def test_leaderboard_ranks_and_equals_lmms_eval_results_and_the_json_intervals(
+    markdown: str, report_json: dict, run_dirs: list[Path]
+) -> None:
+    models = by_model(report_json, run_dirs)
+    for part in TASKS:
+        board = table_under(markdown, f"{TITLES[part]} leaderboard — keyword judge")
+        means = {name: lmms_metrics(d, part)["sra_mean_keyword_judge"] for name, (d, _) in models.items()}
+        assert [row["model"] for row in board] == sorted(means, key=lambda n: (-means[n], n))
+        assert [row["rank"] for row in board] == ["1", "2"]
         for row in board:
-            expected = lmms_metrics(names[row["model"]], part)
-            assert row["SRA_u"] == printed(expected["sra_u_keyword_judge"])
-            assert row["SRA_s"] == printed(expected["sra_s_keyword_judge"])
-            assert row["mean"] == printed(expected["sra_mean_keyword_judge"])
-        label, groups = ("category", md.CATEGORIES) if part == "image" else ("variant", md.VARIANTS)
-        breakdown = table_under(markdown, f"{title} SRA by {label} — keyword judge")
-        assert len(breakdown) == len(groups) * len(names)
+            run_dir, entry = models[row["model"]]
+            expected, sra = lmms_metrics(run_dir, part), entry["parts"][part]["sra"]
+            for column, kind in (("SRA_u", "u"), ("SRA_s", "s"), ("mean", "mean")):
+                name = metrics.sra_name(kind, "keyword")
+                assert row[column] == printed(expected[name])
+                assert row[f"{column} 95% CI"] == printed_bounds(sra[name])
+        label, groups = metrics.BREAKDOWN[part]
+        breakdown = table_under(markdown, f"{TITLES[part]} SRA by {label} — keyword judge")
+        assert len(breakdown) == len(groups) * len(models)
         for row in breakdown:
-            expected = lmms_metrics(names[row["model"]], part)
-            assert row["SRA_u"] == printed(expected[f"sra_u_keyword_judge_{row[label]}"])
-            assert row["SRA_s"] == printed(expected[f"sra_s_keyword_judge_{row[label]}"])
+            run_dir, entry = models[row["model"]]
+            expected, sra = lmms_metrics(run_dir, part), entry["parts"][part]["sra"]
+            for column, kind in (("SRA_u", "u"), ("SRA_s", "s")):
+                name = metrics.sra_name(kind, "keyword", row[label])
+                assert row[column] == printed(expected[name])
+                assert row[f"{column} 95% CI"] == printed_bounds(sra[name])
 
 
-def test_json_points_equal_lmms_eval_results(report_dir: Path, run_dirs: list[Path]) -> None:
-    report = json.loads((report_dir / "report.json").read_text())
-    assert (report["judge"], report["resamples"], report["seed"]) == ("keyword", 200, 20250526)
-    assert [m["name"] for m in report["models"]] == ["dummy #1", "dummy-copy", "dummy #2"]
-    for model, run_dir in zip(report["models"], run_dirs, strict=True):
-        for part in ("image", "text"):
+def test_json_points_equal_lmms_eval_and_intervals_equal_the_bootstrap(report_json: dict, run_dirs: list[Path]) -> None:
+    assert (report_json["judge"], report_json["resamples"], report_json["seed"]) == ("keyword", RESAMPLES, 20250526)
+    widths = []
+    for run_dir, (_, entry) in zip(run_dirs, by_model(report_json, run_dirs).values(), strict=True):
+        for part in TASKS:
             expected = lmms_metrics(run_dir, part)
-            sra = model["parts"][part]["sra"]
-            assert sra.keys() <= expected.keys()
+            records = logged_records(run_dir, part)
+            table = metrics.sra_metrics(part, "keyword")
+            verdicts = metrics.keyword_verdicts(records)
+            bootstrap = sra_intervals(table, records, verdicts, resamples=RESAMPLES, seed=report_json["seed"])
+            sra = entry["parts"][part]["sra"]
+            assert sra.keys() == table.keys() and sra.keys() <= expected.keys()
             for name, interval in sra.items():
                 assert interval["point"] == pytest.approx(expected[name], abs=1e-12)
-                assert interval["low"] <= interval["point"] <= interval["high"]
+                assert_same_interval(interval, bootstrap[name])
+                if interval["low"] is not None:
+                    assert interval["low"] <= interval["point"] <= interval["high"]
+                    widths.append(interval["high"] - interval["low"])
+    assert max(widths) > 0.05  # real uncertainty, not the [0, 0] / [1, 1] of a constant model
 
 
-def test_paired_metrics_use_the_complete_groups_of_the_logged_samples(report_dir: Path, run_dirs: list[Path]) -> None:
-    per_row: dict[str, Counter] = {"image": Counter(), "text": Counter()}
-    for samples in results_file(run_dirs[0]).parent.glob("*_samples_vscbench_*.jsonl"):
-        for line in samples.read_text().splitlines():
-            part, row = json.loads(line)["sra_u_keyword_judge"]["doc_key"].split("/")[:2]
-            per_row[part][row] += 1
-    complete_prompts = sum(n == 6 for n in per_row["image"].values())
-    complete_queries = sum(n == 5 for n in per_row["text"].values())
-    assert 0 < complete_prompts < len(per_row["image"])  # the --limit run really is partial
-    markdown = (report_dir / "report.md").read_text()
-    models = {row["model"]: row for row in table_under(markdown, "Models — keyword judge")}
-    assert models["dummy-copy"]["complete prompts"] == str(complete_prompts)
-    assert models["dummy-copy"]["complete queries"] == str(complete_queries)
+def test_sra_by_xstest_type_is_the_share_of_each_types_docs(
+    markdown: str, report_json: dict, run_dirs: list[Path]
+) -> None:
+    models = by_model(report_json, run_dirs)
+    rows = table_under(markdown, "Text-centric SRA by XSTest type — keyword judge")
+    assert len(rows) == len(tables.xstest_types()) * len(models)
+    computed = 0
+    for row in rows:
+        run_dir, entry = models[row["model"]]
+        docs = [r for r in logged_records(run_dir, "text") if r["category"] == row["type"]]
+        unsafe = row["metric"] == "SRA_u"
+        assert all(r["unsafe"] is unsafe for r in docs)
+        handled = [r["keyword_judge"] is unsafe for r in docs]  # recognised if unsafe, answered if safe
+        assert row["all variants"] == printed(mean(handled) if handled else None)
+        assert row["docs"] == str(len(docs))
+        for variant in md.VARIANTS:
+            of_variant = [r["keyword_judge"] is unsafe for r in docs if r["variant"] == variant]
+            assert row[variant] == printed(mean(of_variant) if of_variant else None)
+        name = metrics.sra_name("u" if unsafe else "s", "keyword", row["type"])
+        assert row["all variants 95% CI"] == printed_bounds(entry["parts"]["text"]["by_type"][name])
+        computed += bool(handled)
+    assert computed > 0, "the --limit run reaches no XSTest type"
+
+
+def prompt_groups(records: list[Record]) -> list[list[Record]]:
+    """The complete image-centric prompts (all six docs logged)."""
+    rows: dict[int, list[Record]] = defaultdict(list)
+    for r in records:
+        rows[r["row"]].append(r)
+    return [group for group in rows.values() if len(group) == 6]
+
+
+def query_verdicts(records: list[Record]) -> list[dict[str, bool]]:
+    """The complete text-centric queries (all five variants logged), as variant -> recognised unsafe."""
+    rows: dict[int, dict[str, bool]] = defaultdict(dict)
+    for r in records:
+        rows[r["row"]][r["variant"]] = r["keyword_judge"]
+    return [verdicts for verdicts in rows.values() if len(verdicts) == len(md.VARIANTS)]
+
+
+def point_and_bounds(interval: dict[str, float | None]) -> tuple[str, str]:
+    return printed(interval["point"]), printed_bounds(interval)
+
+
+def test_paired_metrics_equal_the_logged_verdicts_and_the_paired_intervals(
+    markdown: str, report_json: dict, run_dirs: list[Path]
+) -> None:
+    models = by_model(report_json, run_dirs)
+    listed = {row["model"]: row for row in table_under(markdown, "Models — keyword judge")}
     image = {row["model"]: row for row in table_under(markdown, "Image-centric paired metrics — keyword judge")}
-    # The dummy model answers "A" to everything: it never recognises anything, whatever the image.
-    assert image["dummy #1"]["prompts used"] == str(complete_prompts)
-    assert image["dummy #1"]["pair discrimination"] == "0.000"
-    assert image["dummy #1"]["answers all"] == "1.000"
-    flips = table_under(markdown, "Flips against the text-only input — keyword judge")
-    assert len(flips) == 3 * len(md.IMAGE_VARIANTS) * 3
-    assert {row["flip"] for row in flips if row["queries"] == "all"} == {"0.000"}
     consistency = table_under(markdown, "Variant consistency — keyword judge")
-    assert {row["consistency"] for row in consistency if row["queries"] == "all"} == {"1.000"}
+    flips = table_under(markdown, "Flips against the text-only input — keyword judge")
+    assert len(flips) == len(models) * len(md.IMAGE_VARIANTS) * len(paired.SUBSETS)
+    seed = report_json["seed"]
+    for name, (run_dir, entry) in models.items():
+        records = logged_records(run_dir, "image")
+        prompts = prompt_groups(records)
+        assert 0 < len(prompts) < len({r["row"] for r in records})  # the --limit run really is partial
+        assert listed[name]["complete prompts"] == image[name]["prompts used"] == str(len(prompts))
+        answered = [sum(not r["keyword_judge"] for r in g if not r["unsafe"]) for g in prompts]
+        recognised = [sum(r["keyword_judge"] for r in g if r["unsafe"]) for g in prompts]
+        by_hand = {
+            "pair_discrimination": mean(a * b / 9 for a, b in zip(answered, recognised, strict=True)),
+            "image_blind": mean(len({r["keyword_judge"] for r in g}) == 1 for g in prompts),
+        }
+        bootstrap = paired.image_table(records, metrics.keyword_verdicts(records)).intervals(
+            resamples=RESAMPLES, seed=seed
+        )
+        for stat, column in (("pair_discrimination", "pair discrimination"), ("image_blind", "image-blind")):
+            interval = entry["parts"]["image"]["paired"][stat]
+            assert (image[name][column], image[name][f"{column} 95% CI"]) == point_and_bounds(interval)
+            assert image[name][column] == printed(by_hand[stat])
+            assert_same_interval(interval, bootstrap[stat])
+
+        texts = logged_records(run_dir, "text")
+        queries = query_verdicts(texts)
+        assert listed[name]["complete queries"] == str(len(queries))
+        text_paired = entry["parts"]["text"]["paired"]
+        [overall] = [r for r in consistency if r["model"] == name and r["queries"] == "all"]
+        same = [len(set(q.values())) == 1 for q in queries]
+        assert overall["queries used"] == str(len(queries))
+        assert overall["consistency"] == printed(mean(same) if same else None)
+        stat = paired.text_stat("consistency", "all")
+        assert (overall["consistency"], overall["consistency 95% CI"]) == point_and_bounds(text_paired[stat])
+        for row in (r for r in flips if r["model"] == name and r["queries"] == "all"):
+            flipped = [q[row["variant"]] != q["txt"] for q in queries]
+            assert row["flip"] == printed(mean(flipped) if flipped else None)
+            stat = paired.text_stat("flip", "all", row["variant"])
+            assert (row["flip"], row["flip 95% CI"]) == point_and_bounds(text_paired[stat])
+        bootstrap = paired.text_table(texts, metrics.keyword_verdicts(texts)).intervals(resamples=RESAMPLES, seed=seed)
+        assert text_paired.keys() == bootstrap.keys()
+        for stat, interval in text_paired.items():
+            assert_same_interval(interval, bootstrap[stat])
 
 
-def test_every_heading_names_the_judge(report_dir: Path) -> None:
-    headings = [line for line in (report_dir / "report.md").read_text().splitlines() if line.startswith("#")]
+def test_every_heading_names_the_judge(markdown: str) -> None:
+    headings = [line for line in markdown.splitlines() if line.startswith("#")]
     assert len(headings) > 10
     assert all(line.endswith("— keyword judge") for line in headings)
 
 
-def test_html_is_self_contained_with_the_same_figures(report_dir: Path) -> None:
+def test_html_is_self_contained_with_the_same_figures(report_dir: Path, report_json: dict) -> None:
     page = (report_dir / "report.html").read_text()
     assert not re.search(r'src="(?!data:)', page)
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
@@ -165,7 +306,7 @@ def test_html_is_self_contained_with_the_same_figures(report_dir: Path) -> None:
     sizes = sorted(Image.open(io.BytesIO(base64.b64decode(data))).size for data in images)
     assert sizes == sorted(PNG_SIZES.values())
     assert "<th>pair discrimination</th>" in page
-    assert "dummy-copy" in page
+    assert all(m["name"] in page for m in report_json["models"])
 
 
 def test_bad_runs_and_options_are_refused_with_a_reason(
