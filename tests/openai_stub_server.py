@@ -6,9 +6,12 @@ Run it as a subprocess (``python tests/openai_stub_server.py --port 0 --log call
 It answers every ``POST .../chat/completions`` with a judge reply chosen by a rule on the response
 inside the prompt (``rule_class``), after ``--latency`` seconds. Faults are injected by the prompt
 itself: the text ``#fault=<kind>*<n>`` makes the first ``n`` requests for that prompt fail (without
-``*<n>``: every request). Kinds: ``500``, ``429`` (with ``Retry-After: 1``), ``timeout`` (answers only
-after ``--hang`` seconds), ``nonjson`` (a 200 HTML page), ``nochoices`` (a 200 JSON without ``choices``),
-``drop`` (closes the connection without answering) and ``401``. A response containing ``#quote-first``
+``*<n>``: every request). Kinds: ``500``, ``429`` (with ``Retry-After: 1``), ``quota`` (OpenAI's 429
+``insufficient_quota``), ``timeout`` (answers only after ``--hang`` seconds), ``trickle`` (a normal reply
+sent a byte at a time over ``--hang`` seconds), ``nonjson`` (a 200 HTML page), ``nochoices`` (a 200 JSON
+without ``choices``), ``nocontent`` (a 200 reply with ``content: null``, ``finish_reason:
+"content_filter"``), ``drop`` (closes the connection without answering) and ``401``. With
+``--quota-exhausted`` every request gets the ``quota`` reply. A response containing ``#quote-first``
 gets a reply that quotes it whole before the class.
 
 Every chat request is appended to ``--log`` as one JSON line (sha256 of the prompt, HTTP status,
@@ -31,7 +34,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-FAULT = re.compile(r"#fault=(500|429|timeout|nonjson|nochoices|drop|401)(?:\*(\d+))?")
+FAULT = re.compile(r"#fault=(500|429|quota|timeout|trickle|nonjson|nochoices|nocontent|drop|401)(?:\*(\d+))?")
+# OpenAI's reply when the account has no credit left; the error type comes after a long message.
+QUOTA_BODY = json.dumps({"error": {
+    "message": "You exceeded your current quota, please check your plan and billing details. For more information "
+    "on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.",
+    "type": "insufficient_quota", "param": None, "code": "insufficient_quota",
+}}).encode()  # fmt: skip
 RESPONSE = re.compile(r"        Response: (.*) \n\n        CLASS: \[\]; EXPLANATION: \[\]; \n        \Z", re.DOTALL)
 
 
@@ -124,13 +133,17 @@ class Handler(BaseHTTPRequestHandler):
         kind = None
         if fault and (fault.group(2) is None or state.attempts[sha] < int(fault.group(2))):
             kind = fault.group(1)
-        status = 401 if not authorised or kind == "401" else {"500": 500, "429": 429}.get(kind or "", 200)
+        if state.args.quota_exhausted:
+            kind = "quota"
+        status = 401 if not authorised or kind == "401" else {"500": 500, "429": 429, "quota": 429}.get(kind or "", 200)
         state.record(sha, status, body)
         time.sleep(state.args.hang if kind == "timeout" else state.args.latency)
         if status == 401:
             self._send(401, b'{"error": {"message": "Incorrect API key provided"}}')
         elif status == 500:
             self._send(500, b'{"error": {"message": "internal error"}}')
+        elif kind == "quota":
+            self._send(429, QUOTA_BODY)
         elif status == 429:
             self._send(429, b'{"error": {"message": "rate limited"}}', Retry_After="1")
         elif kind == "drop":
@@ -140,11 +153,26 @@ class Handler(BaseHTTPRequestHandler):
         elif kind == "nochoices":
             self._send(200, b'{"id": "x", "object": "chat.completion"}')
         else:
-            message = {"role": "assistant", "content": rule_reply(prompt)}
+            message = {"role": "assistant", "content": None if kind == "nocontent" else rule_reply(prompt)}
             reply = {"id": "stub", "object": "chat.completion", "model": body.get("model"), "choices": [
-                {"index": 0, "message": message, "finish_reason": "stop"}
+                {"index": 0, "message": message, "finish_reason": "content_filter" if kind == "nocontent" else "stop"}
             ]}  # fmt: skip
-            self._send(200, json.dumps(reply).encode())
+            if kind == "trickle":
+                self._trickle(json.dumps(reply).encode(), state.args.hang)
+            else:
+                self._send(200, json.dumps(reply).encode())
+
+    def _trickle(self, body: bytes, seconds: float) -> None:
+        """A 200 reply whose body arrives a byte at a time over ``seconds``: each read is quick, the whole slow."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.flush()
+        for i in range(len(body)):
+            self.wfile.write(body[i : i + 1])
+            self.wfile.flush()
+            time.sleep(seconds / len(body))
 
 
 class StubServer(ThreadingHTTPServer):
@@ -160,8 +188,17 @@ class StubServer(ThreadingHTTPServer):
 class StubProcess:
     """The stub running as a subprocess: start, kill, restart on the same port, read its call log."""
 
-    def __init__(self, log: Path, *, latency: float = 0.0, hang: float = 5.0, api_key: str | None = None) -> None:
+    def __init__(
+        self,
+        log: Path,
+        *,
+        latency: float = 0.0,
+        hang: float = 5.0,
+        api_key: str | None = None,
+        quota_exhausted: bool = False,
+    ) -> None:
         self.log, self.latency, self.hang, self.api_key = log, latency, hang, api_key
+        self.quota_exhausted = quota_exhausted
         self.port = 0
         self.process: subprocess.Popen[str] | None = None
 
@@ -170,6 +207,8 @@ class StubProcess:
         command += ["--latency", str(self.latency), "--hang", str(self.hang)]
         if self.api_key:
             command += ["--api-key", self.api_key]
+        if self.quota_exhausted:
+            command.append("--quota-exhausted")
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         line = self.process.stdout.readline() if self.process.stdout else ""
         if not line.startswith("READY "):
@@ -207,6 +246,7 @@ def main() -> None:
     parser.add_argument("--hang", type=float, default=5.0, help="seconds a 'timeout' fault waits")
     parser.add_argument("--log", help="append one JSON line per chat request")
     parser.add_argument("--api-key", help="require this key (Bearer or api-key header)")
+    parser.add_argument("--quota-exhausted", action="store_true", help="answer every request with insufficient_quota")
     args = parser.parse_args()
     server = StubServer(args.port, State(args))
     print(f"READY {server.server_address[1]}", flush=True)

@@ -61,6 +61,37 @@ def test_persistent_failures_are_counted_not_hidden(stub: StubProcess, tmp_path:
     assert attempts == {200: 2, 500: 4, 401: 1}  # 1 + 3 retries for 500; a 401 is not retried
 
 
+def test_a_slow_trickling_reply_hits_the_whole_call_timeout(stub: StubProcess, tmp_path: Path) -> None:
+    """Each byte arrives well within the 0.5 s timeout but the reply takes 2 s: the attempt is abandoned
+    and retried (the retry answers at once)."""
+    settings = judge_settings(stub, tmp_path / "c.sqlite3")
+    run = judge_records(records(["Sure. #fault=trickle*1"]), settings, progress=False)
+    assert not run.judgements["image/000/safe/0"].failed and len(stub.calls()) == 2
+
+
+def test_quota_exhausted_fails_at_once(stub: StubProcess, tmp_path: Path) -> None:
+    run = judge_records(records(["Sure. #fault=quota"]), judge_settings(stub, tmp_path / "c.sqlite3"), progress=False)
+    judgement = run.judgements["image/000/safe/0"]
+    assert judgement.failed and judgement.error.startswith("HTTP 429 insufficient_quota")
+    assert len(stub.calls()) == 1  # no retries: waiting does not refill a quota
+
+
+def test_a_final_reply_without_content_is_cached_as_no_class(stub: StubProcess, tmp_path: Path) -> None:
+    settings = judge_settings(stub, tmp_path / "c.sqlite3")
+    items = records(["Sure. #fault=nocontent", "I am sorry."])
+    first = judge_records(items, settings, progress=False)
+    judgement = first.judgements["image/000/safe/0"]
+    assert (judgement.failed, judgement.reply, judgement.official_class, judgement.strict_class) == (
+        False,
+        "",
+        None,
+        None,
+    )
+    assert first.failed_items == 0 and len(stub.calls()) == 2  # not retried
+    again = judge_records(items, settings, progress=False)
+    assert (again.api_calls, again.cached_items, len(stub.calls())) == (0, 2, 2)  # not paid again
+
+
 def test_many_calls_with_latency_all_answer(tmp_path: Path) -> None:
     with StubProcess(tmp_path / "calls.jsonl", latency=0.05) as stub:
         texts = [f"answer number {i}" for i in range(40)]
@@ -122,3 +153,12 @@ def test_judging_from_inside_a_running_event_loop(stub: StubProcess, tmp_path: P
         )
 
     assert asyncio.run(caller()) is True
+
+
+def test_preflight_fails_on_an_exhausted_quota(tmp_path: Path) -> None:
+    """A rate limit (429) passes the preflight, but OpenAI's 429 insufficient_quota never recovers."""
+    with StubProcess(tmp_path / "calls.jsonl", quota_exhausted=True) as stub:
+        env = judge_env(stub, tmp_path / "c.sqlite3", VSCBENCH_JUDGE_PREFLIGHT="1")
+        with pytest.raises(JudgeNotConfigured, match=r"OPENAI_API_KEY has no quota left \(insufficient_quota\)"):
+            client.preflight(env)
+        assert [c["status"] for c in stub.calls()] == [429]

@@ -3,9 +3,16 @@
 asyncio + httpx, so one thread keeps ``concurrency`` calls in flight (the benchmark in
 docs/benchmarks/judge.md measures it). A call is retried on HTTP 429 and 5xx, timeouts, connection
 errors and malformed 200 replies (non-JSON body, no ``choices``), with exponential backoff and jitter,
-waiting at least what a ``Retry-After`` header asks. Other HTTP errors (400, 401, 404, ...) will not
-get better by retrying and fail at once. A call that still fails returns ``failed=True`` with an empty
-reply: the official pipeline reads that as *not recognised*, and the caller counts it.
+waiting at least what a ``Retry-After`` header asks. Other HTTP errors (400, 401, 404, ...) and a 429
+saying ``insufficient_quota`` (an exhausted account, not a rate limit) will not get better by retrying
+and fail at once. A call that still fails returns ``failed=True`` with an empty reply: the official
+pipeline reads that as *not recognised*, and the caller counts it.
+
+A 200 reply whose message content is ``null`` with a ``finish_reason`` (a refusal or a content filter)
+is the judge's final answer, not a transport fault: it is returned as an empty, successful reply, so it
+is cached (not paid again on every rerun) and reads as no class (unparseable), not as a failed call.
+Each attempt is bounded as a whole by ``timeout`` (httpx's own timeout bounds each connect/read step, so
+a server trickling bytes could otherwise hold a call far longer).
 
 Payload as in the official code: the judge model, one user message, no system prompt, text only,
 temperature 0.01, nothing else.
@@ -30,6 +37,7 @@ from vscbench_task.llm_judge.settings import TEMPERATURE, JudgeNotConfigured, Ju
 RETRY_AFTER_CAP = 300.0  # seconds; a longer Retry-After is a server bug, not advice
 PROBE_PROMPT = "Reply with the single word OK."
 _BODY_SHOWN = 200  # characters of an error body kept in the error message
+QUOTA_EXHAUSTED = "insufficient_quota"  # OpenAI's error type for a 429 that no wait will fix
 
 
 @dataclass(frozen=True)
@@ -68,7 +76,11 @@ def backoff_delay(settings: JudgeSettings, attempt: int, server_asks: float | No
 
 
 def _content(body: Any) -> str:
-    content = body["choices"][0]["message"]["content"]
+    """The reply text; "" for a final reply without content (refusal, content filter)."""
+    choice = body["choices"][0]
+    content = choice["message"]["content"]
+    if content is None and isinstance(choice.get("finish_reason"), str):
+        return ""
     if not isinstance(content, str):
         raise TypeError(f"message content is {type(content).__name__}, not text")
     return content
@@ -89,8 +101,8 @@ async def complete(http: httpx.AsyncClient, settings: JudgeSettings, prompt: str
     for attempt in range(settings.max_retries + 1):
         server_asks = None
         try:
-            response = await http.post(settings.url, json=payload(settings, prompt))
-        except httpx.TimeoutException:
+            response = await asyncio.wait_for(http.post(settings.url, json=payload(settings, prompt)), settings.timeout)
+        except (httpx.TimeoutException, TimeoutError):
             error = f"timed out after {settings.timeout:g} s"
         except httpx.TransportError as err:
             error = f"connection error ({type(err).__name__}: {settings.redact(str(err))})"
@@ -101,7 +113,10 @@ async def complete(http: httpx.AsyncClient, settings: JudgeSettings, prompt: str
                 except (ValueError, KeyError, IndexError, TypeError) as err:
                     error = f"malformed reply ({type(err).__name__}: {settings.redact(str(err))[:_BODY_SHOWN]})"
             else:
-                body = settings.redact(response.text)[:_BODY_SHOWN]  # redact first: a cut could split the key
+                text = settings.redact(response.text)
+                body = text[:_BODY_SHOWN]  # redact first: a cut could split the key
+                if response.status_code == 429 and QUOTA_EXHAUSTED in text:
+                    return CallResult("", failed=True, error=f"HTTP 429 {QUOTA_EXHAUSTED}: {body}")
                 error = f"HTTP {response.status_code}: {body}"
                 if response.status_code != 429 and response.status_code < 500:
                     return CallResult("", failed=True, error=error)
@@ -131,11 +146,14 @@ async def _probe(settings: JudgeSettings) -> CallResult:
 def _probe_problem(settings: JudgeSettings) -> str | None:
     """Why one small real call fails, or None; memoised so lmms-eval's load retries do not probe again."""
     result = run_sync(_probe(settings))
-    if not result.failed or result.error is None or result.error.startswith("HTTP 429"):
+    quota_exhausted = result.error is not None and result.error.startswith(f"HTTP 429 {QUOTA_EXHAUSTED}")
+    if not result.failed or result.error is None or (result.error.startswith("HTTP 429") and not quota_exhausted):
         return None  # a rate limit proves the endpoint and the key work
     where = "AZURE_ENDPOINT" if settings.api_type == "azure" else "OPENAI_API_URL"
     key = "AZURE_API_KEY" if settings.api_type == "azure" else "OPENAI_API_KEY"
-    if result.error.startswith(("HTTP 401", "HTTP 403")):
+    if quota_exhausted:
+        hint = f"The account behind {key} has no quota left ({QUOTA_EXHAUSTED}): check its billing, or use another key"
+    elif result.error.startswith(("HTTP 401", "HTTP 403")):
         hint = f"The endpoint rejected the API key: check {key}"
     elif result.error.startswith("HTTP 404"):
         hint = f"No such endpoint or model: check {where} and the model name (MODEL_VERSION)"
