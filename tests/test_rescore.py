@@ -13,6 +13,7 @@ from tests.llm_judge_support import FAKE_KEY, judge_env, records
 from tests.openai_stub_server import StubProcess
 from vscbench_task import agreement, judging, metrics
 from vscbench_task.cli import main as cli_main
+from vscbench_task.docs import docs_for
 from vscbench_task.lmms_outputs import load_run
 from vscbench_task.rescore import rescore
 
@@ -42,7 +43,16 @@ def _log_samples(folder: Path, task: str, texts: list[str]) -> Path:
         sample |= dict.fromkeys(metrics.keyword_task_metrics("image"), record)
         lines.append(json.dumps(sample))
     (folder / f"{STAMP}_samples_{task}.jsonl").write_text("\n".join(lines) + "\n")
-    (folder / f"{STAMP}_results.json").write_text(json.dumps({"results": {task: {"alias": task}}}))
+    written = {
+        "results": {task: {"alias": task, "stale,none": 0.5}, "other_task": {"alias": "other_task", "acc,none": 1}},
+        "configs": {task: {"task": task}},
+        "versions": {task: 1.0},
+        "higher_is_better": {task: {"stale": True}},
+        "n-samples": {task: {"original": 2000, "effective": len(texts)}},
+        "config": {"model": "dummy", "model_args": "pretrained=some/model"},
+        "model_name": "some/model",
+    }
+    (folder / f"{STAMP}_results.json").write_text(json.dumps(written))
     return folder
 
 
@@ -63,9 +73,23 @@ def test_keyword_rescore_matches_the_metric_table(tmp_path: Path) -> None:
         entry[f"{k},none"] == v or (math.isnan(v) and math.isnan(entry[f"{k},none"])) for k, v in expected.items()
     )
     assert document["vscbench"]["counts"]["vscbench_image"] == {"docs": 6, "empty_responses": 1.0}
+    assert "stale,none" not in entry and document["results"]["other_task"] == {"alias": "other_task", "acc,none": 1}
+    assert document["higher_is_better"]["vscbench_image"] == {k: k.startswith("sra_") for k in expected}
+    assert document["n-samples"]["vscbench_image"] == {"original": 2000, "effective": 6}
+    run = json.loads((out / f"{STAMP}_results.json").read_text())
+    for key in ("configs", "versions", "config", "model_name"):
+        assert document[key] == run[key], key
     written = out / f"{STAMP}_rescore_keyword.json"
     assert json.loads(written.read_text()) == json.loads(json.dumps(document))
     assert load_run(out).results_path == out / f"{STAMP}_results.json"  # our file does not shadow lmms-eval's
+
+
+def test_rescore_of_a_lone_samples_file_is_still_lmms_shaped(tmp_path: Path) -> None:
+    samples = _log_samples(tmp_path / "out", "vscbench_image", TEXTS) / f"{STAMP}_samples_vscbench_image.jsonl"
+    document = rescore(samples, "keyword", tmp_path / "r.json")
+    assert document["n-samples"] == {"vscbench_image": {"original": len(docs_for("image")), "effective": 6}}
+    assert set(document["higher_is_better"]["vscbench_image"]) == set(metrics.keyword_task_metrics("image"))
+    assert set(document) == {"results", "higher_is_better", "n-samples", "vscbench"}
 
 
 def test_llm_rescore_writes_judgements_agreement_and_pays_once(

@@ -4,10 +4,13 @@ Input: what ``lmms-eval --log_samples`` wrote (a folder, a results file or one s
 with ``vscbench_task.lmms_outputs.load_run``. Output, next to the input unless ``--output`` says
 otherwise (names that ``load_run`` will not mistake for lmms-eval's own files):
 
-* ``<stamp>_rescore_<judge>.json`` — lmms-eval's results shape (``{"results": {task: {"alias": task,
-  "<metric>,none": value}}}``) plus a ``vscbench`` block: the judge, its settings (never the key),
-  per-task counts (docs, empty responses, judge calls made, items answered from the cache, failed
-  calls), keyword-vs-LLM agreement, and the path of the per-item file;
+* ``<stamp>_rescore_<judge>.json`` — the run's own lmms-eval results document (``config``,
+  ``model_name``, ``versions``, ``configs``, ...; without ``samples``) with, for each rescored task,
+  ``results[task]`` replaced by the rescored metrics (``{"alias": ..., "<metric>,none": value}``),
+  ``higher_is_better[task]`` and ``n-samples[task]`` set to match, so tools that read lmms-eval results
+  read it too; plus a ``vscbench`` block: the judge, its settings (never the key), per-task counts (docs,
+  empty responses, judge calls made, items answered from the cache, failed calls), keyword-vs-LLM
+  agreement, and the path of the per-item file;
 * ``<stamp>_rescore_llm_judgements.jsonl`` (LLM judge only) — one line per doc: its id and group
   fields, the keyword verdict, and the judge's raw reply, official class, strict class, both
   verdicts, and whether the call failed or came from the cache.
@@ -16,6 +19,7 @@ otherwise (names that ``load_run`` will not mistake for lmms-eval's own files):
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import math
 import sys
@@ -23,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from vscbench_task import agreement, metrics
+from vscbench_task.docs import docs_for
 from vscbench_task.llm_judge.judge import judge_records
 from vscbench_task.llm_judge.prompt import PROMPT_VERSION
 from vscbench_task.llm_judge.settings import JudgeNotConfigured, from_env
@@ -54,8 +59,18 @@ def output_paths(source: Path, run: Run, judge: str, output: Path | None) -> tup
     return output, output.with_name(f"{output.stem}_judgements.jsonl")
 
 
-def _results_entry(task: str, values: dict[str, float]) -> dict[str, Any]:
-    return {"alias": task, **{f"{name},none": value for name, value in values.items()}}
+def _lmms_document(run: Run, values: dict[str, dict[str, float]], docs: dict[str, tuple[str, int]]) -> dict[str, Any]:
+    """The run's results document with each rescored task's entries replaced: ``values`` maps a task to
+    its metrics, ``docs`` to its (part, docs scored). Entries of other tasks stay as the run wrote them."""
+    document = copy.deepcopy({k: v for k, v in run.results.items() if k != "samples"})
+    for task, task_values in values.items():
+        part, scored = docs[task]
+        alias = document.get("results", {}).get(task, {}).get("alias", task)
+        document.setdefault("results", {})[task] = {"alias": alias} | {f"{m},none": v for m, v in task_values.items()}
+        document.setdefault("higher_is_better", {})[task] = {m: m.startswith("sra_") for m in task_values}
+        original = document.get("n-samples", {}).get(task, {}).get("original", len(docs_for(part)))
+        document.setdefault("n-samples", {})[task] = {"original": original, "effective": scored}
+    return document
 
 
 def rescore(source: str | Path, judge: str, output: Path | None = None, *, progress: bool = True) -> dict[str, Any]:
@@ -67,7 +82,8 @@ def rescore(source: str | Path, judge: str, output: Path | None = None, *, progr
     results_path, judgements_path = output_paths(source, run, judge, output)
     settings = from_env() if judge == "llm" else None
     block: dict[str, Any] = {"judge": judge, "source": str(run.results_path or source), "counts": {}}
-    results: dict[str, Any] = {}
+    values_by_task: dict[str, dict[str, float]] = {}
+    docs: dict[str, tuple[str, int]] = {}
     item_lines: list[str] = []
     for task, task_records in sorted(run.records.items()):
         records = unique_records(task_records)
@@ -92,14 +108,14 @@ def rescore(source: str | Path, judge: str, output: Path | None = None, *, progr
                 item["llm_judge_cached"] = judged.judgements[record["doc_key"]].cached
                 item_lines.append(json.dumps(item, ensure_ascii=False))
         block["counts"][task] = counts
-        results[task] = _results_entry(task, values)
+        values_by_task[task], docs[task] = values, (part, len(records))
     if settings is not None:
         block |= {"judge_settings": settings.public(), "prompt_version": PROMPT_VERSION}
         block["judgements_file"] = str(judgements_path)
         judgements_path.parent.mkdir(parents=True, exist_ok=True)
         judgements_path.write_text("".join(line + "\n" for line in item_lines), encoding="utf-8")
     block["results_file"] = str(results_path)
-    document = {"results": results, "vscbench": block}
+    document = _lmms_document(run, values_by_task, docs) | {"vscbench": block}
     results_path.parent.mkdir(parents=True, exist_ok=True)
     results_path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return document
@@ -115,7 +131,8 @@ def _run(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError, JudgeNotConfigured) as err:
         print(f"vscbench rescore: error: {err}", file=sys.stderr)
         return 1
-    for task, entry in document["results"].items():
+    for task in document["vscbench"]["counts"]:  # the rescored tasks; the run may hold others
+        entry = document["results"][task]
         shown = [f"{m}={_headline(entry[f'{m}_{args.judge}_judge,none'])}" for m in ("sra_u", "sra_s", "sra_mean")]
         counts = ", ".join(f"{k} {v:g}" for k, v in document["vscbench"]["counts"][task].items())
         print(f"{task}: {' '.join(shown)} ({counts})")
