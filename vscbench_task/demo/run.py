@@ -4,7 +4,8 @@
 2. ``vscbench prepare`` it into a private data directory (never the user's real one);
 3. build a tiny randomly initialised VLM and save it with ``save_pretrained``;
 4. run the real ``lmms-eval`` command line on ``vscbench_image`` and ``vscbench_text``;
-5. print the score table from lmms-eval's results file.
+5. print the score table from lmms-eval's results file, and write ``vscbench report`` (intervals, paired
+   metrics, plots) beside it.
 
 The path is the real one; the scores mean nothing (random model, synthetic images).
 """
@@ -86,8 +87,21 @@ def _run_demo(args: argparse.Namespace) -> int:
     except RuntimeError as err:
         print(f"vscbench demo: {err}", file=sys.stderr)
         return 1
+    from vscbench_task.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED  # imported late: matplotlib, numpy
+    from vscbench_task.report.command import write_report
+
+    report = write_report(
+        [str(results_path)],
+        workdir / "report",
+        judge="keyword",
+        seed=DEFAULT_SEED,
+        resamples=DEFAULT_RESAMPLES,
+        with_html=True,
+    )
     print(f"\n{BANNER}\n\n{score_table(json.loads(results_path.read_text()))}\n")
-    print(f"lmms-eval results: {results_path}\nlogged samples and everything else: {workdir}")
+    print(f"lmms-eval results: {results_path}")
+    print(f"report with intervals, paired metrics and plots: {report['markdown']} (and report.html)")
+    print(f"logged samples and everything else: {workdir}")
     return 0
 
 
