@@ -296,6 +296,18 @@ def test_broken_archive_is_refused_and_changes_nothing(
         assert written(data_dir) == set()
 
 
+@pytest.mark.parametrize("case", ["missing files", "missing and corrupt together", "bad image files"])
+def test_broken_extracted_folder_is_refused_like_the_zip(case: str, standin_zip: Path, tmp_path: Path) -> None:
+    edit, extra, expected = BROKEN[case]
+    with zipfile.ZipFile(edited_zip(standin_zip, tmp_path / "broken.zip", edit, extra)) as archive:
+        archive.extractall(tmp_path / "extracted")  # our own benign archive
+    with pytest.raises(PrepareError) as raised:
+        prepare(tmp_path / "extracted", tmp_path / "data")
+    for fragment in expected:
+        assert fragment in str(raised.value)
+    assert not (tmp_path / "data").exists()
+
+
 def test_cli_reports_every_broken_file_with_exit_1(standin_zip: Path, tmp_path: Path) -> None:
     edit, extra, expected = BROKEN["bad image files"]
     broken = edited_zip(standin_zip, tmp_path / "broken.zip", edit, extra)
