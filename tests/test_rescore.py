@@ -150,7 +150,7 @@ def test_judging_offers_both_llm_readings(tmp_path: Path, stub: StubProcess, mon
     for name, value in judge_env(stub, tmp_path / "c.sqlite3").items():
         monkeypatch.setenv(name, value)
     items = records(TEXTS)
-    official, strict = judging.verdicts(items, "llm"), judging.verdicts(items, "llm_strict")
+    official, strict = judging.judged(items, "llm").verdicts, judging.judged(items, "llm_strict").verdicts
     assert [official[r["doc_key"]] for r in items] == [True, False, True, True, True, False]
     assert [strict[r["doc_key"]] for r in items] == [True, False, True, True, False, False]
     assert len(stub.calls()) == len(TEXTS)  # the second reading came from the cache

@@ -57,8 +57,3 @@ def judged(records: list[Record], judge: str) -> Judged:
             ),
         )
     raise ValueError(f"unknown judge {judge!r}: expected one of {', '.join(JUDGES)}")
-
-
-def verdicts(records: list[Record], judge: str) -> Verdicts:
-    """Only the verdicts of :func:`judged`, for callers that report no judge accounting."""
-    return judged(records, judge).verdicts
