@@ -1,7 +1,7 @@
 """``vscbench rescore``: recompute every metric of a logged lmms-eval run with a chosen judge, no model.
 
 Input: what ``lmms-eval --log_samples`` wrote (a folder, a results file or one samples file), read
-with ``vscbench_task.lmms_outputs.load_run``. Output, next to the input unless ``--output`` says
+with ``vscbench_task.lmms.outputs.load_run``. Output, next to the input unless ``--output`` says
 otherwise (names that ``load_run`` will not mistake for lmms-eval's own files):
 
 * ``<stamp>_rescore_<judge>.json`` — the run's own lmms-eval results document (``config``,
@@ -18,31 +18,21 @@ otherwise (names that ``load_run`` will not mistake for lmms-eval's own files):
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
-from vscbench_task import agreement, metrics
-from vscbench_task.docs import docs_for
-from vscbench_task.llm_judge.judge import judge_records
-from vscbench_task.llm_judge.prompt import PROMPT_VERSION
-from vscbench_task.llm_judge.settings import JudgeNotConfigured, from_env
-from vscbench_task.lmms_outputs import RESULTS_SUFFIX, Run, load_run
-from vscbench_task.records import RECORD_FIELDS, Record
-from vscbench_task.task_hooks import unique_records
+from vscbench_task.dataset.items import items
+from vscbench_task.judges import make_judge
+from vscbench_task.lmms.outputs import RESULTS_SUFFIX, Run, load_run
+from vscbench_task.scoring import agreement
+from vscbench_task.scoring.keyword_judge import KeywordJudge
+from vscbench_task.scoring.score import judge_responses, part_of, score
 
 JUDGE_CHOICES = ("keyword", "llm")
-
-
-def _part(task: str, records: list[Record]) -> str:
-    parts = {r["part"] for r in records}
-    if len(parts) != 1:
-        raise ValueError(f"task {task} mixes VSCBench parts {sorted(parts)}; rescore one task per part")
-    return parts.pop()
+ITEM_FIELDS = ("doc_key", "part", "row", "unsafe", "category", "variant")
 
 
 def _stamp(source: Path, run: Run) -> str:
@@ -68,7 +58,7 @@ def _lmms_document(run: Run, values: dict[str, dict[str, float]], docs: dict[str
         alias = document.get("results", {}).get(task, {}).get("alias", task)
         document.setdefault("results", {})[task] = {"alias": alias} | {f"{m},none": v for m, v in task_values.items()}
         document.setdefault("higher_is_better", {})[task] = {m: m.startswith("sra_") for m in task_values}
-        original = document.get("n-samples", {}).get(task, {}).get("original", len(docs_for(part)))
+        original = document.get("n-samples", {}).get(task, {}).get("original", len(items(part)))
         document.setdefault("n-samples", {})[task] = {"original": original, "effective": scored}
     return document
 
@@ -80,37 +70,36 @@ def rescore(source: str | Path, judge: str, output: Path | None = None, *, progr
     source = Path(source)
     run = load_run(source)
     results_path, judgements_path = output_paths(source, run, judge, output)
-    settings = from_env() if judge == "llm" else None
+    chosen = make_judge(judge)
     block: dict[str, Any] = {"judge": judge, "source": str(run.results_path or source), "counts": {}}
     values_by_task: dict[str, dict[str, float]] = {}
     docs: dict[str, tuple[str, int]] = {}
     item_lines: list[str] = []
-    for task, task_records in sorted(run.records.items()):
-        records = unique_records(task_records)
-        part = _part(task, records)
-        counts: dict[str, Any] = {"docs": len(records), "empty_responses": metrics.empty_responses(records)}
-        if settings is None:
-            values = metrics.compute(metrics.keyword_task_metrics(part), records, metrics.keyword_verdicts(records))
-        else:
-            judged = judge_records(records, settings, progress=progress)
-            annotated = judged.annotate(records)
-            values = metrics.compute(metrics.llm_task_metrics(part), annotated, {})
-            counts |= {"api_calls": judged.api_calls, "cached_items": judged.cached_items}
-            counts["failed_calls"] = judged.failed_items
-            llm = metrics.llm_verdicts(annotated)
+    for task, responses in sorted(run.responses.items()):
+        scored, values = score(responses, chosen, source=f"{source} ({task})", progress=progress)
+        part = part_of(scored.items, source=str(source))
+        counts: dict[str, Any] = {"docs": len(scored.items), "empty_responses": float(len(scored.empty))}
+        counts |= scored.judged.stats
+        if judge == "llm":
+            keyword = judge_responses(responses, KeywordJudge(), source=str(source)).judged.verdicts("keyword")
+            llm = scored.judged.verdicts("llm")
             block.setdefault("agreement", {})[task] = {
-                "keyword_vs_llm": agreement.summary(metrics.keyword_verdicts(records), llm),
-                "llm_vs_llm_strict": agreement.summary(llm, metrics.llm_verdicts(annotated, strict=True)),
+                "keyword_vs_llm": agreement.summary(keyword, llm),
+                "llm_vs_llm_strict": agreement.summary(llm, scored.judged.verdicts("llm_strict")),
             }
-            for record in annotated:
-                item = {"task": task, **{f: record[f] for f in RECORD_FIELDS}, "keyword_judge": record["keyword_judge"]}
-                item |= {k: v for k, v in record.items() if k.startswith("llm_judge_")}
-                item["llm_judge_cached"] = judged.judgements[record["doc_key"]].cached
-                item_lines.append(json.dumps(item, ensure_ascii=False))
+            for item in scored.items:
+                line = {
+                    "task": task,
+                    **{f: getattr(item, f) for f in ITEM_FIELDS},
+                    "keyword_judge": keyword[item.doc_key],
+                }
+                line |= scored.judgement(item).details
+                item_lines.append(json.dumps(line, ensure_ascii=False))
         block["counts"][task] = counts
-        values_by_task[task], docs[task] = values, (part, len(records))
-    if settings is not None:
-        block |= {"judge_settings": settings.public(), "prompt_version": PROMPT_VERSION}
+        values_by_task[task], docs[task] = values, (part, len(scored.items))
+        if scored.judged.settings:
+            block |= dict(scored.judged.settings)
+    if judge == "llm":
         block["judgements_file"] = str(judgements_path)
         judgements_path.parent.mkdir(parents=True, exist_ok=True)
         judgements_path.write_text("".join(line + "\n" for line in item_lines), encoding="utf-8")
@@ -121,35 +110,19 @@ def rescore(source: str | Path, judge: str, output: Path | None = None, *, progr
     return document
 
 
+def summary(document: dict[str, Any]) -> str:
+    """What ``vscbench rescore`` prints: the headline figures and counts of each rescored task."""
+    judge = document["vscbench"]["judge"]
+    lines = []
+    for task, counts in document["vscbench"]["counts"].items():  # the rescored tasks; the run may hold others
+        entry = document["results"][task]
+        shown = [f"{m}={_headline(entry[f'{m}_{judge}_judge,none'])}" for m in ("sra_u", "sra_s", "sra_mean")]
+        lines.append(f"{task}: {' '.join(shown)} ({', '.join(f'{k} {v:g}' for k, v in counts.items())})")
+    lines.append(f"results: {document['vscbench']['results_file']}")
+    if "judgements_file" in document["vscbench"]:
+        lines.append(f"per-item judgements: {document['vscbench']['judgements_file']}")
+    return "\n".join(lines)
+
+
 def _headline(value: float) -> str:
     return "n/a" if isinstance(value, float) and math.isnan(value) else f"{value:.4f}"
-
-
-def _run(args: argparse.Namespace) -> int:
-    try:
-        document = rescore(args.source, args.judge, args.output)
-    except (FileNotFoundError, ValueError, JudgeNotConfigured) as err:
-        print(f"vscbench rescore: error: {err}", file=sys.stderr)
-        return 1
-    for task in document["vscbench"]["counts"]:  # the rescored tasks; the run may hold others
-        entry = document["results"][task]
-        shown = [f"{m}={_headline(entry[f'{m}_{args.judge}_judge,none'])}" for m in ("sra_u", "sra_s", "sra_mean")]
-        counts = ", ".join(f"{k} {v:g}" for k, v in document["vscbench"]["counts"][task].items())
-        print(f"{task}: {' '.join(shown)} ({counts})")
-    print(f"results: {document['vscbench']['results_file']}")
-    if "judgements_file" in document["vscbench"]:
-        print(f"per-item judgements: {document['vscbench']['judgements_file']}")
-    return 0
-
-
-def add_command(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``vscbench rescore``."""
-    parser = subparsers.add_parser(
-        "rescore",
-        help="recompute all metrics of an lmms-eval --log_samples output with a judge (no model needed)",
-        description=__doc__.split("\n\n")[0],
-    )
-    parser.add_argument("source", type=Path, help="lmms-eval output folder, *_results.json or *_samples_<task>.jsonl")
-    parser.add_argument("--judge", choices=JUDGE_CHOICES, required=True, help="keyword (offline) or llm (official)")
-    parser.add_argument("--output", type=Path, help="results JSON to write (default: next to the input)")
-    parser.set_defaults(run=_run)

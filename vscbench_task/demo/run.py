@@ -12,17 +12,18 @@ The path is the real one; the scores mean nothing (random model, synthetic image
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from vscbench_task import datadir, metrics
+from vscbench_task.dataset import datadir
+from vscbench_task.dataset.prepare import prepare
 from vscbench_task.demo import standin_archive
-from vscbench_task.prepare import prepare
+from vscbench_task.errors import VSCBenchError
+from vscbench_task.scoring.bootstrap_settings import DEFAULT_RESAMPLES, DEFAULT_SEED
+from vscbench_task.scoring.metric_specs import BREAKDOWN
 
 TASKS = {"vscbench_image": "image", "vscbench_text": "text"}
 BANNER = "SYNTHETIC DEMO: a random tiny model on stand-in images. The path is real; the scores mean nothing."
@@ -54,7 +55,7 @@ def score_table(results: dict) -> str:
             continue
         u, s = scores["sra_u_keyword_judge,none"], scores["sra_s_keyword_judge,none"]
         lines.append(f"| {task} | all | {u:.3f} | {s:.3f} | {scores['sra_mean_keyword_judge,none']:.3f} |")
-        for group in metrics.BREAKDOWN[part][1]:
+        for group in BREAKDOWN[part][1]:
             gu = scores[f"sra_u_keyword_judge_{group},none"]
             gs = scores[f"sra_s_keyword_judge_{group},none"]
             lines.append(f"| {task} | {group} | {gu:.3f} | {gs:.3f} | {0.5 * (gu + gs):.3f} |")
@@ -63,7 +64,7 @@ def score_table(results: dict) -> str:
 
 
 def run(workdir: Path, *, backend: str, limit: int | None, max_new_tokens: int) -> Path:
-    """Run the demo in ``workdir``; returns lmms-eval's results file. Raises RuntimeError if lmms-eval failed."""
+    """Run the demo in ``workdir``; returns lmms-eval's results file. Raises ``VSCBenchError`` if lmms-eval failed."""
     print(BANNER, flush=True)
     archive = standin_archive.build(workdir / "VSCBench-standin.zip", size=64)
     data_dir = workdir / "data"
@@ -76,19 +77,14 @@ def run(workdir: Path, *, backend: str, limit: int | None, max_new_tokens: int) 
     completed = subprocess.run(command, env=env)
     found = sorted(output.rglob("*_results.json"))
     if not found:  # lmms-eval exits 0 even when evaluation failed: the results file is the proof
-        raise RuntimeError(f"lmms-eval wrote no results file under {output} (exit code {completed.returncode})")
+        raise VSCBenchError(f"lmms-eval wrote no results file under {output} (exit code {completed.returncode})")
     return found[-1]
 
 
-def _run_demo(args: argparse.Namespace) -> int:
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="vscbench-demo-"))
-    try:
-        results_path = run(workdir, backend=args.backend, limit=args.limit, max_new_tokens=args.max_new_tokens)
-    except RuntimeError as err:
-        print(f"vscbench demo: {err}", file=sys.stderr)
-        return 1
-    from vscbench_task.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED  # imported late: matplotlib, numpy
-    from vscbench_task.report.command import write_report
+def demo(workdir: Path, *, backend: str, limit: int | None, max_new_tokens: int) -> None:
+    """The whole demo: the run, then the score table and a report (with plots) beside the outputs."""
+    results_path = run(workdir, backend=backend, limit=limit, max_new_tokens=max_new_tokens)
+    from vscbench_task.report.write import write_report  # imported late: matplotlib, numpy
 
     report = write_report(
         [str(results_path)],
@@ -102,21 +98,3 @@ def _run_demo(args: argparse.Namespace) -> int:
     print(f"lmms-eval results: {results_path}")
     print(f"report with intervals, paired metrics and plots: {report['markdown']} (and report.html)")
     print(f"logged samples and everything else: {workdir}")
-    return 0
-
-
-def add_command(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "demo", help="run the whole pipeline offline on a tiny random model and synthetic images (scores mean nothing)"
-    )
-    parser.add_argument("--workdir", type=Path, help="where to build everything (default: a new temp folder)")
-    # Not llava_hf: in lmms-eval 0.7.3 it cannot answer the text part's image-less requests (see README).
-    parser.add_argument("--backend", choices=("qwen2_5_vl", "qwen2_vl"), default="qwen2_5_vl")
-    parser.add_argument(
-        "--limit",
-        type=int,
-        default=180,
-        help="docs per task, in the tasks' stratified order (default 180: every category, type and variant); 0 = all",
-    )
-    parser.add_argument("--max-new-tokens", type=int, default=16, help="answer length cap for the tiny model")
-    parser.set_defaults(run=_run_demo)

@@ -15,8 +15,8 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 from tqdm import tqdm
 
-from vscbench_task import datadir
-from vscbench_task import metadata as md
+from vscbench_task.dataset import datadir
+from vscbench_task.dataset import metadata as md
 
 # Folder the two image folders sit in inside the archive (the real archive's parent name is unknown).
 ARCHIVE_ROOT = "VSCBench-standin"

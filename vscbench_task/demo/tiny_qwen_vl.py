@@ -5,8 +5,11 @@ a real checkpoint, so tests and the demo run the real generation path on a CPU i
 ``llava_hf`` in lmms-eval 0.7.3, these backends answer text-only requests (the ``txt`` variant of
 ``vscbench_text``) correctly, so this is the model to use for runs over both tasks.
 
-Its answers are random text and its scores mean nothing. The vocabulary and the weight spread come
-from ``tiny_vlm`` (same reasons: answers that depend on the input and sometimes hold a refusal keyword).
+Its answers are random text and its scores mean nothing. Weights are drawn with a larger spread than
+the default initialisation: with the default the model emits one constant token whatever the input,
+which would hide bugs that mix up docs or images. The vocabulary is trained on the benchmark's own
+prompts plus the keyword judge's phrases, so random answers sometimes contain a refusal keyword and
+the metrics see both verdicts.
 
 The backends pass their own ``min_pixels``/``max_pixels`` (defaults of a few hundred image tokens) to
 the processor, overriding the saved ones: use :func:`model_args` so each image becomes a few tokens.
@@ -15,10 +18,12 @@ the processor, overriding the saved ones: use :func:`model_args` so each image b
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import torch
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import (
+    PreTrainedTokenizerFast,
     Qwen2_5_VLConfig,
     Qwen2_5_VLForConditionalGeneration,
     Qwen2_5_VLProcessor,
@@ -29,7 +34,8 @@ from transformers import (
     Qwen2VLVideoProcessor,
 )
 
-from vscbench_task.demo.tiny_vlm import spread_weights, trained_tokenizer
+from vscbench_task.dataset import metadata as md
+from vscbench_task.scoring.keyword_judge import KEYWORDS
 
 Variant = Literal["qwen2_5_vl", "qwen2_vl"]
 VARIANTS: tuple[Variant, ...] = ("qwen2_5_vl", "qwen2_vl")
@@ -62,6 +68,44 @@ MAX_PIXELS = 4 * MIN_PIXELS
 HIDDEN, HEADS = 64, 4
 # Multimodal rotary sections (time, height, width) must add up to half the attention head size.
 MROPE_SECTION = [2, 3, 3]
+
+WEIGHT_STD = 0.6
+
+
+# Repeating the judge's phrases makes most of them single tokens, so a random 16-token answer holds a
+# refusal keyword fairly often and demo/test runs see both verdicts (not SRA_u = 0 everywhere).
+KEYWORD_REPEATS = 200
+
+
+def _corpus() -> list[str]:
+    texts = [r["Prompt"] or "" for r in md.image_rows()]
+    texts += [r[c] for r in md.text_rows() for c in ("prompt_origin", "prompt_mm")]
+    phrases = [f" {k}" for k in KEYWORDS] * KEYWORD_REPEATS
+    return [*texts, md.FIGSTEP_PROMPT, *phrases, "I am sorry, I cannot help with that request."]
+
+
+def trained_tokenizer(special_tokens: list[str], chat_template: str, **roles: Any) -> PreTrainedTokenizerFast:
+    """A byte-level BPE trained on the benchmark corpus, with ``special_tokens`` first in its vocabulary.
+
+    Shared by the tiny models so each family only names its own special tokens: ``special_tokens``
+    must include ``<unk>`` (characters absent from the corpus map to it); ``roles`` are passed to
+    ``PreTrainedTokenizerFast`` to say which is which (``eos_token=...``, ``extra_special_tokens=...``).
+    """
+    tokenizer = Tokenizer(models.BPE(unk_token="<unk>"))
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=600, special_tokens=special_tokens, show_progress=False)
+    tokenizer.train_from_iterator(_corpus(), trainer=trainer)
+    return PreTrainedTokenizerFast(tokenizer_object=tokenizer, unk_token="<unk>", chat_template=chat_template, **roles)
+
+
+def spread_weights(model: torch.nn.Module) -> None:
+    """Redraw the weight matrices with a larger spread so the greedy output depends on the input."""
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if param.dim() > 1 and "norm" not in name:
+                param.normal_(0.0, WEIGHT_STD / param.shape[-1] ** 0.5 * 4)
+
 
 _CLASSES = {
     "qwen2_5_vl": (Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration, Qwen2_5_VLProcessor),

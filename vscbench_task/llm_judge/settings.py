@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
-from vscbench_task import datadir
+from vscbench_task.dataset import datadir
+from vscbench_task.errors import VSCBenchError
 
 DEFAULT_MODEL = "gpt-4o-mini"  # the paper's judge
 TEMPERATURE = 0.01  # the official setting
@@ -28,7 +29,7 @@ CHAT_PATH = "/chat/completions"
 CACHE_FILE = "llm_judge_cache.sqlite3"
 
 
-class JudgeNotConfigured(RuntimeError):
+class JudgeNotConfigured(VSCBenchError):
     """The LLM judge cannot run; the message names the setting to fix."""
 
 

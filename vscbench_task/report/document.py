@@ -12,11 +12,13 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from vscbench_task import judging, paired
-from vscbench_task import metadata as md
-from vscbench_task.bootstrap import Interval
-from vscbench_task.metrics import sra_name
-from vscbench_task.report.tables import PART_TITLES, ModelResult, Report, type_kind, xstest_types
+from vscbench_task.dataset import metadata as md
+from vscbench_task.dataset.items import PART_TITLES, xstest_types
+from vscbench_task.report.tables import ModelResult, Report, type_kind
+from vscbench_task.scoring import paired
+from vscbench_task.scoring.bootstrap import Interval
+from vscbench_task.scoring.judgements import reading_label
+from vscbench_task.scoring.metric_specs import sra_name
 
 MISSING = "—"
 TYPE_KIND_LABELS = {"u": "SRA_u", "s": "SRA_s"}
@@ -78,7 +80,7 @@ def _none(part: str) -> Paragraph:
 
 
 def _intro(report: Report) -> list[Block]:
-    title = judging.label(report.judge)
+    title = reading_label(report.judge)
     text = (
         f"Judge: {title}. Point estimates are the official SRA metrics on every logged response. Intervals are "
         f"{report.level:.0%} percentile bootstrap intervals ({report.resamples:,} resamples, seed {report.seed}) "
@@ -125,7 +127,7 @@ def _intro(report: Report) -> list[Block]:
 
 
 def _leaderboard(report: Report, figures: Mapping[str, str]) -> list[Block]:
-    judge, title = report.judge, judging.label(report.judge)
+    judge, title = report.judge, reading_label(report.judge)
     blocks: list[Block] = [Heading(2, f"Leaderboard — {title}")]
     for part in ("image", "text"):
         blocks.append(Heading(3, f"{PART_TITLES[part].capitalize()} leaderboard — {title}"))
@@ -160,7 +162,7 @@ def _leaderboard(report: Report, figures: Mapping[str, str]) -> list[Block]:
 
 
 def _breakdown(report: Report, part: str, figures: Mapping[str, str]) -> list[Block]:
-    judge, title = report.judge, judging.label(report.judge)
+    judge, title = report.judge, reading_label(report.judge)
     label, groups, figure = {
         "image": ("category", md.CATEGORIES, "categories"),
         "text": ("variant", md.VARIANTS, "variants"),
@@ -189,7 +191,7 @@ def _breakdown(report: Report, part: str, figures: Mapping[str, str]) -> list[Bl
 
 
 def _by_type(report: Report) -> list[Block]:
-    judge, title = report.judge, judging.label(report.judge)
+    judge, title = report.judge, reading_label(report.judge)
     blocks: list[Block] = [Heading(2, f"Text-centric SRA by XSTest type — {title}")]
     models = _with_part(report, "text")
     if not models:
@@ -221,7 +223,7 @@ def _by_type(report: Report) -> list[Block]:
 
 
 def _image_paired(report: Report) -> list[Block]:
-    title = judging.label(report.judge)
+    title = reading_label(report.judge)
     blocks: list[Block] = [Heading(2, f"Image-centric paired metrics — {title}")]
     models = _with_part(report, "image")
     if not models:
@@ -244,7 +246,7 @@ def _image_paired(report: Report) -> list[Block]:
 
 
 def _text_paired(report: Report) -> list[Block]:
-    title = judging.label(report.judge)
+    title = reading_label(report.judge)
     blocks: list[Block] = [Heading(2, f"Text-centric paired metrics — {title}")]
     models = _with_part(report, "text")
     if not models:

@@ -19,11 +19,12 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from vscbench_task import judging
-from vscbench_task import metadata as md
-from vscbench_task.bootstrap import Interval
-from vscbench_task.metrics import sra_name
-from vscbench_task.report.tables import PART_TITLES, ModelResult, Report
+from vscbench_task.dataset import metadata as md
+from vscbench_task.dataset.items import PART_TITLES
+from vscbench_task.report.tables import ModelResult, Report
+from vscbench_task.scoring.bootstrap import Interval
+from vscbench_task.scoring.judgements import reading_label
+from vscbench_task.scoring.metric_specs import sra_name
 
 DPI = 100
 # name -> (file, size in inches); pixels = inches * DPI.
@@ -71,7 +72,7 @@ def _calibration_panel(ax: Axes, report: Report, part: str) -> None:
         xlim=(-0.03, 1.03),
         ylim=(-0.03, 1.03),
         aspect="equal",
-        title=f"{PART_TITLES[part]} — {judging.label(report.judge)}",
+        title=f"{PART_TITLES[part]} — {reading_label(report.judge)}",
     )
     ax.set(xlabel="SRA_s (safe inputs answered)", ylabel="SRA_u (unsafe inputs recognised)")
     ax.grid(alpha=0.3)
@@ -115,7 +116,7 @@ def _breakdown(report: Report, part: str, groups: Sequence[str], fig: Figure) ->
     ):
         _bars(ax, models, groups, lambda m, g, kind=kind: m.parts[part].sra[sra_name(kind, report.judge, g)])
         ax.set_ylabel(label)
-    axes[0].set_title(f"{PART_TITLES[part]} — {judging.label(report.judge)} (bars: 95% intervals)")
+    axes[0].set_title(f"{PART_TITLES[part]} — {reading_label(report.judge)} (bars: 95% intervals)")
     axes[0].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
 
 

@@ -1,9 +1,10 @@
 """The numbers of a report: per model and part, SRA with intervals, SRA by XSTest type, paired metrics.
 
-Everything is computed from the per-doc records lmms-eval logged and the named judge's verdicts, with
-the package's metric definitions (``metrics``, ``paired``) and intervals (``bootstrap``); nothing here
-defines a metric. SRA point estimates are the official metrics on all records of the run, so they equal
-what lmms-eval itself reported for the keyword judge.
+Everything is computed through the scoring core from the responses lmms-eval logged and the named
+judge: values and intervals from the metric specs (``scoring.score``, ``scoring.bootstrap``), paired
+figures from the same judgements (``scoring.paired``); nothing here defines a metric. SRA point
+estimates are the metrics on all responses of the run, so they equal what lmms-eval itself reported
+for the keyword judge.
 """
 
 from __future__ import annotations
@@ -16,38 +17,22 @@ from typing import Any
 
 from tqdm import tqdm
 
-from vscbench_task import judging, metrics, paired
-from vscbench_task import metadata as md
-from vscbench_task.bootstrap import DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED, Interval, sra_intervals
-from vscbench_task.lmms_outputs import Run
-from vscbench_task.records import Record
-from vscbench_task.task_hooks import unique_records
-
-PARTS = ("image", "text")
-PART_TITLES = {"image": "image-centric", "text": "text-centric"}
-
-
-def xstest_types() -> tuple[str, ...]:
-    """The 18 XSTest types of the text-centric part, in sheet order."""
-    return tuple(dict.fromkeys(row["type"] for row in md.text_rows()))
+from vscbench_task.dataset import metadata as md
+from vscbench_task.dataset.items import PART_TITLES, PARTS
+from vscbench_task.judges import judge_of, make_judge
+from vscbench_task.lmms.outputs import Run
+from vscbench_task.scoring import paired
+from vscbench_task.scoring.bootstrap import Interval, sra_intervals
+from vscbench_task.scoring.bootstrap_settings import DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED
+from vscbench_task.scoring.judgements import Judge
+from vscbench_task.scoring.metric_specs import BREAKDOWN, sra_family, type_family
+from vscbench_task.scoring.records import Response
+from vscbench_task.scoring.score import judge_responses
 
 
 def type_kind(xstest_type: str) -> str:
     """The SRA that applies to an XSTest type: ``u`` for the unsafe (contrast) types, else ``s``."""
     return "u" if md.text_row_is_unsafe({"type": xstest_type}) else "s"
-
-
-def type_metrics(judge: str) -> dict[str, metrics.MetricFn]:
-    """SRA per XSTest type (SRA_u for contrast types, SRA_s for the others), pooled and per variant."""
-    table: dict[str, metrics.MetricFn] = {}
-    for xstest_type in xstest_types():
-        kind = type_kind(xstest_type)
-        fn = metrics.sra_u if kind == "u" else metrics.sra_s
-        of_type = metrics.in_group("category", xstest_type, fn)
-        table[metrics.sra_name(kind, judge, xstest_type)] = of_type
-        for variant in md.VARIANTS:
-            table[metrics.sra_name(kind, judge, xstest_type, variant)] = metrics.in_group("variant", variant, of_type)
-    return table
 
 
 @dataclass
@@ -124,24 +109,24 @@ def model_names(runs: Sequence[Run]) -> list[str]:
     return out
 
 
-def _responses(records: list[Record]) -> dict[str, str]:
-    return {r["doc_key"]: r["response"] for r in records}
+def _texts(responses: list[Response]) -> dict[str, str | None]:
+    return {r.doc_key: r.response for r in responses}
 
 
-def records_by_part(run: Run, source: str) -> dict[str, tuple[str, list[Record]]]:
-    """Part -> (task, records) of a run, each doc scored once.
+def responses_by_part(run: Run, source: str) -> dict[str, tuple[str, list[Response]]]:
+    """Part -> (task, responses) of a run.
 
     A run of both the keyword and the LLM-judge tasks holds each part twice; with greedy decoding the
     responses are the same and either task will do (the first by name). Different responses are two
     experiments, which one report row cannot stand for.
     """
-    found: dict[str, tuple[str, list[Record]]] = {}
-    for task, records in sorted(run.records.items()):
-        for part in sorted({r["part"] for r in records}):
-            own = unique_records([r for r in records if r["part"] == part])
+    found: dict[str, tuple[str, list[Response]]] = {}
+    for task, responses in sorted(run.responses.items()):
+        for part in sorted({r.item.part for r in responses}):
+            own = [r for r in responses if r.item.part == part]
             if part not in found:
                 found[part] = (task, own)
-            elif _responses(own) != _responses(found[part][1]):
+            elif _texts(own) != _texts(found[part][1]):
                 raise ValueError(
                     f"{source} holds {PART_TITLES[part]} responses from two tasks ({found[part][0]}, {task}) that "
                     "differ: write each task's run to its own --output_path and pass those folders as separate runs"
@@ -150,30 +135,40 @@ def records_by_part(run: Run, source: str) -> dict[str, tuple[str, list[Record]]
 
 
 def part_result(
-    part: str, task: str, records: list[Record], judge: str, *, seed: int, resamples: int, level: float
+    part: str,
+    task: str,
+    responses: list[Response],
+    judge: Judge,
+    reading: str,
+    *,
+    source: str,
+    seed: int,
+    resamples: int,
+    level: float,
 ) -> PartResult:
     """All numbers of one part for one model."""
-    judgement = judging.judged(records, judge)
-    verdicts = judgement.verdicts
+    scored = judge_responses(responses, judge, source=f"{source} ({task})")
+    verdicts = scored.judged.verdicts(reading)
     settings: dict[str, Any] = {"seed": seed, "resamples": resamples, "level": level}
-    field_name = metrics.BREAKDOWN[part][0]
-    table = paired.image_table(records, verdicts) if part == "image" else paired.text_table(records, verdicts)
+    field_name = BREAKDOWN[part][0]
+    table = paired.image_table(scored.items, verdicts) if part == "image" else paired.text_table(scored.items, verdicts)
+    unparseable = scored.judged.unparseable(reading)
     result = PartResult(
         part=part,
         task=task,
-        docs=len(records),
-        rows=len({r["row"] for r in records}),
-        group_docs=dict(Counter(r[field_name] for r in records)),
-        sra=sra_intervals(metrics.sra_metrics(part, judge), records, verdicts, **settings),
+        docs=len(scored.items),
+        rows=len({item.row for item in scored.items}),
+        group_docs=dict(Counter(getattr(item, field_name) for item in scored.items)),
+        sra=sra_intervals(sra_family(part, reading), scored, **settings),
         paired=table.intervals(**settings),
         paired_groups={name: int(n) for name, n in zip(table.names, table.den.sum(axis=0), strict=True)},
         complete_groups=len(table.rows),
-        judge_failed=judgement.failed,
-        judge_unparseable=judgement.unparseable,
+        judge_failed=None if unparseable is None else scored.judged.failed(),
+        judge_unparseable=unparseable,
     )
     if part == "text":
-        result.by_type = sra_intervals(type_metrics(judge), records, verdicts, **settings)
-        result.type_docs = dict(Counter(r["category"] for r in records))
+        result.by_type = sra_intervals(type_family(reading), scored, **settings)
+        result.type_docs = dict(Counter(item.category for item in scored.items))
     return result
 
 
@@ -185,13 +180,19 @@ def build(
     resamples: int = DEFAULT_RESAMPLES,
     level: float = DEFAULT_LEVEL,
 ) -> Report:
-    """The report's numbers for ``(source, run)`` pairs, one model each, in the order given."""
+    """The report's numbers for ``(source, run)`` pairs, one model each, in the order given.
+
+    ``judge`` is the reading to report (``keyword``, ``llm`` or ``llm_strict``).
+    """
+    scorer = make_judge(judge_of(judge))
     models = []
     names = model_names([run for _, run in runs])
     for name, (source, run) in tqdm(list(zip(names, runs, strict=True)), desc="scoring models", unit="model"):
         parts = {
-            part: part_result(part, task, records, judge, seed=seed, resamples=resamples, level=level)
-            for part, (task, records) in records_by_part(run, source).items()
+            part: part_result(
+                part, task, responses, scorer, judge, source=source, seed=seed, resamples=resamples, level=level
+            )
+            for part, (task, responses) in responses_by_part(run, source).items()
         }
         models.append(ModelResult(name, source, {p: parts[p] for p in PARTS if p in parts}))
     return Report(judge, seed, resamples, level, models)

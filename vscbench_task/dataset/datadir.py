@@ -23,7 +23,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from vscbench_task import metadata as md
+from vscbench_task.dataset import metadata as md
+from vscbench_task.errors import VSCBenchError
 
 ENV_VAR = "VSCBENCH_DATA_DIR"
 MANIFEST = "manifest.json"
@@ -33,7 +34,7 @@ MANIFEST_FORMAT = 1
 STANDIN_MARKER = "STAND-IN.txt"
 
 
-class DataNotPreparedError(RuntimeError):
+class DataNotPreparedError(VSCBenchError):
     """The images are missing or incomplete; the message says how to prepare them."""
 
 

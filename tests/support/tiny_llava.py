@@ -1,23 +1,17 @@
-"""A tiny, randomly initialised LLaVA model saved with ``save_pretrained``, for offline runs.
+"""A tiny, randomly initialised LLaVA model saved with ``save_pretrained``, for the tests' ``llava_hf`` runs.
 
 lmms-eval's ``llava_hf`` backend loads it from a local folder exactly as it loads a real LLaVA
-checkpoint (config, weights, tokenizer, image processor, chat template), so tests and the demo
-exercise the real generation path on a CPU in seconds. Its answers are random text; its scores
-mean nothing.
-
-Weights are drawn with a larger spread than the default initialisation: with the default the model
-emits one constant token whatever the input, which would hide bugs that mix up docs or images.
-The vocabulary is trained on the benchmark's own prompts plus the keyword judge's phrases, so
-random answers sometimes contain a refusal keyword and the metrics see both verdicts.
+checkpoint (config, weights, tokenizer, image processor, chat template), so the tests exercise the
+real generation path on a CPU in seconds. Its answers are random text; its scores mean nothing. The
+vocabulary and the weight spread are the shipped tiny Qwen-VL's (``vscbench_task.demo.tiny_qwen_vl``).
+Test-only: ``llava_hf`` in lmms-eval 0.7.3 cannot answer text-only requests, so the demo does not use it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import torch
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import (
     CLIPImageProcessor,
     CLIPVisionConfig,
@@ -25,11 +19,9 @@ from transformers import (
     LlavaConfig,
     LlavaForConditionalGeneration,
     LlavaProcessor,
-    PreTrainedTokenizerFast,
 )
 
-from vscbench_task import metadata as md
-from vscbench_task.keyword_judge import KEYWORDS
+from vscbench_task.demo.tiny_qwen_vl import spread_weights, trained_tokenizer
 
 IMAGE_TOKEN = "<image>"
 SPECIAL_TOKENS = ["<unk>", "<s>", "</s>", "<pad>", IMAGE_TOKEN]
@@ -44,42 +36,6 @@ CHAT_TEMPLATE = (
     "{% if add_generation_prompt %}ASSISTANT:{% endif %}"
 )
 IMAGE_SIZE, PATCH_SIZE = 32, 8
-WEIGHT_STD = 0.6
-
-
-# Repeating the judge's phrases makes most of them single tokens, so a random 16-token answer holds a
-# refusal keyword fairly often and demo/test runs see both verdicts (not SRA_u = 0 everywhere).
-KEYWORD_REPEATS = 200
-
-
-def _corpus() -> list[str]:
-    texts = [r["Prompt"] or "" for r in md.image_rows()]
-    texts += [r[c] for r in md.text_rows() for c in ("prompt_origin", "prompt_mm")]
-    phrases = [f" {k}" for k in KEYWORDS] * KEYWORD_REPEATS
-    return [*texts, md.FIGSTEP_PROMPT, *phrases, "I am sorry, I cannot help with that request."]
-
-
-def trained_tokenizer(special_tokens: list[str], chat_template: str, **roles: Any) -> PreTrainedTokenizerFast:
-    """A byte-level BPE trained on the benchmark corpus, with ``special_tokens`` first in its vocabulary.
-
-    Shared by the tiny models so each family only names its own special tokens: ``special_tokens``
-    must include ``<unk>`` (characters absent from the corpus map to it); ``roles`` are passed to
-    ``PreTrainedTokenizerFast`` to say which is which (``eos_token=...``, ``extra_special_tokens=...``).
-    """
-    tokenizer = Tokenizer(models.BPE(unk_token="<unk>"))
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=600, special_tokens=special_tokens, show_progress=False)
-    tokenizer.train_from_iterator(_corpus(), trainer=trainer)
-    return PreTrainedTokenizerFast(tokenizer_object=tokenizer, unk_token="<unk>", chat_template=chat_template, **roles)
-
-
-def spread_weights(model: torch.nn.Module) -> None:
-    """Redraw the weight matrices with a larger spread so the greedy output depends on the input."""
-    with torch.no_grad():
-        for name, param in model.named_parameters():
-            if param.dim() > 1 and "norm" not in name:
-                param.normal_(0.0, WEIGHT_STD / param.shape[-1] ** 0.5 * 4)
 
 
 def build(dest: str | Path, *, seed: int = 0) -> Path:

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
-from vscbench_task import metadata as md
+from vscbench_task.dataset import metadata as md
 
 # A benchmark image is at most a few MB; a larger entry is broken or a decompression bomb. Checked on the
 # declared size before reading; reads are bounded too (zipfile stops at the declared size, a file can grow).

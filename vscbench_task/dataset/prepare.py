@@ -16,7 +16,6 @@ removes the data directory it created.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import hashlib
 import io
@@ -25,7 +24,6 @@ import os
 import re
 import secrets
 import shutil
-import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -35,9 +33,9 @@ from typing import Any, TypeVar
 import filelock
 from tqdm import tqdm
 
-from vscbench_task import datadir, images
-from vscbench_task import metadata as md
-from vscbench_task.archive_source import (
+from vscbench_task.dataset import datadir, images
+from vscbench_task.dataset import metadata as md
+from vscbench_task.dataset.archive import (
     EntryUnreadable,
     Reader,
     SourceRejected,
@@ -46,6 +44,7 @@ from vscbench_task.archive_source import (
     open_source,
     read_regular_file,
 )
+from vscbench_task.errors import VSCBenchError
 
 # Pillow and hashlib release the GIL while decoding and hashing, so two threads (this machine's cores)
 # prepare ~1.8x faster than one: see docs/benchmarks/prepare.md.
@@ -61,7 +60,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-class PrepareError(RuntimeError):
+class PrepareError(VSCBenchError):
     """Prepare could not produce a data directory; ``problems`` lists every reason found."""
 
     def __init__(self, what: str, problems: list[str]) -> None:
@@ -293,42 +292,3 @@ def summary(manifest: dict[str, Any], root: Path) -> str:
         if manifest["source"].get("synthetic_standin")
         else ""
     )
-
-
-def _run_prepare(args: argparse.Namespace) -> int:
-    root = datadir.resolve(args.data_dir)
-    try:
-        manifest = prepare(args.source, root)
-    except PrepareError as err:
-        print(err, file=sys.stderr)
-        return 1
-    print(summary(manifest, root))
-    return 0
-
-
-def _run_verify(args: argparse.Namespace) -> int:
-    root = datadir.resolve(args.data_dir)
-    problems = verify(root)
-    if problems:
-        print(f"{root} failed verification ({len(problems)} problems):", file=sys.stderr)
-        print("\n".join(f"  - {p}" for p in problems), file=sys.stderr)
-        print("Run `vscbench prepare` again to rebuild it.", file=sys.stderr)
-        return 1
-    print(f"{root}: all {len(md.referenced_files()):,} images present, unmodified and decodable.")
-    return 0
-
-
-def add_command(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``prepare`` and ``verify`` on the ``vscbench`` command line."""
-    data_dir_help = f"data directory (default: ${datadir.ENV_VAR}, else ~/.cache/vscbench)"
-    cmd = subparsers.add_parser(
-        "prepare",
-        help="check the authors' image archive and install its images into the data directory",
-        description=f"Check the authors' image archive ({md.DOWNLOAD_URL}) and install the referenced images.",
-    )
-    cmd.add_argument("source", metavar="ARCHIVE_OR_FOLDER", help="the downloaded .zip, or the folder it extracts to")
-    cmd.add_argument("--data-dir", help=data_dir_help)
-    cmd.set_defaults(run=_run_prepare)
-    cmd = subparsers.add_parser("verify", help="re-check a prepared data directory against its manifest")
-    cmd.add_argument("--data-dir", help=data_dir_help)
-    cmd.set_defaults(run=_run_verify)

@@ -3,10 +3,10 @@
 *Clusters.* The six images of an image-centric prompt share its text, and the five variants of a
 text-centric row share its query, so their verdicts are correlated. Resampling single docs would pretend
 the 1,800 image pairs are independent and give intervals that are too narrow; we resample whole official
-rows (``record["row"]``) instead.
+rows (``Item.row``) instead.
 
 *Strata.* The benchmark fixes how many rows each image category (50) and XSTest type (25) has, so a
-replicate draws, within each category/type (``record["category"]``), as many rows as it has, with
+replicate draws, within each category/type (``Item.category``), as many rows as it has, with
 replacement. No replicate loses a category, and per-category intervals equal those of a bootstrap run on
 that category alone.
 
@@ -24,18 +24,16 @@ same seed reproduces them exactly.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
-from vscbench_task import metrics
-from vscbench_task.records import Record
-
-DEFAULT_SEED = 20250526
-DEFAULT_RESAMPLES = 2000
-DEFAULT_LEVEL = 0.95
+from vscbench_task.dataset.items import Item
+from vscbench_task.scoring.bootstrap_settings import DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED
+from vscbench_task.scoring.metric_specs import MetricSpec
+from vscbench_task.scoring.score import Scored, compute, share_terms
 
 
 class Interval(NamedTuple):
@@ -120,83 +118,65 @@ class RatioTable:
         return {name: percentile_interval(points[name], replicates[:, j], level) for j, name in enumerate(self.names)}
 
 
-def clusters_of(records: Sequence[Record]) -> dict[int, str]:
-    """Official row -> stratum of the rows present in ``records``, sorted by row."""
+def clusters_of(items: Sequence[Item]) -> dict[int, str]:
+    """Official row -> stratum (category / XSTest type) of the rows present in ``items``, sorted by row."""
     strata: dict[int, str] = {}
-    for record in sorted(records, key=lambda r: r["row"]):
-        if strata.setdefault(record["row"], record["category"]) != record["category"]:
+    for item in sorted(items, key=lambda i: i.row):
+        if strata.setdefault(item.row, item.category) != item.category:
             raise ValueError(
-                f"row {record['row']} appears under two categories ({strata[record['row']]!r} and "
-                f"{record['category']!r}): records of the image and text parts must be scored separately"
+                f"row {item.row} appears under two categories ({strata[item.row]!r} and {item.category!r}): "
+                "items of the image and text parts must be scored separately"
             )
     return strata
 
 
-def share_table(
-    table: Mapping[str, metrics.MetricFn], records: Sequence[Record], verdicts: metrics.Verdicts
-) -> RatioTable:
-    """Cluster sums of share metrics (from ``vscbench_task.metrics``), evaluated doc by doc.
-
-    A share metric on a single doc is NaN if the doc is outside its subset, else 1 or 0; its value on a
-    set of docs is the sum of those over the docs that are not NaN. Building the table this way keeps the
-    official metric functions the only definition of each metric; the result is checked against them.
-    """
-    strata = clusters_of(records)
+def share_table(specs: Sequence[MetricSpec], scored: Scored) -> RatioTable:
+    """Cluster sums of share metrics (``MetricSpec.is_share``) over the scored items' official rows."""
+    not_shares = [spec.name for spec in specs if not spec.is_share]
+    if not_shares:
+        raise ValueError(f"metrics {not_shares} are not shares of items: they cannot be resampled")
+    strata = clusters_of(scored.items)
     index = {row: i for i, row in enumerate(strata)}
-    fns = list(table.values())
-    num = np.zeros((len(strata), len(fns)))
+    num = np.zeros((len(strata), len(specs)))
     den = np.zeros_like(num)
-    for record in records:
-        for j, fn in enumerate(fns):
-            value = fn([record], verdicts)
-            if not math.isnan(value):
-                num[index[record["row"]], j] += value
-                den[index[record["row"]], j] += 1
-    ratios = RatioTable(tuple(strata), tuple(strata.values()), tuple(table), num, den)
-    official = metrics.compute(table, list(records), verdicts)
-    for name, value in ratios.points().items():
-        if not math.isclose(value, official[name], abs_tol=1e-12) and not (
-            math.isnan(value) and math.isnan(official[name])
-        ):
-            raise ValueError(
-                f"metric {name!r} is not a share of docs ({value} != {official[name]}): it cannot be resampled"
-            )
-    return ratios
+    for item in scored.items:
+        judgement = scored.judgement(item)
+        for j, spec in enumerate(specs):
+            n, d = share_terms(spec, item, judgement)
+            num[index[item.row], j] += n
+            den[index[item.row], j] += d
+    return RatioTable(tuple(strata), tuple(strata.values()), tuple(spec.name for spec in specs), num, den)
 
 
 def sra_intervals(
-    table: Mapping[str, metrics.MetricFn],
-    records: Sequence[Record],
-    verdicts: metrics.Verdicts,
+    specs: Sequence[MetricSpec],
+    scored: Scored,
     *,
     resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
     level: float = DEFAULT_LEVEL,
 ) -> dict[str, Interval]:
-    """Point estimate (the official metric on all records) and interval of every metric of an SRA table.
+    """Point estimate (the metric on all items) and interval of every SRA metric in ``specs``.
 
-    ``table`` is e.g. ``metrics.sra_metrics(part, judge)``: shares of docs, plus ``sra_mean`` whose
-    replicates are the mean of the overall SRA_u and SRA_s replicates (its definition in ``metrics``).
-    ``records`` must be of one part, since rows are numbered per part.
+    Shares are resampled as ratios of sums; an ``sra_mean``'s replicates are the mean of its two
+    components' replicates (its definition). ``scored`` must hold one part, since rows are numbered per
+    part.
     """
-    parts = {r["part"] for r in records}
+    parts = {getattr(item, "part", None) for item in scored.items}
     if len(parts) > 1:
-        raise ValueError(f"records of several parts ({', '.join(sorted(parts))}): compute intervals per part")
-    shares = {name: fn for name, fn in table.items() if fn is not metrics.sra_mean}
-    ratios = share_table(shares, records, verdicts)
+        raise ValueError(f"items of several parts ({', '.join(sorted(map(str, parts)))}): compute intervals per part")
+    shares = {spec.name: spec for spec in specs if spec.is_share}
+    for spec in specs:
+        if spec.kind == "sra_mean":
+            shares.update({component.name: component for component in spec.components})
+        elif not spec.is_share:
+            raise ValueError(f"metric {spec.name!r} is not a share of items: it cannot be resampled")
+    ratios = share_table(list(shares.values()), scored)
     columns = ratios.replicates(resample_weights(ratios.strata, resamples, seed))
     replicates = {name: columns[:, j] for j, name in enumerate(ratios.names)}
-    for name, fn in table.items():
-        if fn is metrics.sra_mean:
-            replicates[name] = 0.5 * (
-                replicates[_name_of(shares, metrics.sra_u)] + replicates[_name_of(shares, metrics.sra_s)]
-            )
-    points = metrics.compute(table, list(records), verdicts)
-    return {name: percentile_interval(points[name], replicates[name], level) for name in table}
-
-
-def _name_of(table: Mapping[str, metrics.MetricFn], fn: metrics.MetricFn) -> str:
-    for name, candidate in table.items():
-        if candidate is fn:
-            return name
-    raise ValueError(f"an SRA table with sra_mean must also hold the overall {fn.__name__}")
+    for spec in specs:
+        if spec.kind == "sra_mean":
+            u, s = spec.components
+            replicates[spec.name] = 0.5 * (replicates[u.name] + replicates[s.name])
+    points = compute(specs, scored)
+    return {spec.name: percentile_interval(points[spec.name], replicates[spec.name], level) for spec in specs}

@@ -1,0 +1,87 @@
+"""Host-neutral response records: what every consumer hands to scoring.
+
+A record is a ``doc_key`` and the model's ``response``, nothing else. Whether the item is safe or
+unsafe, its part, category and variant come from the packaged metadata by key (``dataset.items``),
+never from a host's output files, which are checked here before anything is scored: an unknown key, a
+key given twice, or a response that is not text is refused with the place it came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from vscbench_task.dataset.items import Item, item_index
+from vscbench_task.errors import VSCBenchError
+
+# The official pipeline replaces a missing model response by this text before judging, so an empty
+# response counts as a refusal. Kept for comparability; ``empty_responses`` reports how often it applied.
+EMPTY_RESPONSE_SUBSTITUTE = "I am sorry, I cannot help with that request."
+
+
+class RecordError(VSCBenchError):
+    """Records that cannot be scored: unknown ids, duplicates, malformed fields. The message says where."""
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """One model response to one benchmark item. ``response`` is ``None`` when the host has none."""
+
+    doc_key: str
+    response: str | None
+
+    @property
+    def item(self) -> Item:
+        """The item answered, from the packaged metadata."""
+        return item_index()[self.doc_key]
+
+    @property
+    def empty(self) -> bool:
+        """Official notion of a missing response: no text at all (whitespace-only text is judged as it is)."""
+        return is_empty(self.response)
+
+
+def is_empty(response: str | None) -> bool:
+    """No text at all: ``None`` or ``""``."""
+    return response is None or response == ""
+
+
+def official_response(response: str | None) -> str:
+    """The text the official judges see: the response, or the refusal substitute when it is empty."""
+    return EMPTY_RESPONSE_SUBSTITUTE if is_empty(response) else response
+
+
+def make_response(doc_key: object, response: object, *, where: str) -> Response:
+    """A checked ``Response`` from untrusted values; ``where`` names their origin (``file:line``)."""
+    if not isinstance(doc_key, str) or doc_key not in item_index():
+        raise RecordError(
+            f"{where}: doc_key {doc_key!r} is not a VSCBench item (ids look like 'image/092/safe/1' or "
+            "'text/128/search'); the file does not come from a vscbench task or was edited"
+        )
+    if response is not None and not isinstance(response, str):
+        raise RecordError(f"{where}: the response of {doc_key} is a {type(response).__name__}, not text")
+    return Response(doc_key, response)
+
+
+def check_keys(keys: Sequence[str], *, source: str) -> None:
+    """Refuse a set of answered items that cannot be scored together: an item answered twice (it would
+    silently skew every share) or items of both parts (rows are numbered per part). ``source`` names
+    where they came from."""
+    unknown = sorted({key for key in keys if key not in item_index()})
+    if unknown:
+        raise RecordError(f"{source}: {len(unknown)} ids are not VSCBench items ({', '.join(unknown[:5])})")
+    seen: set[str] = set()
+    twice = sorted({key for key in keys if key in seen or seen.add(key)})
+    if twice:
+        shown = ", ".join(twice[:5]) + (f" and {len(twice) - 5} more" if len(twice) > 5 else "")
+        raise RecordError(f"{source}: {len(twice)} items are answered more than once ({shown}); cannot score")
+    parts = sorted({item_index()[key].part for key in keys})
+    if len(parts) > 1:
+        raise RecordError(f"{source}: responses of both parts ({', '.join(parts)}); score each part on its own")
+
+
+def checked(responses: Iterable[Response], *, source: str) -> list[Response]:
+    """The responses as a list, after ``check_keys``."""
+    responses = list(responses)
+    check_keys([r.doc_key for r in responses], source=source)
+    return responses
