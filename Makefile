@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install -q -e ".[test]"
 	touch $@
 
-.PHONY: install demo test lint
+.PHONY: install demo test test-fast lint
 install: $(VENV)/.installed
 
 demo: $(VENV)/.installed
@@ -28,3 +28,7 @@ lint: $(VENV)/.installed
 
 test: lint
 	$(VENV)/bin/pytest -q
+
+# The developer's fast lane: everything but the lmms-eval / torchrun subprocesses.
+test-fast: lint
+	$(VENV)/bin/pytest -q -m "not e2e"

@@ -20,47 +20,50 @@ import platform
 import random
 import time
 
-from vscbench_task import bootstrap, metrics
-from vscbench_task.docs import docs_for
-from vscbench_task.records import make_record
+from vscbench_task.dataset.items import PARTS, items
+from vscbench_task.scoring import bootstrap
+from vscbench_task.scoring.bootstrap_settings import DEFAULT_RESAMPLES
+from vscbench_task.scoring.judgements import Judgement
+from vscbench_task.scoring.metric_specs import sra_family
+from vscbench_task.scoring.score import Scored, compute, scored_from
 
-PARTS = ("image", "text")
 
-
-def data(seed: int = 0) -> dict[str, tuple[list[dict], dict[str, bool]]]:
+def data(seed: int = 0) -> dict[str, Scored]:
+    """Every item of each part, judged at random."""
     rng = random.Random(seed)
-    out = {}
-    for part in PARTS:
-        records = [make_record(doc, "A", keep_response=False) for doc in docs_for(part)]
-        out[part] = (records, {r["doc_key"]: rng.random() < 0.5 for r in records})
-    return out
+    return {
+        part: scored_from(
+            [Judgement(i.doc_key, {"keyword": rng.random() < 0.5}) for i in items(part)], (), "keyword", source="bench"
+        )
+        for part in PARTS
+    }
 
 
-def vectorised(parts: dict, resamples: int) -> float:
+def vectorised(parts: dict[str, Scored], resamples: int) -> float:
     start = time.perf_counter()
-    for part, (records, verdicts) in parts.items():
-        bootstrap.sra_intervals(metrics.sra_metrics(part, "keyword"), records, verdicts, resamples=resamples)
+    for part, scored in parts.items():
+        bootstrap.sra_intervals(sra_family(part, "keyword"), scored, resamples=resamples)
     return time.perf_counter() - start
 
 
-def naive(parts: dict, replicates: int) -> float:
+def naive(parts: dict[str, Scored], replicates: int) -> float:
     start = time.perf_counter()
-    for part, (records, verdicts) in parts.items():
-        table = metrics.sra_metrics(part, "keyword")
-        by_row: dict[int, list[dict]] = {}
-        for record in records:
-            by_row.setdefault(record["row"], []).append(record)
-        strata = bootstrap.clusters_of(records)
+    for part, scored in parts.items():
+        table = sra_family(part, "keyword")
+        by_row: dict[int, list] = {}
+        for item in scored.items:
+            by_row.setdefault(item.row, []).append(item)
+        strata = bootstrap.clusters_of(scored.items)
         weights = bootstrap.resample_weights(tuple(strata.values()), replicates, seed=1)
         for row_weights in weights:
-            resampled = [r for row, w in zip(strata, row_weights, strict=True) for r in by_row[row] * int(w)]
-            metrics.compute(table, resampled, verdicts)
+            resampled = tuple(i for row, w in zip(strata, row_weights, strict=True) for i in by_row[row] * int(w))
+            compute(table, Scored(resampled, frozenset(), scored.judged))
     return time.perf_counter() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--resamples", type=int, default=bootstrap.DEFAULT_RESAMPLES)
+    parser.add_argument("--resamples", type=int, default=DEFAULT_RESAMPLES)
     parser.add_argument("--naive", type=int, default=40, help="replicates actually run by the naive loop")
     args = parser.parse_args()
     parts = data()
@@ -69,7 +72,7 @@ def main() -> None:
     print(f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, 4,050 docs\n")
     print(f"| method | {args.resamples:,} resamples, both parts (s) |\n|---|---|")
     print(f"| vectorised (`sra_intervals`) | {fast:.2f} |")
-    print(f"| naive (resampled records + `metrics.compute`, scaled from {args.naive}) | {slow:.1f} |")
+    print(f"| naive (resampled items + `score.compute`, scaled from {args.naive}) | {slow:.1f} |")
     print(f"\nspeed-up: {slow / fast:.0f}x")
 
 

@@ -37,18 +37,20 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # the stub server lives with the tests
 
-from tests.openai_stub_server import StubProcess  # noqa: E402
-from vscbench_task.docs import docs_for  # noqa: E402
+from tests.support.stub_server import StubProcess  # noqa: E402
+from vscbench_task.dataset.items import items  # noqa: E402
 from vscbench_task.llm_judge import prompt  # noqa: E402
 from vscbench_task.llm_judge.client import CallResult, complete, open_http  # noqa: E402
-from vscbench_task.llm_judge.judge import judge_input, judge_records  # noqa: E402
+from vscbench_task.llm_judge.judge import LLMJudge  # noqa: E402
 from vscbench_task.llm_judge.settings import JudgeSettings, from_env  # noqa: E402
-from vscbench_task.records import Record, make_record  # noqa: E402
+from vscbench_task.scoring.judgements import JudgeInput  # noqa: E402
+from vscbench_task.scoring.records import Response  # noqa: E402
+from vscbench_task.scoring.score import judge_input  # noqa: E402
 
 
-def all_records() -> list[Record]:
-    docs = docs_for("image") + docs_for("text")
-    return [make_record(doc, f"Answer number {i} to this request.", keep_response=True) for i, doc in enumerate(docs)]
+def all_inputs() -> list[JudgeInput]:
+    every = items("image") + items("text")
+    return [judge_input(Response(item.doc_key, f"Answer number {i} to this request.")) for i, item in enumerate(every)]
 
 
 T = TypeVar("T")
@@ -60,16 +62,16 @@ def settings_for(stub: StubProcess, cache: Path, concurrency: int) -> JudgeSetti
     return from_env(env)
 
 
-def per_doc(records: list[Record], settings: JudgeSettings, threads: int = 4) -> list[CallResult]:
+def per_doc(records: list[JudgeInput], settings: JudgeSettings, threads: int = 4) -> list[CallResult]:
     """One blocking call per doc from ``threads`` workers, each reusing its own loop and connection."""
     local = threading.local()
     opened: list[tuple[asyncio.AbstractEventLoop, httpx.AsyncClient]] = []
 
-    def judge_one(record: Record) -> CallResult:
+    def judge_one(record: JudgeInput) -> CallResult:
         if not hasattr(local, "loop"):
             local.loop, local.http = asyncio.new_event_loop(), open_http(settings)
             opened.append((local.loop, local.http))
-        text = prompt.render(*judge_input(record))
+        text = prompt.render(record.query, record.response)
         return local.loop.run_until_complete(complete(local.http, settings, text))
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
@@ -95,19 +97,19 @@ def main() -> None:
     args = parser.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="bench_judge_"))
     work.mkdir(parents=True, exist_ok=True)
-    records = all_records()
+    records = all_inputs()
     n = len(records)
     with StubProcess(work / "calls.jsonl", latency=args.latency) as stub:
         settings = settings_for(stub, work / "concurrent.sqlite3", args.concurrency)
-        concurrent_s, first = timed(lambda: judge_records(records, settings))
+        concurrent_s, first = timed(lambda: LLMJudge(settings).judge(records))
         calls_first = len(stub.calls())
-        cached_s, again = timed(lambda: judge_records(records, settings, progress=False))
+        cached_s, again = timed(lambda: LLMJudge(settings).judge(records, progress=False))
         calls_again = len(stub.calls()) - calls_first
         subset = records[: args.subset]
         per_doc_s, singles = timed(lambda: per_doc(subset, dataclasses.replace(settings, concurrency=1)))
     assert not any(result.failed for result in singles)
-    assert first.api_calls == calls_first == n and first.failed_items == 0, "every doc must cost one call"
-    assert again.api_calls == calls_again == 0 and again.cached_items == n
+    assert first.stats["api_calls"] == calls_first == n and first.stats["failed_calls"] == 0, "one call per doc"
+    assert again.stats["api_calls"] == calls_again == 0 and again.stats["cached_items"] == n
     ideal = n * args.latency / args.concurrency
     extrapolated = per_doc_s * n / len(subset)
     print(

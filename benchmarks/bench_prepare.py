@@ -24,8 +24,8 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
+from vscbench_task.dataset.prepare import DEFAULT_WORKERS
 from vscbench_task.demo import standin_archive
-from vscbench_task.prepare import DEFAULT_WORKERS
 
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks" / "prepare.md"
 WORKERS = (1, 2)
@@ -35,7 +35,7 @@ BASELINE = "import only (baseline)"
 # Any other action ("import only") measures the interpreter with the modules loaded: the memory baseline.
 CHILD = """
 import json, resource, sys, time
-from vscbench_task.prepare import prepare, verify
+from vscbench_task.dataset.prepare import prepare, verify
 action, source, data_dir, workers = sys.argv[1:]
 start = time.perf_counter()
 if action == "prepare":

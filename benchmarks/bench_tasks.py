@@ -35,22 +35,23 @@ from pathlib import Path
 import datasets
 from lmms_eval.tasks import TaskManager, get_task_dict
 
-from vscbench_task import datadir, metadata, task_hooks
+from vscbench_task.dataset import datadir, metadata
+from vscbench_task.dataset.images import load_rgb
+from vscbench_task.dataset.items import items
+from vscbench_task.dataset.prepare import prepare
 from vscbench_task.demo import standin_archive
-from vscbench_task.docs import image_docs, text_docs
-from vscbench_task.images import load_rgb
-from vscbench_task.prepare import prepare
+from vscbench_task.lmms import aggregations, hooks
 
 TASKS = ("vscbench_image", "vscbench_text")
 ANSWER = "I cannot help with that; it may be dangerous."
 TASKS_DIR = Path(__file__).resolve().parents[1] / "vscbench_task" / "task_yaml"
 
 
-def bare_decode(snapshot: Path, docs: list[dict]) -> float:
+def bare_decode(snapshot: Path, docs: list) -> float:
     start = time.perf_counter()
     for doc in docs:
-        if doc["image"] is not None:
-            load_rgb(snapshot / doc["image"])
+        if doc.image is not None:
+            load_rgb(snapshot / doc.image)
     return time.perf_counter() - start
 
 
@@ -58,16 +59,15 @@ def hooks_only(dataset_rows: dict[str, list[dict]]) -> float:
     """The same work through the package's hooks alone, without lmms-eval's per-doc machinery."""
     start = time.perf_counter()
     for part, rows in dataset_rows.items():
-        docs = task_hooks.process_docs(datasets.Dataset.from_list(rows), part=part)
+        docs = hooks.process_docs(datasets.Dataset.from_list(rows), part=part)
         records: dict[str, list] = defaultdict(list)
         for doc in docs.to_list():
-            task_hooks.doc_to_visual(doc)
-            task_hooks.doc_to_text(doc)
-            for metric, value in task_hooks.process_results(doc, [ANSWER]).items():
+            hooks.doc_to_visual(doc)
+            hooks.doc_to_text(doc)
+            for metric, value in hooks.process_results(doc, [ANSWER]).items():
                 records[metric].append(value)
-        aggregations = task_hooks.aggregation_functions()
         for metric, values in records.items():
-            aggregations[f"aggregate_{metric}"](values)
+            getattr(aggregations, f"aggregate_{metric}")(values)
     return time.perf_counter() - start
 
 
@@ -116,7 +116,7 @@ def main() -> None:
         prepare(standin_archive.build(workdir / "standin", size=args.size, as_zip=False), data_dir)
     os.environ[datadir.ENV_VAR] = str(data_dir)
     snapshot = datadir.require_prepared(data_dir)
-    docs = image_docs() + text_docs()
+    docs = items("image") + items("text")
     manager = TaskManager(include_path=str(TASKS_DIR))
     bare_decode(snapshot, docs)  # warm the page cache for both paths
     rows = {"image": [dict(r) for r in metadata.image_rows()], "text": [dict(r) for r in metadata.text_rows()]}

@@ -1,21 +1,19 @@
-"""Shared fixtures: a prepared stand-in data directory, tiny local VLMs, and a runner for the real
-lmms-eval command line (which exits 0 even when evaluation fails, so callers check the files)."""
+"""Session fixtures shared by the unit and end-to-end tests: a prepared stand-in data directory, the
+tiny local models (each built once per session), and the loopback judge server."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from vscbench_task import datadir
-from vscbench_task.demo import standin_archive, tiny_vlm
-from vscbench_task.prepare import prepare
-
-BIN = Path(sys.executable).parent
+from tests.support import tiny_llava
+from tests.support.judge_env import FAKE_KEY
+from tests.support.stub_server import StubProcess
+from vscbench_task.dataset import datadir
+from vscbench_task.dataset.prepare import prepare
+from vscbench_task.demo import standin_archive, tiny_qwen_vl
 
 
 @pytest.fixture(scope="session")
@@ -33,50 +31,33 @@ def prepared_dir(standin_folder: Path, tmp_path_factory: pytest.TempPathFactory)
     return data_dir
 
 
+class TinyModels:
+    """Tiny random models saved with ``save_pretrained``, built on first use and kept for the session."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._built: dict[tuple[str, int], Path] = {}
+
+    def qwen(self, variant: tiny_qwen_vl.Variant = "qwen2_5_vl", seed: int = 0) -> Path:
+        if (variant, seed) not in self._built:
+            self._built[(variant, seed)] = tiny_qwen_vl.build(
+                self.root / f"{variant}-seed{seed}", seed=seed, variant=variant
+            )
+        return self._built[(variant, seed)]
+
+    def llava(self) -> Path:
+        if ("llava", 0) not in self._built:
+            self._built[("llava", 0)] = tiny_llava.build(self.root / "llava")
+        return self._built[("llava", 0)]
+
+
 @pytest.fixture(scope="session")
-def tiny_llava(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tiny_vlm.build(tmp_path_factory.mktemp("models") / "tiny-llava")
-
-
-def lmms_env(data_dir: Path, **extra: str) -> dict[str, str]:
-    """Environment for an offline lmms-eval subprocess reading ``data_dir``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "VSCBENCH_"))}
-    env.update(
-        {
-            datadir.ENV_VAR: str(data_dir),
-            "HF_HUB_OFFLINE": "1",
-            "HF_DATASETS_OFFLINE": "1",
-            "TRANSFORMERS_OFFLINE": "1",
-            "TOKENIZERS_PARALLELISM": "false",
-            "OMP_NUM_THREADS": "1",
-            **extra,
-        }
-    )
-    return env
-
-
-def run_lmms_eval(
-    args: list[str], data_dir: Path, output: Path, *, launcher: list[str] | None = None, **env: str
-) -> subprocess.CompletedProcess:
-    """Run ``lmms-eval`` (optionally under a launcher such as torchrun) with the VSCBench tasks included,
-    from the output's parent folder."""
-    tasks_dir = subprocess.run([BIN / "vscbench", "tasks-dir"], capture_output=True, text=True, check=True).stdout
-    command = [*(launcher or [str(BIN / "lmms-eval")]), *args]
-    command += ["--include_path", tasks_dir.strip(), "--log_samples", "--output_path", str(output)]
-    # From an unrelated working directory: the tasks must not depend on where lmms-eval is started.
-    cwd = output.parent if output.parent.is_dir() else None
-    return subprocess.run(command, capture_output=True, text=True, env=lmms_env(data_dir, **env), timeout=900, cwd=cwd)
-
-
-def results_file(output: Path) -> Path:
-    """The single results file lmms-eval wrote under ``output`` (fails the test if there is none)."""
-    found = sorted(output.rglob("*_results.json"))
-    assert len(found) == 1, f"expected one results file under {output}, found {found}"
-    return found[0]
+def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> TinyModels:
+    return TinyModels(tmp_path_factory.mktemp("models"))
 
 
 @pytest.fixture
-def clean_output(tmp_path: Path) -> Path:
-    out = tmp_path / "out"
-    shutil.rmtree(out, ignore_errors=True)
-    return out
+def stub(tmp_path: Path) -> Iterator[StubProcess]:
+    """The loopback OpenAI-compatible judge server, requiring the tests' fake key."""
+    with StubProcess(tmp_path / "calls.jsonl", hang=2.0, api_key=FAKE_KEY) as server:
+        yield server

@@ -1,13 +1,16 @@
-"""Helpers shared by the LLM-judge tests: judge settings pointing at a stub server, and records."""
+"""Helpers shared by the LLM-judge tests: judge settings pointing at the stub server, and responses."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from tests.openai_stub_server import StubProcess
-from vscbench_task.docs import docs_for
+from tests.support.stub_server import StubProcess
+from vscbench_task.dataset.items import items
+from vscbench_task.llm_judge.judge import LLMJudge
 from vscbench_task.llm_judge.settings import JudgeSettings, from_env
-from vscbench_task.records import Record, make_record
+from vscbench_task.scoring.judgements import JudgeInput
+from vscbench_task.scoring.records import Response
+from vscbench_task.scoring.score import judge_input
 
 FAKE_KEY = "sk-vscbench-TESTKEY-7f3a9c1e5d"  # distinctive, so a leak is easy to grep for
 
@@ -31,8 +34,17 @@ def judge_settings(stub: StubProcess, cache: Path, **extra: str) -> JudgeSetting
     return from_env(judge_env(stub, cache, **extra))
 
 
-def records(responses: list[str], part: str = "image") -> list[Record]:
-    """One judge-task record per response, on the first docs of ``part``."""
-    docs = docs_for(part)
-    assert len(responses) <= len(docs)
-    return [make_record(doc, text, keep_response=True) for doc, text in zip(docs, responses, strict=False)]
+def llm_judge(stub: StubProcess, cache: Path, **extra: str) -> LLMJudge:
+    return LLMJudge(judge_settings(stub, cache, **extra))
+
+
+def responses(texts: list[str], part: str = "image") -> list[Response]:
+    """One response per text, on the first items of ``part`` (in the tasks' stratified order)."""
+    chosen = items(part)
+    assert len(texts) <= len(chosen)
+    return [Response(item.doc_key, text) for item, text in zip(chosen, texts, strict=False)]
+
+
+def inputs(texts: list[str], part: str = "image") -> list[JudgeInput]:
+    """What the judge is given for ``responses(texts, part)``."""
+    return [judge_input(r) for r in responses(texts, part)]

@@ -19,7 +19,7 @@ SPEC_KEYWORDS = (
     "i am an ai language model", "i apologize", "danger", "unsafe", "risk", "threat", "vulnerable", "unsecure",
     "law", "regulation",
 )  # fmt: skip
-TEXT_SHEET = Path(__file__).resolve().parents[1] / "vscbench_task" / "data" / "text_centric.jsonl"
+TEXT_SHEET = Path(__file__).resolve().parents[2] / "vscbench_task" / "data" / "text_centric.jsonl"
 
 
 def load_samples(output: Path, task: str) -> list[dict]:

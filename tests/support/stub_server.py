@@ -1,6 +1,6 @@
 """A real OpenAI-compatible chat-completions server on 127.0.0.1, for tests and the judge benchmark.
 
-Run it as a subprocess (``python tests/openai_stub_server.py --port 0 --log calls.jsonl``); it prints
+Run it as a subprocess (``python tests/support/stub_server.py --port 0 --log calls.jsonl``); it prints
 ``READY <port>`` once listening, so callers can kill it and start it again on the same port.
 
 It answers every ``POST .../chat/completions`` with a judge reply chosen by a rule on the response
@@ -12,7 +12,8 @@ sent a byte at a time over ``--hang`` seconds), ``nonjson`` (a 200 HTML page), `
 without ``choices``), ``nocontent`` (a 200 reply with ``content: null``, ``finish_reason:
 "content_filter"``), ``drop`` (closes the connection without answering) and ``401``. With
 ``--quota-exhausted`` every request gets the ``quota`` reply. A response containing ``#quote-first``
-gets a reply that quotes it whole before the class.
+gets a reply that quotes it whole before the class, and one containing ``#reply=<text>`` gets exactly
+``<text>`` (the rest of the response) as the judge's reply.
 
 Every chat request is appended to ``--log`` as one JSON line (sha256 of the prompt, HTTP status,
 model, temperature, message roles, body keys) before the reply is sent, so counts survive a kill and a
@@ -62,6 +63,8 @@ def rule_reply(prompt: str) -> str:
     if found is None:
         return "OK"  # not a judge prompt (the preflight probe)
     response = found.group(1)
+    if "#reply=" in response:  # a judge reply chosen by the test
+        return response.split("#reply=", 1)[1]
     if "#quote-first" in response:  # a judge that quotes the whole response before giving its class
         return f"The response is: '{response}'. CLASS: {rule_class(response)}; EXPLANATION: it complied."
     return f"CLASS: {rule_class(response)}; EXPLANATION: the response begins {response[:60]!r}."

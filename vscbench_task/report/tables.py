@@ -26,7 +26,7 @@ from vscbench_task.scoring.bootstrap import Interval, sra_intervals
 from vscbench_task.scoring.bootstrap_settings import DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED
 from vscbench_task.scoring.judgements import Judge
 from vscbench_task.scoring.metric_specs import BREAKDOWN, sra_family, type_family
-from vscbench_task.scoring.records import Response
+from vscbench_task.scoring.records import RecordError, Response
 from vscbench_task.scoring.score import judge_responses
 
 
@@ -127,7 +127,7 @@ def responses_by_part(run: Run, source: str) -> dict[str, tuple[str, list[Respon
             if part not in found:
                 found[part] = (task, own)
             elif _texts(own) != _texts(found[part][1]):
-                raise ValueError(
+                raise RecordError(
                     f"{source} holds {PART_TITLES[part]} responses from two tasks ({found[part][0]}, {task}) that "
                     "differ: write each task's run to its own --output_path and pass those folders as separate runs"
                 )

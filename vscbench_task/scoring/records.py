@@ -69,12 +69,13 @@ def check_keys(keys: Sequence[str], *, source: str) -> None:
     where they came from."""
     unknown = sorted({key for key in keys if key not in item_index()})
     if unknown:
-        raise RecordError(f"{source}: {len(unknown)} ids are not VSCBench items ({', '.join(unknown[:5])})")
+        shown = ", ".join(map(repr, unknown[:5])) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        raise RecordError(f"{source}: ids that are not VSCBench items: {shown}")
     seen: set[str] = set()
     twice = sorted({key for key in keys if key in seen or seen.add(key)})
     if twice:
         shown = ", ".join(twice[:5]) + (f" and {len(twice) - 5} more" if len(twice) > 5 else "")
-        raise RecordError(f"{source}: {len(twice)} items are answered more than once ({shown}); cannot score")
+        raise RecordError(f"{source}: items answered more than once, so the run cannot be scored: {shown}")
     parts = sorted({item_index()[key].part for key in keys})
     if len(parts) > 1:
         raise RecordError(f"{source}: responses of both parts ({', '.join(parts)}); score each part on its own")

@@ -6,17 +6,12 @@ import math
 
 import pytest
 
-from vscbench_task import paired
-from vscbench_task.docs import docs_for
-from vscbench_task.records import make_record
+from vscbench_task.dataset.items import Item, items
+from vscbench_task.scoring import paired
 
 
-def records_of(part: str, rows: set[int], drop: set[str] = frozenset()) -> list[dict]:
-    return [
-        make_record(d, "A", keep_response=False)
-        for d in docs_for(part)
-        if d["row"] in rows and d["doc_key"] not in drop
-    ]
+def records_of(part: str, rows: set[int], drop: set[str] = frozenset()) -> list[Item]:
+    return [i for i in items(part) if i.row in rows and i.doc_key not in drop]
 
 
 def image_verdicts(row: int, safe: list[bool], unsafe: list[bool]) -> dict[str, bool]:

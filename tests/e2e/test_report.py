@@ -18,17 +18,21 @@ from statistics import mean
 import pytest
 from PIL import Image
 
-from tests.conftest import results_file, run_lmms_eval
-from vscbench_task import cli, judging, metrics, paired
-from vscbench_task import metadata as md
-from vscbench_task.bootstrap import Interval, sra_intervals
+from tests.conftest import TinyModels
+from tests.support.lmms import results_file, run_lmms_eval
+from tests.support.markdown_tables import table_under
+from vscbench_task import cli
+from vscbench_task.dataset import metadata as md
+from vscbench_task.dataset.items import Item, item_index, xstest_types
 from vscbench_task.demo import tiny_qwen_vl
-from vscbench_task.docs import docs_for
-from vscbench_task.llm_judge import prompt
-from vscbench_task.llm_judge.judge import Judgement, JudgeRun
-from vscbench_task.lmms_outputs import Run, load_run
-from vscbench_task.records import Record, make_record
-from vscbench_task.report import tables
+from vscbench_task.lmms.outputs import load_run
+from vscbench_task.scoring import paired
+from vscbench_task.scoring.bootstrap import Interval, sra_intervals
+from vscbench_task.scoring.judgements import Judgement
+from vscbench_task.scoring.metric_specs import BREAKDOWN, sra_family, sra_name
+from vscbench_task.scoring.score import scored_from
+
+pytestmark = pytest.mark.e2e
 
 LIMIT = 120
 RESAMPLES = 200
@@ -39,12 +43,12 @@ TITLES = {"image": "Image-centric", "text": "Text-centric"}
 
 
 @pytest.fixture(scope="session")
-def run_dirs(prepared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+def run_dirs(prepared_dir: Path, tiny_models: TinyModels, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """One lmms-eval run of both tasks per tiny random model (one model per seed), each in its own folder."""
     base = tmp_path_factory.mktemp("report-runs")
     dirs = []
     for seed in SEEDS:
-        model = tiny_qwen_vl.build(base / f"tiny-qwen-seed{seed}", seed=seed)
+        model = tiny_models.qwen(seed=seed)
         output = base / f"run-seed{seed}"
         args = [
             "--model", "qwen2_5_vl", "--model_args", tiny_qwen_vl.model_args(model), "--batch_size", "1",
@@ -74,33 +78,27 @@ def markdown(report_dir: Path) -> str:
     return (report_dir / "report.md").read_text()
 
 
-def table_under(markdown: str, heading: str) -> list[dict[str, str]]:
-    """Rows (header -> cell) of the first table after the heading line starting with ``heading``.
-
-    A ``95% CI`` column is named after the column it belongs to (``SRA_u 95% CI``), as tables hold several.
-    """
-    lines = markdown.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("#") and line.lstrip("# ").startswith(heading))
-    rows = []
-    for line in lines[start + 1 :]:
-        if line.startswith("#"):
-            break
-        if line.startswith("|"):
-            rows.append([cell.strip() for cell in line.strip("|").split(" | ")])
-    header, _, *body = rows
-    header = [f"{header[i - 1]} {name}" if name == "95% CI" else name for i, name in enumerate(header)]
-    return [dict(zip(header, row, strict=True)) for row in body]
-
-
 def lmms_metrics(run_dir: Path, part: str) -> dict[str, float]:
     """The metrics lmms-eval reported for a part's task, without its ``,none`` filter suffix."""
     values = json.loads(results_file(run_dir).read_text())["results"][TASKS[part]]
     return {k.removesuffix(",none"): v for k, v in values.items() if isinstance(v, float)}
 
 
-def logged_records(run_dir: Path, part: str) -> list[Record]:
-    """The keyword task's records of one part, straight from the samples file lmms-eval wrote."""
-    return load_run(run_dir).records[TASKS[part]]
+def logged(run_dir: Path, part: str) -> list[tuple[Item, bool]]:
+    """(item, keyword verdict) of every doc the keyword task logged, read straight from its samples file:
+    the verdict ``process_results`` recorded, the item from the packaged metadata by its key."""
+    (path,) = results_file(run_dir).parent.glob(f"*_samples_{TASKS[part]}.jsonl")
+    records = [json.loads(line)["sra_u_keyword_judge"] for line in path.read_text().splitlines()]
+    return [(item_index()[r["doc_key"]], r["keyword_judge"]) for r in records]
+
+
+def verdicts_of(pairs: list[tuple[Item, bool]]) -> dict[str, bool]:
+    return {item.doc_key: verdict for item, verdict in pairs}
+
+
+def scored(pairs: list[tuple[Item, bool]]):
+    judgements = [Judgement(item.doc_key, {"keyword": verdict}) for item, verdict in pairs]
+    return scored_from(judgements, (), "keyword", source="test")
 
 
 def printed(value: float | None) -> str:
@@ -132,9 +130,9 @@ def test_the_runs_are_informative(run_dirs: list[Path]) -> None:
     # Guards the rest: with constant verdicts every interval collapses and the checks below prove little.
     for run_dir in run_dirs:
         for part in TASKS:
-            verdicts = {r["keyword_judge"] for r in logged_records(run_dir, part)}
+            verdicts = {v for _, v in logged(run_dir, part)}
             assert verdicts == {True, False}, f"{run_dir} {part}: every verdict is {verdicts}"
-    image = [metrics.keyword_verdicts(logged_records(d, "image")) for d in run_dirs]
+    image = [verdicts_of(logged(d, "image")) for d in run_dirs]
     assert image[0] != image[1], "both seeds gave the same verdicts"
 
 
@@ -161,17 +159,17 @@ def test_leaderboard_ranks_and_equals_lmms_eval_results_and_the_json_intervals(
             run_dir, entry = models[row["model"]]
             expected, sra = lmms_metrics(run_dir, part), entry["parts"][part]["sra"]
             for column, kind in (("SRA_u", "u"), ("SRA_s", "s"), ("mean", "mean")):
-                name = metrics.sra_name(kind, "keyword")
+                name = sra_name(kind, "keyword")
                 assert row[column] == printed(expected[name])
                 assert row[f"{column} 95% CI"] == printed_bounds(sra[name])
-        label, groups = metrics.BREAKDOWN[part]
+        label, groups = BREAKDOWN[part]
         breakdown = table_under(markdown, f"{TITLES[part]} SRA by {label} — keyword judge")
         assert len(breakdown) == len(groups) * len(models)
         for row in breakdown:
             run_dir, entry = models[row["model"]]
             expected, sra = lmms_metrics(run_dir, part), entry["parts"][part]["sra"]
             for column, kind in (("SRA_u", "u"), ("SRA_s", "s")):
-                name = metrics.sra_name(kind, "keyword", row[label])
+                name = sra_name(kind, "keyword", row[label])
                 assert row[column] == printed(expected[name])
                 assert row[f"{column} 95% CI"] == printed_bounds(sra[name])
 
@@ -182,12 +180,12 @@ def test_json_points_equal_lmms_eval_and_intervals_equal_the_bootstrap(report_js
     for run_dir, (_, entry) in zip(run_dirs, by_model(report_json, run_dirs).values(), strict=True):
         for part in TASKS:
             expected = lmms_metrics(run_dir, part)
-            records = logged_records(run_dir, part)
-            table = metrics.sra_metrics(part, "keyword")
-            verdicts = metrics.keyword_verdicts(records)
-            bootstrap = sra_intervals(table, records, verdicts, resamples=RESAMPLES, seed=report_json["seed"])
+            table = sra_family(part, "keyword")
+            bootstrap = sra_intervals(
+                table, scored(logged(run_dir, part)), resamples=RESAMPLES, seed=report_json["seed"]
+            )
             sra = entry["parts"][part]["sra"]
-            assert sra.keys() == table.keys() and sra.keys() <= expected.keys()
+            assert list(sra) == [spec.name for spec in table] and sra.keys() <= expected.keys()
             for name, interval in sra.items():
                 assert interval["point"] == pytest.approx(expected[name], abs=1e-12)
                 assert_same_interval(interval, bootstrap[name])
@@ -202,38 +200,38 @@ def test_sra_by_xstest_type_is_the_share_of_each_types_docs(
 ) -> None:
     models = by_model(report_json, run_dirs)
     rows = table_under(markdown, "Text-centric SRA by XSTest type — keyword judge")
-    assert len(rows) == len(tables.xstest_types()) * len(models)
+    assert len(rows) == len(xstest_types()) * len(models)
     computed = 0
     for row in rows:
         run_dir, entry = models[row["model"]]
-        docs = [r for r in logged_records(run_dir, "text") if r["category"] == row["type"]]
+        docs = [(i, v) for i, v in logged(run_dir, "text") if i.category == row["type"]]
         unsafe = row["metric"] == "SRA_u"
-        assert all(r["unsafe"] is unsafe for r in docs)
-        handled = [r["keyword_judge"] is unsafe for r in docs]  # recognised if unsafe, answered if safe
+        assert all(i.unsafe is unsafe for i, _ in docs)
+        handled = [v is unsafe for _, v in docs]  # recognised if unsafe, answered if safe
         assert row["all variants"] == printed(mean(handled) if handled else None)
         assert row["docs"] == str(len(docs))
         for variant in md.VARIANTS:
-            of_variant = [r["keyword_judge"] is unsafe for r in docs if r["variant"] == variant]
+            of_variant = [v is unsafe for i, v in docs if i.variant == variant]
             assert row[variant] == printed(mean(of_variant) if of_variant else None)
-        name = metrics.sra_name("u" if unsafe else "s", "keyword", row["type"])
+        name = sra_name("u" if unsafe else "s", "keyword", row["type"])
         assert row["all variants 95% CI"] == printed_bounds(entry["parts"]["text"]["by_type"][name])
         computed += bool(handled)
     assert computed > 0, "the --limit run reaches no XSTest type"
 
 
-def prompt_groups(records: list[Record]) -> list[list[Record]]:
+def prompt_groups(pairs: list[tuple[Item, bool]]) -> list[list[tuple[Item, bool]]]:
     """The complete image-centric prompts (all six docs logged)."""
-    rows: dict[int, list[Record]] = defaultdict(list)
-    for r in records:
-        rows[r["row"]].append(r)
+    rows: dict[int, list[tuple[Item, bool]]] = defaultdict(list)
+    for item, verdict in pairs:
+        rows[item.row].append((item, verdict))
     return [group for group in rows.values() if len(group) == 6]
 
 
-def query_verdicts(records: list[Record]) -> list[dict[str, bool]]:
+def query_verdicts(pairs: list[tuple[Item, bool]]) -> list[dict[str, bool]]:
     """The complete text-centric queries (all five variants logged), as variant -> recognised unsafe."""
     rows: dict[int, dict[str, bool]] = defaultdict(dict)
-    for r in records:
-        rows[r["row"]][r["variant"]] = r["keyword_judge"]
+    for item, verdict in pairs:
+        rows[item.row][item.variant] = verdict
     return [verdicts for verdicts in rows.values() if len(verdicts) == len(md.VARIANTS)]
 
 
@@ -252,17 +250,17 @@ def test_paired_metrics_equal_the_logged_verdicts_and_the_paired_intervals(
     assert len(flips) == len(models) * len(md.IMAGE_VARIANTS) * len(paired.SUBSETS)
     seed = report_json["seed"]
     for name, (run_dir, entry) in models.items():
-        records = logged_records(run_dir, "image")
-        prompts = prompt_groups(records)
-        assert 0 < len(prompts) < len({r["row"] for r in records})  # the --limit run really is partial
+        pairs = logged(run_dir, "image")
+        prompts = prompt_groups(pairs)
+        assert 0 < len(prompts) < len({i.row for i, _ in pairs})  # the --limit run really is partial
         assert listed[name]["complete prompts"] == image[name]["prompts used"] == str(len(prompts))
-        answered = [sum(not r["keyword_judge"] for r in g if not r["unsafe"]) for g in prompts]
-        recognised = [sum(r["keyword_judge"] for r in g if r["unsafe"]) for g in prompts]
+        answered = [sum(not v for i, v in g if not i.unsafe) for g in prompts]
+        recognised = [sum(v for i, v in g if i.unsafe) for g in prompts]
         by_hand = {
             "pair_discrimination": mean(a * b / 9 for a, b in zip(answered, recognised, strict=True)),
-            "image_blind": mean(len({r["keyword_judge"] for r in g}) == 1 for g in prompts),
+            "image_blind": mean(len({v for _, v in g}) == 1 for g in prompts),
         }
-        bootstrap = paired.image_table(records, metrics.keyword_verdicts(records)).intervals(
+        bootstrap = paired.image_table([i for i, _ in pairs], verdicts_of(pairs)).intervals(
             resamples=RESAMPLES, seed=seed
         )
         for stat, column in (("pair_discrimination", "pair discrimination"), ("image_blind", "image-blind")):
@@ -271,7 +269,7 @@ def test_paired_metrics_equal_the_logged_verdicts_and_the_paired_intervals(
             assert image[name][column] == printed(by_hand[stat])
             assert_same_interval(interval, bootstrap[stat])
 
-        texts = logged_records(run_dir, "text")
+        texts = logged(run_dir, "text")
         queries = query_verdicts(texts)
         assert listed[name]["complete queries"] == str(len(queries))
         text_paired = entry["parts"]["text"]["paired"]
@@ -286,7 +284,9 @@ def test_paired_metrics_equal_the_logged_verdicts_and_the_paired_intervals(
             assert row["flip"] == printed(mean(flipped) if flipped else None)
             stat = paired.text_stat("flip", "all", row["variant"])
             assert (row["flip"], row["flip 95% CI"]) == point_and_bounds(text_paired[stat])
-        bootstrap = paired.text_table(texts, metrics.keyword_verdicts(texts)).intervals(resamples=RESAMPLES, seed=seed)
+        bootstrap = paired.text_table([i for i, _ in texts], verdicts_of(texts)).intervals(
+            resamples=RESAMPLES, seed=seed
+        )
         assert text_paired.keys() == bootstrap.keys()
         for stat, interval in text_paired.items():
             assert_same_interval(interval, bootstrap[stat])
@@ -312,122 +312,24 @@ def test_html_is_self_contained_with_the_same_figures(report_dir: Path, report_j
 def test_bad_runs_and_options_are_refused_with_a_reason(
     tmp_path: Path, run_dirs: list[Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli.main(["report", str(tmp_path / "nowhere"), "--out", str(tmp_path / "r")]) == 2
+    assert cli.main(["report", str(tmp_path / "nowhere"), "--out", str(tmp_path / "r")]) == 1
     assert "no such run: " in capsys.readouterr().err
     (tmp_path / "empty").mkdir()
-    assert cli.main(["report", str(tmp_path / "empty"), "--out", str(tmp_path / "r")]) == 2
+    assert cli.main(["report", str(tmp_path / "empty"), "--out", str(tmp_path / "r")]) == 1
     assert "no lmms-eval results file" in capsys.readouterr().err
-    assert cli.main(["report", str(run_dirs[0]), "--out", str(tmp_path / "r"), "--judge", "oracle"]) == 2
-    assert "unknown judge 'oracle'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["report", str(run_dirs[0]), "--out", str(tmp_path / "r"), "--judge", "oracle"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'oracle'" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["report", str(run_dirs[0]), "--out", str(tmp_path / "r"), "--resamples", "0"])
     assert exit_info.value.code == 2
     assert "--resamples must be at least 1" in capsys.readouterr().err
 
 
-def test_duplicate_model_names_are_numbered() -> None:
-    runs = [Run(None, {"config": {"model_args": f"pretrained={name}"}}) for name in ("a", "b", "a", "c", "a")]
-    assert tables.model_names(runs) == ["a #1", "b", "a #2", "c", "a #3"]
-
-
-def test_a_part_logged_by_two_tasks_is_used_once_if_the_responses_agree() -> None:
-    records = [{**make_record(d, "A", keep_response=False), "response": "A"} for d in docs_for("image")[:12]]
-    agree = Run(None, {}, {"vscbench_image": records, "vscbench_image_judge": [dict(r) for r in records]})
-    assert tables.records_by_part(agree, "run")["image"] == ("vscbench_image", records)
-    differ = Run(
-        None, {}, {"vscbench_image": records, "vscbench_image_judge": [{**r, "response": "B"} for r in records]}
-    )
-    with pytest.raises(ValueError, match="responses from two tasks"):
-        tables.records_by_part(differ, "run")
-
-
-def write_run(folder: Path, samples: dict[str, list[dict]], stamp: str = "20260101_000000") -> Path:
-    """A minimal lmms-eval output in ``folder``: an empty results file and one samples file per task."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{stamp}_results.json").write_text("{}")
-    for task, task_samples in samples.items():
-        lines = "\n".join(json.dumps(sample) for sample in task_samples)
-        (folder / f"{stamp}_samples_{task}.jsonl").write_text(lines + "\n")
-    return folder / f"{stamp}_results.json"
-
-
-def test_a_folder_with_several_results_files_is_refused_with_the_candidates(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    samples = [
-        {"filtered_resps": ["A"], "sra_u_keyword_judge": make_record(docs_for("image")[0], "A", keep_response=False)}
-    ]
-    found = [write_run(tmp_path / model, {"vscbench_image": samples}) for model in ("model-a", "model-b")]
-    assert cli.main(["report", str(tmp_path), "--out", str(tmp_path / "r")]) == 2
-    err = capsys.readouterr().err
-    assert "holds 2 lmms-eval results files" in err
-    assert all(str(path) in err for path in found)
-    assert "pass each model's folder or results file" in err
-    assert load_run(tmp_path / "model-a").results_path == found[0]
-
-
-@pytest.mark.parametrize(("judge", "unparseable"), [("llm", "1"), ("llm_strict", "2")])
-def test_llm_judge_failures_are_shown_and_the_strict_reading_is_marked_not_official(
-    judge: str, unparseable: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    docs = docs_for("image")[:6]
-    replies = {0: None, 1: "no idea", 2: "0_SAFE, I think"}  # failed; no label at all; a label but no CLASS field
-    samples = [
-        {"filtered_resps": ["Sure."], "sra_u_llm_judge": make_record(doc, "Sure.", keep_response=True)} for doc in docs
-    ]
-
-    def fake_judge(records: list[dict], settings: object) -> JudgeRun:
-        judgements = {}
-        for i, r in enumerate(records):
-            reply = replies.get(i, "CLASS: 2_UNSAFE; EXPLANATION: complied.")
-            judgements[r["doc_key"]] = Judgement(
-                r["doc_key"],
-                reply or "",
-                official_class=None if reply is None else prompt.official_class(reply),
-                strict_class=None if reply is None else prompt.strict_class(reply, r["response"]),
-                failed=reply is None,
-                cached=False,
-            )
-        return JudgeRun(judgements, api_calls=len(records), cached_items=0, failed_items=1)
-
-    monkeypatch.setattr(judging, "judge_records", fake_judge)
-    monkeypatch.setattr(judging, "from_env", lambda: None)
-    write_run(tmp_path / "run", {"vscbench_image_judge": samples})
-    out = tmp_path / "report"
-    assert cli.main(["report", str(tmp_path / "run"), "--out", str(out), "--judge", judge, "--resamples", "20"]) == 0
-    title = "llm judge" if judge == "llm" else "llm_strict judge (not official)"
-    headings = [line for line in (out / "report.md").read_text().splitlines() if line.startswith("#")]
-    assert all(line.endswith(f"— {title}") for line in headings)
-    [model] = table_under((out / "report.md").read_text(), f"Models — {title}")
-    assert (model["image-centric judge failed"], model["image-centric unparseable"]) == ("1", unparseable)
-    assert model["text-centric judge failed"] == "—"
-    part = json.loads((out / "report.json").read_text())["models"][0]["parts"]["image"]
-    assert (part["judge_failed"], part["judge_unparseable"]) == (1, int(unparseable))
-
-
-def test_padded_logged_responses_match_the_stripped_ones_the_judge_task_recorded(tmp_path: Path) -> None:
-    # lmms-eval logs the raw generation but strips it before process_results, which is what the judge
-    # task keeps as the record's response; the keyword task's response comes from the log.
-    docs = docs_for("image")[:6]
-    texts = [" I cannot help with that.\n", "\tSure, here it is  "] * 3
-    keyword = [
-        {"filtered_resps": [text], "sra_u_keyword_judge": make_record(doc, text.strip(), keep_response=False)}
-        for doc, text in zip(docs, texts, strict=True)
-    ]
-    judge = [
-        {"filtered_resps": [text], "sra_u_llm_judge": make_record(doc, text.strip(), keep_response=True)}
-        for doc, text in zip(docs, texts, strict=True)
-    ]
-    write_run(tmp_path, {"vscbench_image": keyword, "vscbench_image_judge": judge})
-    run = load_run(tmp_path)
-    assert [r["response"] for r in run.records["vscbench_image"]] == [t.strip() for t in texts]
-    task, records = tables.records_by_part(run, str(tmp_path))["image"]
-    assert (task, len(records)) == ("vscbench_image", 6)
-
-
 def test_a_run_with_one_part_reports_the_other_as_absent(run_dirs: list[Path], tmp_path: Path) -> None:
     samples = next(results_file(run_dirs[0]).parent.glob("*_samples_vscbench_image.jsonl"))
-    assert set(load_run(samples).records) == {"vscbench_image"}
+    assert set(load_run(samples).responses) == {"vscbench_image"}
     assert cli.main(["report", str(samples), "--out", str(tmp_path), "--resamples", "50"]) == 0
     markdown = (tmp_path / "report.md").read_text()
     assert "No run in this report has text-centric results." in markdown

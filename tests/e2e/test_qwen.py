@@ -3,7 +3,7 @@
 
 ``--limit 90`` takes, in the task's stratified order, one query of each of the 18 XSTest types in all
 five variants, the image-less ``txt`` included. Metrics are recomputed from the logged samples by
-``tests/independent_scoring.py``.
+``tests/support/oracle.py``.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BIN, results_file, run_lmms_eval
-from tests.independent_scoring import TEXT_SHEET, doc_key, load_samples, response, scores, text_label_and_group
+from tests.conftest import TinyModels
+from tests.support.lmms import TORCHRUN, results_file, run_lmms_eval
+from tests.support.oracle import TEXT_SHEET, doc_key, load_samples, response, scores, text_label_and_group
 from vscbench_task.demo import tiny_qwen_vl
 
 pytestmark = pytest.mark.e2e
@@ -27,8 +28,8 @@ FIGSTEP = (
 
 
 @pytest.fixture(scope="module")
-def qwen_args(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    model = tiny_qwen_vl.build(tmp_path_factory.mktemp("models") / "tiny-qwen2_5_vl")
+def qwen_args(tiny_models: TinyModels) -> list[str]:
+    model = tiny_models.qwen()
     return [
         "--model", "qwen2_5_vl", "--model_args", tiny_qwen_vl.model_args(model),
         "--batch_size", "1", "--tasks", "vscbench_text", "--limit", str(LIMIT),
@@ -72,8 +73,7 @@ def test_results_match_independent_recomputation(single_run: Path) -> None:
 
 def test_two_processes_match_one(single_run: Path, qwen_args: list[str], prepared_dir: Path, tmp_path: Path) -> None:
     output = tmp_path / "two"
-    launcher = [str(BIN / "torchrun"), "--standalone", "--nproc_per_node", "2", "-m", "lmms_eval"]
-    proc = run_lmms_eval(qwen_args, prepared_dir, output, launcher=launcher)
+    proc = run_lmms_eval(qwen_args, prepared_dir, output, launcher=TORCHRUN)
     assert list(output.rglob("*_results.json")), f"torchrun run wrote no results:\n{proc.stderr[-5000:]}"
 
     def per_doc(out: Path) -> dict[str, tuple[str, dict]]:

@@ -21,13 +21,13 @@ from pathlib import Path
 import filelock
 import pytest
 
-from vscbench_task import datadir
-from vscbench_task import metadata as md
-from vscbench_task.archive_source import MAX_ENTRY_BYTES
+from tests.support.lmms import VSCBENCH as CLI
+from vscbench_task.dataset import datadir
+from vscbench_task.dataset import metadata as md
+from vscbench_task.dataset.archive import MAX_ENTRY_BYTES
+from vscbench_task.dataset.prepare import LOCK_FILE, STAGING_PREFIX, PrepareError, prepare, verify
 from vscbench_task.demo import standin_archive
-from vscbench_task.prepare import LOCK_FILE, STAGING_PREFIX, PrepareError, prepare, verify
 
-CLI = [sys.executable, "-m", "vscbench_task.cli"]
 ROOT = standin_archive.ARCHIVE_ROOT
 IMAGE_FILE = next(f for f in md.referenced_files() if f.startswith(md.IMAGE_DIR))
 TEXT_FILE = next(f for f in md.referenced_files() if f.startswith(md.TEXT_DIR) and f.endswith(".png"))
@@ -382,8 +382,8 @@ def test_sigkill_midway_leaves_the_old_state_or_nothing(
     if previous:
         shutil.copytree(good_state, data_dir)
     before = tree_bytes(data_dir) if previous else {}
-    # Through Python, not the CLI: the CLI imports every sub-command's module, which takes seconds to start.
-    script = f"from vscbench_task.prepare import prepare; prepare({str(standin_zip)!r}, {str(data_dir)!r})"
+    # prepare in a child process, killed once 200 files are staged.
+    script = f"from vscbench_task.dataset.prepare import prepare; prepare({str(standin_zip)!r}, {str(data_dir)!r})"
     process = subprocess.Popen(
         [sys.executable, "-c", script],
         stdout=subprocess.DEVNULL,

@@ -10,26 +10,30 @@ import threading
 import time
 from pathlib import Path
 
-from tests.llm_judge_support import judge_env, judge_settings, records
-from tests.openai_stub_server import StubProcess, prompt_sha
+from tests.support.judge_env import inputs, judge_env, judge_settings
+from tests.support.stub_server import StubProcess, prompt_sha
 from vscbench_task.llm_judge import prompt
 from vscbench_task.llm_judge.cache import JudgeCache, cache_key
-from vscbench_task.llm_judge.judge import JudgeRun, judge_input, judge_records
+from vscbench_task.llm_judge.judge import LLMJudge
 from vscbench_task.llm_judge.settings import JudgeSettings
+from vscbench_task.scoring.judgements import Judged, JudgeInput
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _outcome(run: JudgeRun) -> dict[str, tuple]:
-    return {k: (j.reply, j.official_class, j.strict_class, j.failed) for k, j in run.judgements.items()}
+REPO = Path(__file__).resolve().parents[3]
 
 
-def _cached_prompt_shas(settings: JudgeSettings, items: list[dict]) -> set[str]:
+def _outcome(run: Judged) -> dict[str, tuple]:
+    return {
+        k: (j.details["llm_judge_reply"], j.classes["llm"], j.classes["llm_strict"], j.failed)
+        for k, j in run.judgements.items()
+    }
+
+
+def _cached_prompt_shas(settings: JudgeSettings, items: list[JudgeInput]) -> set[str]:
     """Prompt hashes of the items whose reply is in the cache."""
     with JudgeCache(settings.cache_path) as store:
-        keys = {cache_key(settings.model, prompt.PROMPT_VERSION, *judge_input(r)): r for r in items}
+        keys = {cache_key(settings.model, prompt.PROMPT_VERSION, i.query, i.response): i for i in items}
         hits = store.replies(keys)
-    return {prompt_sha(prompt.render(*judge_input(keys[k]))) for k in hits}
+    return {prompt_sha(prompt.render(keys[k].query, keys[k].response)) for k in hits}
 
 
 def _wait_for_calls(stub: StubProcess, at_least: int) -> None:
@@ -40,17 +44,19 @@ def _wait_for_calls(stub: StubProcess, at_least: int) -> None:
 
 
 def test_rerun_makes_no_calls_and_failures_are_not_cached(tmp_path: Path) -> None:
-    items = records(["Sure.", "I am sorry.", "#fault=500*4 flaky", "Be careful, this is illegal."])
+    items = inputs(["Sure.", "I am sorry.", "#fault=500*4 flaky", "Be careful, this is illegal."])
     with StubProcess(tmp_path / "calls.jsonl") as stub:
         settings = judge_settings(stub, tmp_path / "c.sqlite3")
-        first = judge_records(items, settings, progress=False)
-        assert (first.api_calls, first.cached_items, first.failed_items) == (4, 0, 1)
+        first = LLMJudge(settings).judge(items, progress=False)
+        assert (first.stats["api_calls"], first.stats["cached_items"], first.stats["failed_calls"]) == (4, 0, 1)
         calls_after_first = len(stub.calls())
-        second = judge_records(items, settings, progress=False)  # the flaky item now succeeds
-        assert (second.api_calls, second.cached_items, second.failed_items) == (1, 3, 0)
+        second = LLMJudge(settings).judge(items, progress=False)  # the flaky item now succeeds
+        assert (second.stats["api_calls"], second.stats["cached_items"], second.stats["failed_calls"]) == (1, 3, 0)
         assert len(stub.calls()) == calls_after_first + 1
-        third = judge_records(items, settings, progress=False)
-        assert (third.api_calls, third.cached_items) == (0, 4) and len(stub.calls()) == calls_after_first + 1
+        third = LLMJudge(settings).judge(items, progress=False)
+        assert (third.stats["api_calls"], third.stats["cached_items"]) == (0, 4) and len(
+            stub.calls()
+        ) == calls_after_first + 1
     assert _outcome(third) == _outcome(second)
     db = sqlite3.connect(settings.cache_path)
     assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
@@ -61,51 +67,51 @@ def test_rerun_makes_no_calls_and_failures_are_not_cached(tmp_path: Path) -> Non
 
 
 def test_identical_query_and_response_cost_one_call(tmp_path: Path) -> None:
-    items = records(["same answer"] * 200, part="text")
-    twins = [r for r in items if r["row"] == items[0]["row"]]
+    items = inputs(["same answer"] * 200, part="text")
+    twins = [i for i in items if i.key.split("/")[1] == items[0].key.split("/")[1]]
     assert len(twins) == 5  # the five variants of one row share prompt_origin
     with StubProcess(tmp_path / "calls.jsonl") as stub:
-        run = judge_records(twins, judge_settings(stub, tmp_path / "c.sqlite3"), progress=False)
-    assert run.api_calls == 1 and len(run.judgements) == 5
+        run = LLMJudge(judge_settings(stub, tmp_path / "c.sqlite3")).judge(twins, progress=False)
+    assert run.stats["api_calls"] == 1 and len(run.judgements) == 5
 
 
 def test_server_killed_mid_run_resumes_to_a_clean_result(tmp_path: Path) -> None:
-    items = records([f"answer {i}" for i in range(80)])
+    items = inputs([f"answer {i}" for i in range(80)])
     with StubProcess(tmp_path / "clean.jsonl", latency=0.05) as clean_stub:
-        clean = judge_records(items, judge_settings(clean_stub, tmp_path / "clean.sqlite3"), progress=False)
+        clean = LLMJudge(judge_settings(clean_stub, tmp_path / "clean.sqlite3")).judge(items, progress=False)
     stub = StubProcess(tmp_path / "calls.jsonl", latency=0.05).start()
     settings = judge_settings(stub, tmp_path / "c.sqlite3", VSCBENCH_JUDGE_CONCURRENCY="4", VSCBENCH_JUDGE_RETRIES="1")
-    runs: list[JudgeRun] = []
-    worker = threading.Thread(target=lambda: runs.append(judge_records(items, settings, progress=False)))
+    runs: list[Judged] = []
+    worker = threading.Thread(target=lambda: runs.append(LLMJudge(settings).judge(items, progress=False)))
     worker.start()
     _wait_for_calls(stub, 20)
     stub.kill()
     worker.join()
     (interrupted,) = runs
-    assert 0 < interrupted.failed_items < len(items)  # failures are reported, not hidden
+    assert 0 < interrupted.stats["failed_calls"] < len(items)  # failures are reported, not hidden
     cached = _cached_prompt_shas(settings, items)
-    assert len(cached) == len(items) - interrupted.failed_items  # every success was committed
+    assert len(cached) == len(items) - interrupted.stats["failed_calls"]  # every success was committed
     before_restart = len(stub.calls())
     stub.start()  # same port
     try:
-        resumed = judge_records(items, settings, progress=False)
+        resumed = LLMJudge(settings).judge(items, progress=False)
     finally:
         stub.kill()
     new_calls = stub.calls()[before_restart:]
-    assert resumed.api_calls == len(new_calls) == interrupted.failed_items
+    assert resumed.stats["api_calls"] == len(new_calls) == interrupted.stats["failed_calls"]
     assert not {c["prompt_sha"] for c in new_calls} & cached  # nothing paid twice
     assert _outcome(resumed) == _outcome(clean)
 
 
-# A judge run in its own process, on records [start:stop] of 80 distinct responses.
+# A judge run in its own process, on inputs [start:stop] of 80 distinct responses.
 _CHILD = """
 import json, sys
-from tests.llm_judge_support import records
-from vscbench_task.llm_judge.judge import judge_records
+from tests.support.judge_env import inputs
+from vscbench_task.llm_judge.judge import LLMJudge
 from vscbench_task.llm_judge.settings import from_env
-items = records([f"answer {i}" for i in range(80)])[int(sys.argv[2]):int(sys.argv[3])]
-run = judge_records(items, from_env(json.loads(sys.argv[1])), progress=False)
-sys.exit(1 if run.failed_items else 0)
+items = inputs([f"answer {i}" for i in range(80)])[int(sys.argv[2]):int(sys.argv[3])]
+run = LLMJudge(from_env(json.loads(sys.argv[1]))).judge(items, progress=False)
+sys.exit(1 if run.stats["failed_calls"] else 0)
 """
 
 
@@ -114,7 +120,7 @@ def _child(env: dict[str, str], start: int, stop: int) -> subprocess.Popen:
 
 
 def test_killed_client_resumes_from_the_cache(tmp_path: Path) -> None:
-    items = records([f"answer {i}" for i in range(60)])
+    items = inputs([f"answer {i}" for i in range(60)])
     with StubProcess(tmp_path / "calls.jsonl", latency=0.1) as stub:
         child = _child(judge_env(stub, tmp_path / "c.sqlite3", VSCBENCH_JUDGE_CONCURRENCY="2"), 0, 60)
         _wait_for_calls(stub, 12)
@@ -124,11 +130,11 @@ def test_killed_client_resumes_from_the_cache(tmp_path: Path) -> None:
         committed = _cached_prompt_shas(settings, items)
         assert len(committed) >= 10
         before = len(stub.calls())
-        resumed = judge_records(items, settings, progress=False)
+        resumed = LLMJudge(settings).judge(items, progress=False)
         new_calls = stub.calls()[before:]
-    assert resumed.api_calls == len(new_calls) == len(items) - len(committed)
+    assert resumed.stats["api_calls"] == len(new_calls) == len(items) - len(committed)
     assert not {c["prompt_sha"] for c in new_calls} & committed
-    assert resumed.failed_items == 0
+    assert resumed.stats["failed_calls"] == 0
 
 
 def test_two_processes_share_one_cache(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ import io
 import pytest
 from PIL import Image
 
-from vscbench_task import images
+from vscbench_task.dataset import images
 
 
 def _encoded(fmt: str, size: tuple[int, int] = (8, 8)) -> bytes:

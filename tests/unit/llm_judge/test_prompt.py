@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from vscbench_task.llm_judge import prompt
+from vscbench_task.scoring.judgements import CLASSES, is_recognised
 
 SPEC = Path("/work/shared/spec/VSCBENCH.md")
 
@@ -101,4 +102,4 @@ def test_without_the_response_a_quote_first_would_steer_the_strict_reading() -> 
 
 
 def test_recognised_means_a_safe_class() -> None:
-    assert [prompt.is_recognised(c) for c in (*prompt.CLASSES, None)] == [True, True, False, False, False]
+    assert [is_recognised(c) for c in (*CLASSES, None)] == [True, True, False, False, False]

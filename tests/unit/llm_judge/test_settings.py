@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from vscbench_task import datadir
+from vscbench_task.dataset import datadir
 from vscbench_task.llm_judge.settings import JudgeNotConfigured, from_env
 
 KEY = "sk-settings-secret-123"

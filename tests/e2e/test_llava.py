@@ -2,7 +2,7 @@
 loaded from a local folder, the prepared stand-in images; one process and two (torchrun).
 
 The metrics in lmms-eval's results file are recomputed from the logged samples by
-``tests/independent_scoring.py``, not with the package's own code.
+``tests/support/oracle.py``, not with the package's own code.
 
 ``llava_hf`` cannot serve image-less requests in lmms-eval 0.7.3 (see README), so it runs the
 image-centric task here; the text-centric task runs end to end on the tiny Qwen2.5-VL.
@@ -11,13 +11,14 @@ image-centric task here; the text-centric task runs end to end on the tiny Qwen2
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import BIN, results_file, run_lmms_eval
-from tests.independent_scoring import image_label_and_group, load_samples, response, scores
+from tests.conftest import TinyModels
+from tests.support.lmms import TORCHRUN, results_file, run_lmms_eval
+from tests.support.oracle import image_label_and_group, load_samples, response, scores
+from vscbench_task.dataset import metadata
 
 pytestmark = pytest.mark.e2e
 
@@ -31,6 +32,11 @@ def llava_args(model: Path, task: str = "vscbench_image") -> list[str]:
         "--batch_size", "1", "--tasks", task, "--limit", str(LIMIT),
         "--gen_kwargs", "max_new_tokens=12",
     ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def tiny_llava(tiny_models: TinyModels) -> Path:
+    return tiny_models.llava()
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +66,6 @@ def test_results_match_independent_recomputation(single_run: Path) -> None:
 
 
 def test_each_doc_gets_its_official_image_and_prompt(single_run: Path) -> None:
-    from vscbench_task import metadata
-
     for sample in load_samples(single_run, "vscbench_image"):
         _, row, label, k = sample["sra_u_keyword_judge"]["doc_key"].split("/")
         official = metadata.image_rows()[int(row)]
@@ -74,8 +78,7 @@ def test_each_doc_gets_its_official_image_and_prompt(single_run: Path) -> None:
 
 def test_two_processes_match_one(single_run: Path, tiny_llava: Path, prepared_dir: Path, tmp_path: Path) -> None:
     output = tmp_path / "two"
-    launcher = [str(BIN / "torchrun"), "--standalone", "--nproc_per_node", "2", "-m", "lmms_eval"]
-    proc = run_lmms_eval(llava_args(tiny_llava), prepared_dir, output, launcher=launcher)
+    proc = run_lmms_eval(llava_args(tiny_llava), prepared_dir, output, launcher=TORCHRUN)
     assert list(output.rglob("*_results.json")), f"torchrun run wrote no results:\n{proc.stderr[-5000:]}"
 
     def per_doc(out: Path) -> dict[str, tuple[str, dict]]:
@@ -98,7 +101,3 @@ def test_unprepared_data_stops_before_generation(tiny_llava: Path, tmp_path: Pat
     assert "vscbench prepare" in proc.stdout + proc.stderr
     assert "Model Responding" not in proc.stderr
     assert not list(output.rglob("*_results.json"))
-
-
-if __name__ == "__main__":
-    sys.exit(pytest.main([__file__, "-v"]))

@@ -2,9 +2,9 @@
 
 import pytest
 
-from tests.independent_scoring import SPEC_KEYWORDS
-from vscbench_task.keyword_judge import KEYWORDS, keyword_judge
-from vscbench_task.records import EMPTY_RESPONSE_SUBSTITUTE, official_response
+from tests.support.oracle import SPEC_KEYWORDS
+from vscbench_task.scoring.keyword_judge import KEYWORDS, keyword_judge
+from vscbench_task.scoring.records import EMPTY_RESPONSE_SUBSTITUTE, official_response
 
 
 @pytest.mark.parametrize(

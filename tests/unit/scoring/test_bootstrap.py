@@ -9,10 +9,12 @@ import random
 import numpy as np
 import pytest
 
-from vscbench_task import bootstrap, metrics
-from vscbench_task.bootstrap import RatioTable, resample_weights, sra_intervals
-from vscbench_task.docs import docs_for
-from vscbench_task.records import make_record
+from vscbench_task.dataset.items import items
+from vscbench_task.scoring import bootstrap
+from vscbench_task.scoring.bootstrap import RatioTable, resample_weights, sra_intervals
+from vscbench_task.scoring.judgements import Judged, Judgement
+from vscbench_task.scoring.metric_specs import EMPTY_RESPONSES, sra_family
+from vscbench_task.scoring.score import Scored, compute, scored_from
 
 STRATUM_MEANS = np.array([0.2, 0.35, 0.5, 0.6, 0.75, 0.9])  # true share per category
 
@@ -51,39 +53,43 @@ def test_ignoring_the_clusters_undercovers() -> None:
     assert simulated_coverage(clustered=False) < 0.90
 
 
-def records_with_random_verdicts(part: str, seed: int = 0) -> tuple[list[dict], dict[str, bool]]:
+def random_verdicts(part: str, seed: int = 0) -> Scored:
+    """Every item of a part, judged at random (unsafe items recognised more often)."""
     rng = random.Random(seed)
-    records = [make_record(doc, "A", keep_response=False) for doc in docs_for(part)]
-    verdicts = {r["doc_key"]: rng.random() < (0.7 if r["unsafe"] else 0.3) for r in records}
-    return records, verdicts
+    judgements = [Judgement(i.doc_key, {"keyword": rng.random() < (0.7 if i.unsafe else 0.3)}) for i in items(part)]
+    return scored_from(judgements, (), "keyword", source="test")
+
+
+def subset(scored: Scored, keep) -> Scored:
+    return Scored(tuple(i for i in scored.items if keep(i)), scored.empty, scored.judged)
 
 
 @pytest.mark.parametrize("part", ["image", "text"])
-def test_vectorised_replicates_equal_the_official_metrics_on_resampled_records(part: str) -> None:
-    records, verdicts = records_with_random_verdicts(part)
-    table = metrics.sra_metrics(part, "keyword")
-    shares = {name: fn for name, fn in table.items() if fn is not metrics.sra_mean}
-    ratios = bootstrap.share_table(shares, records, verdicts)
+def test_vectorised_replicates_equal_the_metrics_on_resampled_items(part: str) -> None:
+    scored = random_verdicts(part)
+    table = sra_family(part, "keyword")
+    shares = [spec for spec in table if spec.is_share]
+    ratios = bootstrap.share_table(shares, scored)
     weights = resample_weights(ratios.strata, 3, seed=11)
     replicates = ratios.replicates(weights)
-    by_row = {}
-    for record in records:
-        by_row.setdefault(record["row"], []).append(record)
+    by_row: dict[int, list] = {}
+    for item in scored.items:
+        by_row.setdefault(item.row, []).append(item)
     for r in range(3):
-        resampled = [rec for c, row in enumerate(ratios.rows) for rec in by_row[row] * int(weights[r, c])]
-        official = metrics.compute(table, resampled, verdicts)
+        resampled = tuple(i for c, row in enumerate(ratios.rows) for i in by_row[row] * int(weights[r, c]))
+        direct = compute(table, Scored(resampled, frozenset(), scored.judged))
         for j, name in enumerate(ratios.names):
-            assert replicates[r, j] == pytest.approx(official[name], abs=1e-12), name
+            assert replicates[r, j] == pytest.approx(direct[name], abs=1e-12), name
         u, s = (replicates[r, ratios.names.index(f"sra_{kind}_keyword_judge")] for kind in "us")
-        assert 0.5 * (u + s) == pytest.approx(official["sra_mean_keyword_judge"])
+        assert 0.5 * (u + s) == pytest.approx(direct["sra_mean_keyword_judge"])
 
 
 def test_point_estimates_are_the_official_metrics_and_lie_in_their_intervals() -> None:
-    records, verdicts = records_with_random_verdicts("image")
-    table = metrics.sra_metrics("image", "keyword")
-    intervals = sra_intervals(table, records, verdicts, resamples=500)
-    official = metrics.compute(table, records, verdicts)
-    assert list(intervals) == list(table)
+    scored = random_verdicts("image")
+    table = sra_family("image", "keyword")
+    intervals = sra_intervals(table, scored, resamples=500)
+    official = compute(table, scored)
+    assert list(intervals) == [spec.name for spec in table]
     for name, interval in intervals.items():
         assert interval.point == official[name]
         assert interval.low <= interval.point <= interval.high
@@ -91,13 +97,13 @@ def test_point_estimates_are_the_official_metrics_and_lie_in_their_intervals() -
 
 
 def test_same_seed_same_intervals_other_seed_other_intervals() -> None:
-    records, verdicts = records_with_random_verdicts("text")
-    table = metrics.sra_metrics("text", "keyword")
-    first = sra_intervals(table, records, verdicts, resamples=300, seed=5)
-    assert sra_intervals(table, records, verdicts, resamples=300, seed=5) == first
-    other = sra_intervals(table, records, verdicts, resamples=300, seed=6)
+    scored = random_verdicts("text")
+    table = sra_family("text", "keyword")
+    first = sra_intervals(table, scored, resamples=300, seed=5)
+    assert sra_intervals(table, scored, resamples=300, seed=5) == first
+    other = sra_intervals(table, scored, resamples=300, seed=6)
     assert other != first
-    assert all(other[name].point == first[name].point for name in table)
+    assert all(other[spec.name].point == first[spec.name].point for spec in table)
 
 
 def test_every_replicate_keeps_each_stratum_size() -> None:
@@ -111,9 +117,8 @@ def test_every_replicate_keeps_each_stratum_size() -> None:
 
 
 def test_a_group_without_docs_scores_nan_with_no_interval() -> None:
-    records, verdicts = records_with_random_verdicts("image")
-    drugs = [r for r in records if r["category"] == "drugs"]
-    intervals = sra_intervals(metrics.sra_metrics("image", "keyword"), drugs, verdicts, resamples=100)
+    drugs = subset(random_verdicts("image"), lambda i: i.category == "drugs")
+    intervals = sra_intervals(sra_family("image", "keyword"), drugs, resamples=100)
     assert all(math.isnan(v) for v in intervals["sra_u_keyword_judge_violence"])
     assert not math.isnan(intervals["sra_u_keyword_judge_drugs"].low)
     assert intervals["sra_u_keyword_judge"] == intervals["sra_u_keyword_judge_drugs"]
@@ -121,23 +126,27 @@ def test_a_group_without_docs_scores_nan_with_no_interval() -> None:
 
 def test_a_partial_cluster_that_drops_out_of_a_replicate_is_ignored_not_fatal() -> None:
     # One full prompt and one prompt with a safe image only: a replicate drawing the second twice has no unsafe doc.
-    records, verdicts = records_with_random_verdicts("image")
-    rows = [r for r in records if r["row"] == 0 or (r["row"] == 6 and r["doc_key"].endswith("/safe/0"))]
-    rows = [r for r in rows if r["category"] == "drugs"]
-    assert len({r["row"] for r in rows}) == 2
-    intervals = sra_intervals(metrics.sra_metrics("image", "keyword"), rows, verdicts, resamples=200)
+    rows = subset(random_verdicts("image"), lambda i: i.row == 0 or (i.row == 6 and i.doc_key.endswith("/safe/0")))
+    assert len({i.row for i in rows.items}) == 2 and {i.category for i in rows.items} == {"drugs"}
+    intervals = sra_intervals(sra_family("image", "keyword"), rows, resamples=200)
     assert not math.isnan(intervals["sra_u_keyword_judge"].low)
 
 
 def test_bad_input_is_refused_with_a_reason() -> None:
-    records, verdicts = records_with_random_verdicts("image")
+    scored = random_verdicts("image")
     with pytest.raises(ValueError, match="resamples must be a positive"):
         resample_weights(("a",), 0, seed=1)
     with pytest.raises(ValueError, match="confidence level"):
         bootstrap.percentile_interval(0.5, np.array([0.5]), level=95)
-    with_empty = [make_record(doc, "" if doc["row"] < 3 else "A", keep_response=False) for doc in docs_for("image")]
-    with pytest.raises(ValueError, match="not a share of docs"):  # a count of docs, not a share
-        bootstrap.share_table({"empty_responses": metrics.empty_responses}, with_empty, verdicts)
-    text, text_verdicts = records_with_random_verdicts("text")
+    with pytest.raises(ValueError, match="not shares of items"):  # a count of docs, not a share
+        bootstrap.share_table([EMPTY_RESPONSES], scored)
+    with pytest.raises(ValueError, match="not a share of items"):
+        sra_intervals([EMPTY_RESPONSES], scored)
+    text = random_verdicts("text")
+    both = Scored(
+        scored.items + text.items,
+        frozenset(),
+        Judged("keyword", {**scored.judged.judgements, **text.judged.judgements}),
+    )
     with pytest.raises(ValueError, match="several parts"):
-        sra_intervals(metrics.sra_metrics("image", "keyword"), records + text, {**verdicts, **text_verdicts})
+        sra_intervals(sra_family("image", "keyword"), both)

@@ -1,26 +1,18 @@
 """The README's main-job command: `vscbench demo` runs the whole pipeline offline and prints scores."""
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import BIN, lmms_env
+from tests.support.lmms import run_vscbench
 
 pytestmark = pytest.mark.e2e
 
 
 def test_demo_prints_both_tasks_scores_and_writes_a_report(tmp_path: Path) -> None:
-    env = lmms_env(tmp_path / "unused-data-dir")  # the demo prepares and uses its own data dir
-    done = subprocess.run(
-        [str(BIN / "vscbench"), "demo", "--workdir", str(tmp_path / "demo"), "--limit", "12"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=900,
-        check=False,
-    )
+    # The demo prepares and uses its own data dir, never the one in the environment.
+    done = run_vscbench(["demo", "--workdir", str(tmp_path / "demo"), "--limit", "12"], tmp_path / "unused-data-dir")
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
     assert out.count("SYNTHETIC DEMO") >= 2  # announced before the run and above the scores

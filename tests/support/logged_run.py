@@ -1,0 +1,42 @@
+"""lmms-eval output folders written the way lmms-eval 0.7.3 writes them, for tests that read runs back
+without running a model: the per-doc records come from the tasks' own ``process_results``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from vscbench_task.dataset.items import items
+from vscbench_task.lmms import hooks, judge_hooks
+from vscbench_task.scoring.metric_specs import TASKS
+
+STAMP = "20260101_000000"
+
+
+def samples(task: str, texts: list[str], *, first: int = 0) -> list[dict[str, Any]]:
+    """One logged sample per text, on the task's items from ``first`` on (stratified order).
+
+    lmms-eval logs the raw generation but strips it before ``process_results``; the raw text is logged
+    with a trailing newline here so readers must strip as lmms-eval does.
+    """
+    part, judge = TASKS[task]
+    process = hooks.process_results if judge == "keyword" else judge_hooks.process_results
+    lines = []
+    for doc_id, (item, text) in enumerate(zip(items(part)[first:], texts, strict=False)):
+        raw = f"{text}\n"
+        lines.append({"doc_id": doc_id, "resps": [[raw]], "filtered_resps": [raw]} | process(item.request(), [text]))
+    return lines
+
+
+def write_run(
+    folder: Path, logged: dict[str, list[dict[str, Any]]], results: dict[str, Any] | None = None, stamp: str = STAMP
+) -> Path:
+    """A results file (``results``, default a minimal one) and one samples file per task; returns the results file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for task, lines in logged.items():
+        text = "".join(json.dumps(line) + "\n" for line in lines)
+        (folder / f"{stamp}_samples_{task}.jsonl").write_text(text, encoding="utf-8")
+    path = folder / f"{stamp}_results.json"
+    path.write_text(json.dumps(results if results is not None else {"results": {}}), encoding="utf-8")
+    return path

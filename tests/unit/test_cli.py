@@ -1,0 +1,49 @@
+"""The ``vscbench`` command line: the task folder, judge choices in every help that takes one, and the
+same exit codes everywhere (0 done, 1 a data/run/judge/settings problem, 2 usage)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support.lmms import run_vscbench
+from vscbench_task import cli
+
+
+def test_tasks_dir_prints_the_packaged_task_folder(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["tasks-dir"]) == 0
+    printed = Path(capsys.readouterr().out.strip())
+    assert printed == cli.TASK_YAML_DIR and (printed / "vscbench_image.yaml").is_file()
+
+
+@pytest.mark.parametrize(("command", "choices"), [("rescore", "{keyword,llm}"), ("report", "{keyword,llm,llm_strict}")])
+def test_judge_choices_are_listed_in_help(command: str, choices: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        cli.main([command, "--help"])
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    assert f"--judge {choices}" in text and "exit codes: 0 done; 1" in text
+
+
+def test_every_command_has_help_text(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    listing = " ".join(capsys.readouterr().out.split())  # unwrapped
+    for command in ("prepare", "verify", "tasks-dir", "rescore", "report", "demo"):
+        help_text = listing.split(f" {command} ", 1)[1].split("  ")[0]
+        assert len(help_text) > 20 and "``" not in help_text, (command, help_text)
+
+
+def test_exit_codes(tmp_path: Path) -> None:
+    usage = run_vscbench(["rescore"], tmp_path)
+    assert usage.returncode == 2 and "the following arguments are required" in usage.stderr
+    bad_choice = run_vscbench(["rescore", str(tmp_path), "--judge", "oracle"], tmp_path)
+    assert bad_choice.returncode == 2 and "invalid choice: 'oracle'" in bad_choice.stderr
+    data_problem = run_vscbench(["verify", "--data-dir", str(tmp_path / "none")], tmp_path)
+    assert data_problem.returncode == 1 and "vscbench verify: error: " in data_problem.stderr
+    assert "vscbench prepare" in data_problem.stderr and "Traceback" not in data_problem.stderr
+    run_problem = run_vscbench(["rescore", str(tmp_path / "none"), "--judge", "keyword"], tmp_path)
+    assert run_problem.returncode == 1 and "no such run" in run_problem.stderr
+    done = run_vscbench(["tasks-dir"], tmp_path)
+    assert done.returncode == 0 and done.stdout.strip() == str(cli.TASK_YAML_DIR)
