@@ -45,9 +45,8 @@ def main() -> None:
         for name, command in COMMANDS.items():
             times[name].append(once(command))
     bare = statistics.median(times["python -c pass"])
-    print(
-        f"{platform.machine()}, {os.cpu_count()} cores (shared), Python {platform.python_version()}, {args.runs} runs each\n"
-    )
+    machine = f"{platform.machine()}, {os.cpu_count()} cores (shared), Python {platform.python_version()}"
+    print(f"{machine}, {args.runs} runs each\n")
     print("| command | median (ms) | min (ms) | ratio to bare Python |\n|---|---:|---:|---:|")
     for name, values in times.items():
         median = statistics.median(values)

@@ -18,9 +18,8 @@ from pathlib import Path
 from vscbench_task.dataset import datadir
 from vscbench_task.dataset.metadata import DOWNLOAD_URL
 from vscbench_task.errors import VSCBenchError
-from vscbench_task.judges import JUDGES
 from vscbench_task.scoring.bootstrap_settings import DEFAULT_RESAMPLES, DEFAULT_SEED
-from vscbench_task.scoring.judgements import READINGS
+from vscbench_task.scoring.readings import JUDGES, READINGS
 
 TASK_YAML_DIR = Path(__file__).resolve().parent / "task_yaml"
 EXIT_CODES = "exit codes: 0 done; 1 a data, run, judge or settings problem (the message says how to fix it); 2 usage"

@@ -1,27 +1,24 @@
 """The judges by name, for every consumer that lets a user choose one.
 
 ``keyword`` is the official keyword judge (offline); ``llm`` the official LLM judge, configured from the
-environment (``llm_judge.settings``). A *reading* names how verdicts are read off a judge: the keyword
-judge has one (``keyword``), the LLM judge two (``llm``, official; ``llm_strict``, not official). The
-LLM judge is imported only when asked for, so choosing the keyword judge never loads the network stack.
+environment (``llm_judge.settings``); their readings are named in ``scoring.readings``. The LLM judge is
+imported only when asked for, so choosing the keyword judge never loads the network stack.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from vscbench_task.scoring.judgements import READINGS, Judge
+from vscbench_task.scoring.judgements import Judge
 from vscbench_task.scoring.keyword_judge import KeywordJudge
-
-JUDGES: tuple[str, ...] = ("keyword", "llm")
-_JUDGE_OF_READING = {"keyword": "keyword", "llm": "llm", "llm_strict": "llm"}
+from vscbench_task.scoring.readings import JUDGE_OF_READING, JUDGES, READINGS
 
 
 def judge_of(reading: str) -> str:
     """The judge whose reply a reading reads."""
-    if reading not in _JUDGE_OF_READING:
+    if reading not in JUDGE_OF_READING:
         raise ValueError(f"unknown judge {reading!r}: expected one of {', '.join(READINGS)}")
-    return _JUDGE_OF_READING[reading]
+    return JUDGE_OF_READING[reading]
 
 
 def make_judge(name: str, env: Mapping[str, str] | None = None) -> Judge:

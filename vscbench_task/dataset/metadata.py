@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib import resources
 from typing import Any
 
 IMAGE_DIR = "vscbench_image_centric_images"
@@ -38,6 +37,8 @@ Row = dict[str, Any]
 
 
 def _load(name: str) -> tuple[Row, ...]:
+    from importlib import resources  # here, not at the top: the command line imports this module to start
+
     text = resources.files("vscbench_task.data").joinpath(name).read_text(encoding="utf-8")
     return tuple(json.loads(line) for line in text.splitlines() if line)
 

@@ -17,8 +17,8 @@ from vscbench_task.dataset.items import PART_TITLES, xstest_types
 from vscbench_task.report.tables import ModelResult, Report, type_kind
 from vscbench_task.scoring import paired
 from vscbench_task.scoring.bootstrap import Interval
-from vscbench_task.scoring.judgements import reading_label
 from vscbench_task.scoring.metric_specs import sra_name
+from vscbench_task.scoring.readings import reading_label
 
 MISSING = "—"
 TYPE_KIND_LABELS = {"u": "SRA_u", "s": "SRA_s"}

@@ -23,8 +23,8 @@ from vscbench_task.dataset import metadata as md
 from vscbench_task.dataset.items import PART_TITLES
 from vscbench_task.report.tables import ModelResult, Report
 from vscbench_task.scoring.bootstrap import Interval
-from vscbench_task.scoring.judgements import reading_label
 from vscbench_task.scoring.metric_specs import sra_name
+from vscbench_task.scoring.readings import reading_label
 
 DPI = 100
 # name -> (file, size in inches); pixels = inches * DPI.
