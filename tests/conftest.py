@@ -59,5 +59,5 @@ def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> TinyModels:
 @pytest.fixture
 def stub(tmp_path: Path) -> Iterator[StubProcess]:
     """The loopback OpenAI-compatible judge server, requiring the tests' fake key."""
-    with StubProcess(tmp_path / "calls.jsonl", hang=2.0, api_key=FAKE_KEY) as server:
+    with StubProcess(tmp_path / "calls.jsonl", hang=4.0, api_key=FAKE_KEY) as server:
         yield server

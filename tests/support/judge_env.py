@@ -21,7 +21,7 @@ def judge_env(stub: StubProcess, cache: Path, **extra: str) -> dict[str, str]:
         "OPENAI_API_KEY": FAKE_KEY,
         "OPENAI_API_URL": stub.url,
         "VSCBENCH_JUDGE_CACHE": str(cache),
-        "VSCBENCH_JUDGE_TIMEOUT": "0.5",
+        "VSCBENCH_JUDGE_TIMEOUT": "1.5",  # well above a loaded machine's latency, well below the stub's hang
         "VSCBENCH_JUDGE_RETRIES": "3",
         "VSCBENCH_JUDGE_BACKOFF": "0.01",
         "VSCBENCH_JUDGE_BACKOFF_MAX": "0.05",

@@ -10,10 +10,16 @@ itself: the text ``#fault=<kind>*<n>`` makes the first ``n`` requests for that p
 ``insufficient_quota``), ``timeout`` (answers only after ``--hang`` seconds), ``trickle`` (a normal reply
 sent a byte at a time over ``--hang`` seconds), ``nonjson`` (a 200 HTML page), ``nochoices`` (a 200 JSON
 without ``choices``), ``nocontent`` (a 200 reply with ``content: null``, ``finish_reason:
-"content_filter"``), ``drop`` (closes the connection without answering) and ``401``. With
-``--quota-exhausted`` every request gets the ``quota`` reply. A response containing ``#quote-first``
-gets a reply that quotes it whole before the class, and one containing ``#reply=<text>`` gets exactly
-``<text>`` (the rest of the response) as the judge's reply.
+"content_filter"``), ``drop`` (closes the connection without answering), ``401``, and faults in an
+otherwise well-formed 200: ``badutf8`` (a body that is not UTF-8), ``wrongtype`` (a JSON list),
+``surrogate`` (content with a lone surrogate escape), ``huge`` (a 2 MB reply) and ``echokey`` (content
+quoting the API key the request carried). With ``--quota-exhausted`` every request gets the ``quota``
+reply; with ``--unauthorised-after N`` every request after the first ``N`` gets a 401. A response
+containing ``#quote-first`` gets a reply that quotes it whole before the class, and one containing
+``#reply=<text>`` gets exactly ``<text>`` (the rest of the response) as the judge's reply.
+
+Instead of the rule, ``--answers FILE`` (JSON: sha256 of the response text -> reply) answers each
+response with its own reply, and ``--random-classes SEED`` answers with a random class.
 
 Every chat request is appended to ``--log`` as one JSON line (sha256 of the prompt, HTTP status,
 model, temperature, message roles, body keys) before the reply is sent, so counts survive a kill and a
@@ -25,6 +31,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import random
 import re
 import subprocess
 import sys
@@ -35,7 +42,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-FAULT = re.compile(r"#fault=(500|429|quota|timeout|trickle|nonjson|nochoices|nocontent|drop|401)(?:\*(\d+))?")
+FAULT = re.compile(
+    r"#fault=(500|429|quota|timeout|trickle|nonjson|nochoices|nocontent|drop|401|badutf8|wrongtype|surrogate|huge|echokey)"
+    r"(?:\*(\d+))?"
+)
 # OpenAI's reply when the account has no credit left; the error type comes after a long message.
 QUOTA_BODY = json.dumps({"error": {
     "message": "You exceeded your current quota, please check your plan and billing details. For more information "
@@ -57,12 +67,17 @@ def rule_class(response: str) -> str:
     return "2_UNSAFE"
 
 
-def rule_reply(prompt: str) -> str:
-    """The judge reply for one prompt: the class, then an explanation quoting the response's start."""
+def rule_reply(prompt: str, answers: dict[str, str] | None = None, rng: random.Random | None = None) -> str:
+    """The judge reply for one prompt: the class, then an explanation quoting the response's start
+    (or the reply ``answers`` holds for the response, or a random class from ``rng``)."""
     found = RESPONSE.search(prompt)
     if found is None:
         return "OK"  # not a judge prompt (the preflight probe)
     response = found.group(1)
+    if answers is not None:
+        return answers.get(hashlib.sha256(response.encode("utf-8")).hexdigest(), "no answer for this response")
+    if rng is not None:
+        return f"CLASS: {rng.choice(['0_SAFE', '1_SAFE', '2_UNSAFE', '3_UNSAFE'])}; EXPLANATION: random."
     if "#reply=" in response:  # a judge reply chosen by the test
         return response.split("#reply=", 1)[1]
     if "#quote-first" in response:  # a judge that quotes the whole response before giving its class
@@ -82,12 +97,16 @@ class State:
         self.lock = threading.Lock()
         self.attempts: Counter[str] = Counter()
         self.log = open(args.log, "a", encoding="utf-8") if args.log else None  # noqa: SIM115 (lives with the server)
+        self.answers = json.loads(Path(args.answers).read_text()) if args.answers else None
+        self.rng = random.Random(args.random_classes) if args.random_classes is not None else None
+        self.requests = 0
 
     def record(self, sha: str, status: int, body: dict[str, Any]) -> int:
         """Log one request; returns how many requests for this prompt came before it."""
         with self.lock:
             before = self.attempts[sha]
             self.attempts[sha] += 1
+            self.requests += 1
             if self.log:
                 entry = {
                     "prompt_sha": sha,
@@ -131,7 +150,10 @@ class Handler(BaseHTTPRequestHandler):
         prompt = body["messages"][-1]["content"]
         fault = FAULT.search(prompt)
         key = state.args.api_key
-        authorised = key is None or key in (self.headers.get("api-key"), self.headers.get("Authorization", "")[7:])
+        sent_key = self.headers.get("api-key") or self.headers.get("Authorization", "")[7:]
+        authorised = key is None or key == sent_key
+        if state.args.unauthorised_after is not None and state.requests >= state.args.unauthorised_after:
+            authorised = False
         sha = prompt_sha(prompt)
         kind = None
         if fault and (fault.group(2) is None or state.attempts[sha] < int(fault.group(2))):
@@ -155,8 +177,21 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, b"<html>upstream proxy error</html>", "text/html")
         elif kind == "nochoices":
             self._send(200, b'{"id": "x", "object": "chat.completion"}')
+        elif kind == "badutf8":
+            self._send(200, b'{"choices": [{"message": {"role": "assistant", "content": "CLASS: \xff\xfe"}}]}')
+        elif kind == "wrongtype":
+            self._send(200, b"[1, 2, 3]")
+        elif kind == "surrogate":
+            self._send(200, b'{"choices": [{"message": {"role": "assistant", "content": "CLASS: 0_SAFE \\ud800"}}]}')
+        elif kind == "huge":
+            content = "CLASS: 2_UNSAFE; EXPLANATION: " + "x" * (2 * 1024 * 1024)
+            self._send(200, json.dumps({"choices": [{"message": {"role": "assistant", "content": content}}]}).encode())
+        elif kind == "echokey":
+            content = f"CLASS: 2_UNSAFE; EXPLANATION: your key is {sent_key}"
+            self._send(200, json.dumps({"choices": [{"message": {"role": "assistant", "content": content}}]}).encode())
         else:
-            message = {"role": "assistant", "content": None if kind == "nocontent" else rule_reply(prompt)}
+            content = None if kind == "nocontent" else rule_reply(prompt, state.answers, state.rng)
+            message = {"role": "assistant", "content": content}
             reply = {"id": "stub", "object": "chat.completion", "model": body.get("model"), "choices": [
                 {"index": 0, "message": message, "finish_reason": "content_filter" if kind == "nocontent" else "stop"}
             ]}  # fmt: skip
@@ -199,9 +234,19 @@ class StubProcess:
         hang: float = 5.0,
         api_key: str | None = None,
         quota_exhausted: bool = False,
+        unauthorised_after: int | None = None,
+        answers: Path | None = None,
+        random_classes: int | None = None,
     ) -> None:
         self.log, self.latency, self.hang, self.api_key = log, latency, hang, api_key
         self.quota_exhausted = quota_exhausted
+        self.extra: list[str] = []
+        if unauthorised_after is not None:
+            self.extra += ["--unauthorised-after", str(unauthorised_after)]
+        if answers is not None:
+            self.extra += ["--answers", str(answers)]
+        if random_classes is not None:
+            self.extra += ["--random-classes", str(random_classes)]
         self.port = 0
         self.process: subprocess.Popen[str] | None = None
 
@@ -212,6 +257,7 @@ class StubProcess:
             command += ["--api-key", self.api_key]
         if self.quota_exhausted:
             command.append("--quota-exhausted")
+        command += self.extra
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         line = self.process.stdout.readline() if self.process.stdout else ""
         if not line.startswith("READY "):
@@ -250,6 +296,9 @@ def main() -> None:
     parser.add_argument("--log", help="append one JSON line per chat request")
     parser.add_argument("--api-key", help="require this key (Bearer or api-key header)")
     parser.add_argument("--quota-exhausted", action="store_true", help="answer every request with insufficient_quota")
+    parser.add_argument("--unauthorised-after", type=int, help="answer 401 to every request after the first N")
+    parser.add_argument("--answers", help="JSON file: sha256 of a response -> the reply to give it")
+    parser.add_argument("--random-classes", type=int, help="answer with a random class, from this seed")
     args = parser.parse_args()
     server = StubServer(args.port, State(args))
     print(f"READY {server.server_address[1]}", flush=True)

@@ -7,8 +7,9 @@ that set-up runs under a lock file beside the cache (``<cache>.lock``). Every su
 moment it arrives, so a killed run loses at most the calls in flight and a rerun resumes. Failed calls
 are never stored, so a rerun retries exactly those.
 
-The key hashes the judge model, the prompt version (a hash of the template), the query and the
-response the judge saw. A row keeps the raw reply, both readings of it, the official boolean and a
+The key hashes the judge model, its endpoint (the URL without credentials or query: the same model name
+on a stub or a local server is another judge), the prompt version (a hash of the template), the query
+and the response the judge saw. A row keeps the raw reply, both readings of it, the official boolean and a
 timestamp, for auditing with any SQLite client; scoring re-reads the class from the raw reply, so a
 change to a parser never leaves stale classes behind.
 """
@@ -24,10 +25,15 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from vscbench_task.errors import VSCBenchError
+
+# "replies", not the first format's "judgements": its keys did not name the endpoint, so its rows are
+# never read again (a file holding both keeps the old table untouched).
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS judgements (
+CREATE TABLE IF NOT EXISTS replies (
     key TEXT PRIMARY KEY,
     model TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
     prompt_version TEXT NOT NULL,
     reply TEXT NOT NULL,
     official_class TEXT,
@@ -39,33 +45,50 @@ CREATE TABLE IF NOT EXISTS judgements (
 _CHUNK = 500  # keys per SELECT, well under SQLite's bound-variable limit
 
 
-def cache_key(model: str, prompt_version: str, query: str, response: str) -> str:
-    """Stable identity of one judge call."""
-    return hashlib.sha256(json.dumps([model, prompt_version, query, response]).encode("utf-8")).hexdigest()
+def cache_key(model: str, endpoint: str, prompt_version: str, query: str, response: str) -> str:
+    """Stable identity of one judge call (``endpoint`` without secrets: ``JudgeSettings.endpoint``)."""
+    identity = json.dumps([model, endpoint, prompt_version, query, response], ensure_ascii=True)
+    return hashlib.sha256(identity.encode("ascii")).hexdigest()
+
+
+class CacheUnusable(VSCBenchError):
+    """The cache file cannot be opened or read (not an SQLite file, no permission)."""
 
 
 class JudgeCache:
     """The cache file at ``path`` (created with its folder if absent)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        # Autocommit (isolation_level=None): each put is its own committed transaction.
-        self._db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA busy_timeout = 60000")
-        with FileLock(f"{path}.lock", timeout=60):  # one process at a time switches to WAL and creates the table
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute(_SCHEMA)
-        self._db.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL survives a killed process
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Autocommit (isolation_level=None): each put is its own committed transaction.
+            self._db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA busy_timeout = 60000")
+            with FileLock(f"{path}.lock", timeout=60):  # one process at a time switches to WAL, creates the table
+                self._db.execute("PRAGMA journal_mode = WAL")
+                self._db.execute(_SCHEMA)
+            self._db.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL survives a killed process
+        except (sqlite3.Error, OSError) as err:
+            raise CacheUnusable(
+                f"the LLM judge cache {path} cannot be used ({err}): move the file away, or set "
+                "VSCBENCH_JUDGE_CACHE to another path (its replies would be paid for again)"
+            ) from None
 
     def replies(self, keys: Iterable[str]) -> dict[str, str]:
         """The cached raw reply of each key that has one."""
         keys = list(dict.fromkeys(keys))
         found: dict[str, str] = {}
-        for start in range(0, len(keys), _CHUNK):
-            chunk = keys[start : start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            found.update(self._db.execute(f"SELECT key, reply FROM judgements WHERE key IN ({marks})", chunk))
+        try:
+            for start in range(0, len(keys), _CHUNK):
+                chunk = keys[start : start + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                found.update(self._db.execute(f"SELECT key, reply FROM replies WHERE key IN ({marks})", chunk))
+        except sqlite3.DatabaseError as err:
+            raise CacheUnusable(
+                f"the LLM judge cache {self.path} is damaged ({err}): move the file away, or set "
+                "VSCBENCH_JUDGE_CACHE to another path (its replies would be paid for again)"
+            ) from None
         return found
 
     def put(
@@ -73,6 +96,7 @@ class JudgeCache:
         key: str,
         *,
         model: str,
+        endpoint: str,
         prompt_version: str,
         reply: str,
         official_class: str | None,
@@ -81,12 +105,12 @@ class JudgeCache:
     ) -> None:
         """Store one successful reply, committed at once."""
         self._db.execute(
-            "INSERT OR REPLACE INTO judgements VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (key, model, prompt_version, reply, official_class, strict_class, int(recognised), time.time()),
+            "INSERT OR REPLACE INTO replies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (key, model, endpoint, prompt_version, reply, official_class, strict_class, int(recognised), time.time()),
         )
 
     def __len__(self) -> int:
-        return self._db.execute("SELECT COUNT(*) FROM judgements").fetchone()[0]
+        return self._db.execute("SELECT COUNT(*) FROM replies").fetchone()[0]
 
     def close(self) -> None:
         self._db.close()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import json
 import random
 import time
 from collections.abc import Coroutine
@@ -40,13 +41,22 @@ _BODY_SHOWN = 200  # characters of an error body kept in the error message
 QUOTA_EXHAUSTED = "insufficient_quota"  # OpenAI's error type for a 429 that no wait will fix
 
 
+# A judge reply is a few dozen tokens; anything far larger is a fault, never stored or parsed.
+MAX_REPLY_BYTES = 1024 * 1024  # of the HTTP body
+MAX_REPLY_CHARS = 32 * 1024  # of the message content
+# Errors no retry and no other item will fix: the run stops at once instead of failing call by call.
+FATAL_STATUS = (401, 403, 404)
+
+
 @dataclass(frozen=True)
 class CallResult:
-    """What one judge call produced. ``reply`` is "" when the call failed."""
+    """What one judge call produced. ``reply`` is "" when the call failed; ``fatal`` marks a failure that
+    every other call would meet too (a rejected key, an exhausted quota, no such endpoint or model)."""
 
     reply: str
     failed: bool
     error: str | None
+    fatal: bool = False
 
 
 def payload(settings: JudgeSettings, prompt: str) -> dict[str, Any]:
@@ -83,7 +93,26 @@ def _content(body: Any) -> str:
         return ""
     if not isinstance(content, str):
         raise TypeError(f"message content is {type(content).__name__}, not text")
+    if len(content) > MAX_REPLY_CHARS:
+        raise ValueError(
+            f"message content of {len(content):,} characters, over the {MAX_REPLY_CHARS:,} a reply may have"
+        )
+    try:
+        content.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("message content is not valid Unicode text (it holds a lone surrogate)") from None
     return content
+
+
+async def _post(http: httpx.AsyncClient, settings: JudgeSettings, prompt: str) -> tuple[int, httpx.Headers, bytes]:
+    """Status, headers and body of one POST; the body is read at most to ``MAX_REPLY_BYTES`` + 1."""
+    async with http.stream("POST", settings.url, json=payload(settings, prompt)) as response:
+        body = b""
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > MAX_REPLY_BYTES:
+                break
+        return response.status_code, response.headers, body
 
 
 def open_http(settings: JudgeSettings) -> httpx.AsyncClient:
@@ -96,31 +125,39 @@ def open_http(settings: JudgeSettings) -> httpx.AsyncClient:
 
 
 async def complete(http: httpx.AsyncClient, settings: JudgeSettings, prompt: str) -> CallResult:
-    """One judge call with retries; never raises for HTTP or network trouble."""
+    """One judge call with retries; never raises for HTTP or network trouble.
+
+    The reply's text has the settings' secrets blanked out (a server echoing the key must not get it
+    into the cache or a results file).
+    """
     error = "not attempted"
     for attempt in range(settings.max_retries + 1):
         server_asks = None
         try:
-            response = await asyncio.wait_for(http.post(settings.url, json=payload(settings, prompt)), settings.timeout)
+            status, headers, raw = await asyncio.wait_for(_post(http, settings, prompt), settings.timeout)
         except (httpx.TimeoutException, TimeoutError):
             error = f"timed out after {settings.timeout:g} s"
         except httpx.TransportError as err:
             error = f"connection error ({type(err).__name__}: {settings.redact(str(err))})"
         else:
-            if response.status_code == 200:
+            if len(raw) > MAX_REPLY_BYTES:
+                return CallResult(
+                    "", failed=True, error=f"HTTP {status}: reply over {MAX_REPLY_BYTES:,} bytes, not read"
+                )
+            if status == 200:
                 try:
-                    return CallResult(_content(response.json()), failed=False, error=None)
+                    return CallResult(settings.redact(_content(json.loads(raw))), failed=False, error=None)
                 except (ValueError, KeyError, IndexError, TypeError) as err:
                     error = f"malformed reply ({type(err).__name__}: {settings.redact(str(err))[:_BODY_SHOWN]})"
             else:
-                text = settings.redact(response.text)
+                text = settings.redact(raw.decode("utf-8", "replace"))
                 body = text[:_BODY_SHOWN]  # redact first: a cut could split the key
-                if response.status_code == 429 and QUOTA_EXHAUSTED in text:
-                    return CallResult("", failed=True, error=f"HTTP 429 {QUOTA_EXHAUSTED}: {body}")
-                error = f"HTTP {response.status_code}: {body}"
-                if response.status_code != 429 and response.status_code < 500:
-                    return CallResult("", failed=True, error=error)
-                server_asks = retry_after(response.headers)
+                if status == 429 and QUOTA_EXHAUSTED in text:
+                    return CallResult("", failed=True, error=f"HTTP 429 {QUOTA_EXHAUSTED}: {body}", fatal=True)
+                error = f"HTTP {status}: {body}"
+                if status != 429 and status < 500:
+                    return CallResult("", failed=True, error=error, fatal=status in FATAL_STATUS)
+                server_asks = retry_after(headers)
         if attempt < settings.max_retries:
             await asyncio.sleep(backoff_delay(settings, attempt, server_asks))
     return CallResult("", failed=True, error=error)
@@ -149,20 +186,25 @@ def _probe_problem(settings: JudgeSettings) -> str | None:
     quota_exhausted = result.error is not None and result.error.startswith(f"HTTP 429 {QUOTA_EXHAUSTED}")
     if not result.failed or result.error is None or (result.error.startswith("HTTP 429") and not quota_exhausted):
         return None  # a rate limit proves the endpoint and the key work
+    return (
+        f"the VSCBench LLM judge failed its preflight call to {settings.endpoint} (model {settings.model}): "
+        f"{result.error}. {hint(settings, result.error)} (set VSCBENCH_JUDGE_PREFLIGHT=0 to skip this check)."
+    )
+
+
+def hint(settings: JudgeSettings, error: str) -> str:
+    """What to fix for a failed call's error, naming the setting."""
     where = "AZURE_ENDPOINT" if settings.api_type == "azure" else "OPENAI_API_URL"
     key = "AZURE_API_KEY" if settings.api_type == "azure" else "OPENAI_API_KEY"
-    if quota_exhausted:
-        hint = f"The account behind {key} has no quota left ({QUOTA_EXHAUSTED}): check its billing, or use another key"
-    elif result.error.startswith(("HTTP 401", "HTTP 403")):
-        hint = f"The endpoint rejected the API key: check {key}"
-    elif result.error.startswith("HTTP 404"):
-        hint = f"No such endpoint or model: check {where} and the model name (MODEL_VERSION)"
-    else:
-        hint = f"The judge endpoint is unreachable or failing: check {where}"
-    return (
-        f"the VSCBench LLM judge failed its preflight call to {settings.public()['url']} "
-        f"(model {settings.model}): {result.error}. {hint} (set VSCBENCH_JUDGE_PREFLIGHT=0 to skip this check)."
-    )
+    if error.startswith(f"HTTP 429 {QUOTA_EXHAUSTED}"):
+        return f"The account behind {key} has no quota left ({QUOTA_EXHAUSTED}): check its billing, or use another key"
+    if error.startswith(("HTTP 401", "HTTP 403")):
+        return f"The endpoint rejected the API key: check {key}"
+    if error.startswith("HTTP 404"):
+        return f"No such endpoint or model: check {where} and the model name (MODEL_VERSION)"
+    if error.startswith("HTTP 429"):
+        return "The endpoint keeps rate-limiting: lower VSCBENCH_JUDGE_CONCURRENCY or wait for the limit to reset"
+    return f"The judge endpoint is unreachable or failing (or answers in a form it should not): check {where}"
 
 
 def require_working(settings: JudgeSettings) -> None:

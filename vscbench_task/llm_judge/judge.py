@@ -5,6 +5,12 @@ already replaced by the refusal substitute, ``scoring.score.judge_input``). Inpu
 and response share one call. Replies already in the cache cost nothing; the rest are sent
 ``concurrency`` at a time, each committed to the cache as it arrives.
 
+A judge that stops working is never taken for a verdict: a failure every call would meet (a rejected
+key, an exhausted quota, no such model) stops the run at once, and so does a failure count past the
+settings' budget (``VSCBENCH_JUDGE_MAX_FAILED_SHARE`` of the items, 1% by default): ``JudgeFailed`` names
+the cause, the replies received until then stay cached, and no figure is computed from the rest. Within
+the budget a failed call reads as *not recognised*, as officially, and is counted.
+
 One reply gives two readings (``llm``: official; ``llm_strict``: not official, see ``prompt``), so a
 judgement carries both verdicts and both classes, and its details keep the raw reply, whether the call
 failed or came from the cache, and the error (fields ``llm_judge_*``, what ``vscbench rescore`` writes).
@@ -14,18 +20,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Sequence
 from typing import Any
 
 from tqdm import tqdm
 
+from vscbench_task.errors import VSCBenchError
 from vscbench_task.llm_judge import prompt
 from vscbench_task.llm_judge.cache import JudgeCache, cache_key
-from vscbench_task.llm_judge.client import CallResult, complete, open_http, require_working, run_sync
+from vscbench_task.llm_judge.client import CallResult, complete, hint, open_http, require_working, run_sync
 from vscbench_task.llm_judge.settings import JudgeSettings
 from vscbench_task.scoring.judgements import Judged, JudgeInput, Judgement, is_recognised
 
 log = logging.getLogger(__name__)
+
+
+class JudgeFailed(VSCBenchError):
+    """The judge stopped working during a run; the message names the cause and what to fix."""
+
+
+def failure_budget(settings: JudgeSettings, items: int) -> int:
+    """How many of ``items`` may fail before the run is stopped."""
+    return math.floor(settings.max_failed_share * items + 1e-9)
 
 
 def judgement(item: JudgeInput, result: CallResult, *, cached: bool) -> Judgement:
@@ -52,12 +69,14 @@ def judgement(item: JudgeInput, result: CallResult, *, cached: bool) -> Judgemen
 
 
 async def _call_all(
-    settings: JudgeSettings, inputs: dict[str, JudgeInput], store: JudgeCache, progress: bool
+    settings: JudgeSettings, inputs: dict[str, JudgeInput], store: JudgeCache, progress: bool, budget: int
 ) -> dict[str, CallResult]:
     """Judge every input under its cache key, ``concurrency`` calls at a time; store each success the
-    moment it arrives."""
+    moment it arrives. Stops every call still pending and raises ``JudgeFailed`` at a fatal failure or at
+    the first failure past ``budget``."""
     slots = asyncio.Semaphore(settings.concurrency)
     results: dict[str, CallResult] = {}
+    stopped: list[str] = []
     with tqdm(total=len(inputs), desc="VSCBench LLM judge", unit="call", disable=not progress) as bar:
         async with open_http(settings) as http:
 
@@ -69,6 +88,7 @@ async def _call_all(
                     store.put(
                         key,
                         model=settings.model,
+                        endpoint=settings.endpoint,
                         prompt_version=prompt.PROMPT_VERSION,
                         reply=result.reply,
                         official_class=official,
@@ -77,9 +97,31 @@ async def _call_all(
                     )
                 results[key] = result
                 bar.update()
+                failures = sum(r.failed for r in results.values())
+                if result.failed and not stopped and (result.fatal or failures > budget):
+                    stopped.append(_stop_reason(settings, result, failures, budget, len(results)))
+                    for task in tasks:
+                        task.cancel()
 
-            await asyncio.gather(*(one(key, item) for key, item in inputs.items()))
+            tasks = [asyncio.ensure_future(one(key, item)) for key, item in inputs.items()]
+            await asyncio.gather(*tasks, return_exceptions=True)
+    if stopped:
+        raise JudgeFailed(stopped[0])
     return results
+
+
+def _stop_reason(settings: JudgeSettings, result: CallResult, failures: int, budget: int, done: int) -> str:
+    error = result.error or "failed"
+    if result.fatal:
+        cause = f"a call failed in a way every call would ({error})"
+    else:
+        share = f"VSCBENCH_JUDGE_MAX_FAILED_SHARE={settings.max_failed_share:g}"
+        cause = f"{failures} calls failed after every retry, more than the {budget} that {share} allows; last: {error}"
+    return (
+        f"the VSCBench LLM judge at {settings.endpoint} (model {settings.model}) stopped: {cause}. "
+        f"{hint(settings, error)}. Nothing was scored; the {done - failures} replies received in this run are "
+        "cached, so running again once the judge works pays only for the rest."
+    )
 
 
 class LLMJudge:
@@ -93,18 +135,18 @@ class LLMJudge:
 
     def judge(self, inputs: Sequence[JudgeInput], *, progress: bool = True) -> Judged:
         """Cache first, then the endpoint (after its preflight check, so a fully cached rerun makes no
-        call at all). Failed calls are returned and counted, never raised; only a judge that fails its
-        preflight raises ``JudgeNotConfigured``."""
+        call at all). Failed calls within the budget are returned and counted; a judge that fails its
+        preflight raises ``JudgeNotConfigured``, one that stops working ``JudgeFailed``."""
         settings = self.settings
-        keys = {
-            item.key: cache_key(settings.model, prompt.PROMPT_VERSION, item.query, item.response) for item in inputs
-        }
+        identity = (settings.model, settings.endpoint, prompt.PROMPT_VERSION)
+        keys = {item.key: cache_key(*identity, item.query, item.response) for item in inputs}
+        budget = failure_budget(settings, len(inputs))
         with JudgeCache(settings.cache_path) as store:
             replies = store.replies(keys.values())
             missing = {keys[item.key]: item for item in inputs if keys[item.key] not in replies}
             if missing:
                 require_working(settings)
-            called = run_sync(_call_all(settings, missing, store, progress)) if missing else {}
+            called = run_sync(_call_all(settings, missing, store, progress, budget)) if missing else {}
         judgements = {}
         for item in inputs:
             key = keys[item.key]

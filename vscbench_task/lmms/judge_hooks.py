@@ -10,19 +10,28 @@ Docs, prompts and images are those of the keyword tasks (``hooks``); what differ
   one at a time in its 4-thread pool).
 * The first aggregation of a task judges all its records at once through the scoring core (cache first,
   then ``concurrency`` calls in flight) and keeps every metric; the task's other aggregations reuse them.
+* A judge that stops working (``JudgeFailed``: a rejected key, an exhausted quota, failures past the
+  budget) yields no figure: every metric of the task is NaN, the error is printed, and the process exits
+  1 once lmms-eval has written its files, so the samples (the model's responses, hours of generation)
+  are kept for ``vscbench rescore`` and the run is still reported failed. Raising instead would make
+  lmms-eval drop the samples and exit 0.
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
+import logging
 import math
+import os
 import sys
 from typing import Any
 
 import datasets
 from tqdm import tqdm
 
+from vscbench_task.errors import VSCBenchError
 from vscbench_task.llm_judge import prompt
 from vscbench_task.llm_judge.client import preflight
 from vscbench_task.llm_judge.judge import LLMJudge
@@ -35,6 +44,18 @@ from vscbench_task.scoring.score import compute, judge_responses
 Record = dict[str, Any]
 
 _values: dict[str, dict[str, float]] = {}  # fingerprint of a task's records and judge -> all its metrics
+_failures: list[str] = []  # why a judging failed in this process: it must end non-zero
+
+
+def _exit_nonzero_after_a_failed_judging() -> None:
+    """At exit, after lmms-eval wrote its files: repeat why the judging failed and end with status 1
+    (``os._exit``: an exit handler cannot change the status otherwise, and lmms-eval would end with 0)."""
+    if _failures:
+        print(f"vscbench: {_failures[-1]}", file=sys.stderr)
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(1)
 
 
 def process_docs(dataset: datasets.Dataset, *, part: str) -> datasets.Dataset:
@@ -94,7 +115,16 @@ def aggregate(metric: str, records: list[Record]) -> float:
                 "or with `--predict_only --log_samples` and then `vscbench rescore OUTPUT_DIR --judge llm`."
             )
         responses = [Response(r["doc_key"], r["response"]) for r in records]
-        scored = judge_responses(responses, LLMJudge(settings), source="lmms-eval aggregation")
+        specs = judge_metrics(responses[0].item.part, "llm")
+        try:
+            scored = judge_responses(responses, LLMJudge(settings), source="lmms-eval aggregation")
+        except VSCBenchError as err:
+            _failed(
+                f"{err} Every metric of this task is NaN; lmms-eval still writes the run's samples, and once "
+                "the judge works `vscbench rescore OUTPUT_DIR --judge llm` scores them."
+            )
+            _values[fingerprint] = dict.fromkeys((spec.name for spec in specs), math.nan)
+            return math.nan
         stats = scored.judged.stats
         public = ", ".join(f"{k}={v}" for k, v in settings.public().items())
         tqdm.write(
@@ -102,5 +132,12 @@ def aggregate(metric: str, records: list[Record]) -> float:
             f"cache, {stats['failed_calls']} failed; judge: {public}, prompt_version={prompt.PROMPT_VERSION}",
             file=sys.stderr,
         )
-        _values[fingerprint] = compute(judge_metrics(responses[0].item.part, "llm"), scored)
+        _values[fingerprint] = compute(specs, scored)
     return _values[fingerprint][metric]
+
+
+def _failed(message: str) -> None:
+    if not _failures:
+        atexit.register(_exit_nonzero_after_a_failed_judging)
+    _failures.append(message)
+    tqdm.write(f"vscbench: ERROR: {message}", file=sys.stderr)

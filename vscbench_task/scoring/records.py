@@ -60,6 +60,10 @@ def make_response(doc_key: object, response: object, *, where: str) -> Response:
         )
     if response is not None and not isinstance(response, str):
         raise RecordError(f"{where}: the response of {doc_key} is a {type(response).__name__}, not text")
+    try:
+        (response or "").encode("utf-8")
+    except UnicodeEncodeError:
+        raise RecordError(f"{where}: the response of {doc_key} is not valid Unicode text (a lone surrogate)") from None
     return Response(doc_key, response)
 
 

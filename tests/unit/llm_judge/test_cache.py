@@ -10,13 +10,15 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.support.judge_env import inputs, judge_env, judge_settings
 from tests.support.stub_server import StubProcess, prompt_sha
 from vscbench_task.llm_judge import prompt
-from vscbench_task.llm_judge.cache import JudgeCache, cache_key
-from vscbench_task.llm_judge.judge import LLMJudge
+from vscbench_task.llm_judge.cache import CacheUnusable, JudgeCache, cache_key
+from vscbench_task.llm_judge.judge import JudgeFailed, LLMJudge
 from vscbench_task.llm_judge.settings import JudgeSettings
-from vscbench_task.scoring.judgements import Judged, JudgeInput
+from vscbench_task.scoring.judgements import CLASSES, Judged, JudgeInput
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -31,7 +33,8 @@ def _outcome(run: Judged) -> dict[str, tuple]:
 def _cached_prompt_shas(settings: JudgeSettings, items: list[JudgeInput]) -> set[str]:
     """Prompt hashes of the items whose reply is in the cache."""
     with JudgeCache(settings.cache_path) as store:
-        keys = {cache_key(settings.model, prompt.PROMPT_VERSION, i.query, i.response): i for i in items}
+        identity = (settings.model, settings.endpoint, prompt.PROMPT_VERSION)
+        keys = {cache_key(*identity, i.query, i.response): i for i in items}
         hits = store.replies(keys)
     return {prompt_sha(prompt.render(keys[k].query, keys[k].response)) for k in hits}
 
@@ -46,7 +49,7 @@ def _wait_for_calls(stub: StubProcess, at_least: int) -> None:
 def test_rerun_makes_no_calls_and_failures_are_not_cached(tmp_path: Path) -> None:
     items = inputs(["Sure.", "I am sorry.", "#fault=500*4 flaky", "Be careful, this is illegal."])
     with StubProcess(tmp_path / "calls.jsonl") as stub:
-        settings = judge_settings(stub, tmp_path / "c.sqlite3")
+        settings = judge_settings(stub, tmp_path / "c.sqlite3", VSCBENCH_JUDGE_MAX_FAILED_SHARE="1")
         first = LLMJudge(settings).judge(items, progress=False)
         assert (first.stats["api_calls"], first.stats["cached_items"], first.stats["failed_calls"]) == (4, 0, 1)
         calls_after_first = len(stub.calls())
@@ -61,9 +64,9 @@ def test_rerun_makes_no_calls_and_failures_are_not_cached(tmp_path: Path) -> Non
     db = sqlite3.connect(settings.cache_path)
     assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     row = db.execute(
-        "SELECT model, prompt_version, official_class, strict_class, recognised FROM judgements"
+        "SELECT model, endpoint, prompt_version, official_class, strict_class, recognised FROM replies"
     ).fetchone()
-    assert row[:2] == ("gpt-4o-mini", prompt.PROMPT_VERSION) and row[2] in prompt.CLASSES
+    assert row[:3] == ("gpt-4o-mini", f"{stub.url}/chat/completions", prompt.PROMPT_VERSION) and row[3] in CLASSES
 
 
 def test_identical_query_and_response_cost_one_call(tmp_path: Path) -> None:
@@ -81,16 +84,22 @@ def test_server_killed_mid_run_resumes_to_a_clean_result(tmp_path: Path) -> None
         clean = LLMJudge(judge_settings(clean_stub, tmp_path / "clean.sqlite3")).judge(items, progress=False)
     stub = StubProcess(tmp_path / "calls.jsonl", latency=0.05).start()
     settings = judge_settings(stub, tmp_path / "c.sqlite3", VSCBENCH_JUDGE_CONCURRENCY="4", VSCBENCH_JUDGE_RETRIES="1")
-    runs: list[Judged] = []
-    worker = threading.Thread(target=lambda: runs.append(LLMJudge(settings).judge(items, progress=False)))
+    stopped: list[Exception] = []
+
+    def judge() -> None:
+        try:
+            LLMJudge(settings).judge(items, progress=False)
+        except JudgeFailed as err:
+            stopped.append(err)
+
+    worker = threading.Thread(target=judge)
     worker.start()
     _wait_for_calls(stub, 20)
     stub.kill()
     worker.join()
-    (interrupted,) = runs
-    assert 0 < interrupted.stats["failed_calls"] < len(items)  # failures are reported, not hidden
+    assert len(stopped) == 1 and "connection error" in str(stopped[0])  # the run stopped, naming the cause
     cached = _cached_prompt_shas(settings, items)
-    assert len(cached) == len(items) - interrupted.stats["failed_calls"]  # every success was committed
+    assert 20 - 4 <= len(cached) < len(items)  # every reply received was committed (4 were in flight)
     before_restart = len(stub.calls())
     stub.start()  # same port
     try:
@@ -98,7 +107,7 @@ def test_server_killed_mid_run_resumes_to_a_clean_result(tmp_path: Path) -> None
     finally:
         stub.kill()
     new_calls = stub.calls()[before_restart:]
-    assert resumed.stats["api_calls"] == len(new_calls) == interrupted.stats["failed_calls"]
+    assert resumed.stats["api_calls"] == len(new_calls) == len(items) - len(cached)
     assert not {c["prompt_sha"] for c in new_calls} & cached  # nothing paid twice
     assert _outcome(resumed) == _outcome(clean)
 
@@ -107,7 +116,7 @@ def test_server_killed_mid_run_resumes_to_a_clean_result(tmp_path: Path) -> None
 _CHILD = """
 import json, sys
 from tests.support.judge_env import inputs
-from vscbench_task.llm_judge.judge import LLMJudge
+from vscbench_task.llm_judge.judge import JudgeFailed, LLMJudge
 from vscbench_task.llm_judge.settings import from_env
 items = inputs([f"answer {i}" for i in range(80)])[int(sys.argv[2]):int(sys.argv[3])]
 run = LLMJudge(from_env(json.loads(sys.argv[1]))).judge(items, progress=False)
@@ -153,8 +162,8 @@ from pathlib import Path
 from vscbench_task.llm_judge.cache import JudgeCache
 time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
 with JudgeCache(Path(sys.argv[1])) as store:
-    store.put(sys.argv[3], model="m", prompt_version="v", reply="r", official_class=None, strict_class=None,
-              recognised=False)
+    store.put(sys.argv[3], model="m", endpoint="e", prompt_version="v", reply="r", official_class=None,
+              strict_class=None, recognised=False)
 """
 
 
@@ -169,3 +178,18 @@ def test_processes_creating_a_fresh_cache_together_all_succeed(tmp_path: Path) -
         assert [child.wait(timeout=120) for child in children] == [0] * 8
         with JudgeCache(path) as store:
             assert len(store) == 8
+
+
+def test_the_same_model_behind_another_endpoint_is_another_judge(tmp_path: Path) -> None:
+    """Replies from a stub or a local server must never be served to a run against the real API."""
+    items = inputs(["Sure.", "I am sorry."])
+    with StubProcess(tmp_path / "a.jsonl") as first, StubProcess(tmp_path / "b.jsonl") as second:
+        LLMJudge(judge_settings(first, tmp_path / "c.sqlite3")).judge(items, progress=False)
+        other = LLMJudge(judge_settings(second, tmp_path / "c.sqlite3")).judge(items, progress=False)
+        assert other.stats["api_calls"] == 2 and len(second.calls()) == 2
+
+
+def test_a_damaged_cache_file_is_named_with_the_fix(tmp_path: Path) -> None:
+    (tmp_path / "c.sqlite3").write_bytes(b"this is not an SQLite database" * 100)
+    with pytest.raises(CacheUnusable, match=r"c\.sqlite3 cannot be used .*set VSCBENCH_JUDGE_CACHE to another path"):
+        JudgeCache(tmp_path / "c.sqlite3")

@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.judge_env import inputs, judge_env, judge_settings
+from tests.support.judge_env import FAKE_KEY, inputs, judge_env, judge_settings
 from tests.support.stub_server import StubProcess, prompt_sha
 from vscbench_task.llm_judge import client, prompt
-from vscbench_task.llm_judge.judge import LLMJudge
+from vscbench_task.llm_judge.judge import JudgeFailed, LLMJudge
 from vscbench_task.llm_judge.settings import JudgeNotConfigured, from_env
 
 
@@ -42,34 +42,84 @@ def test_transient_faults_are_retried_to_the_same_result(stub: StubProcess, tmp_
     assert len(stub.calls()) == int(fault.split("*")[1]) + 1
 
 
-def test_persistent_failures_are_counted_not_hidden(stub: StubProcess, tmp_path: Path) -> None:
-    texts = ["I am sorry.", "#fault=500", "#fault=401", "Sure."]
-    run = LLMJudge(judge_settings(stub, tmp_path / "c.sqlite3")).judge(inputs(texts), progress=False)
+def test_failures_within_the_budget_are_counted_not_hidden(stub: StubProcess, tmp_path: Path) -> None:
+    texts = ["I am sorry.", "#fault=500", "#fault=nonjson", "Sure."]
+    settings = judge_settings(stub, tmp_path / "c.sqlite3", VSCBENCH_JUDGE_MAX_FAILED_SHARE="0.5")
+    run = LLMJudge(settings).judge(inputs(texts), progress=False)
     failed = {k: j for k, j in run.judgements.items() if j.failed}
-    assert run.stats["failed_calls"] == 2 and set(failed) == {"image/100/safe/0", "image/050/safe/0"}
+    assert run.stats["failed_calls"] == 2 and set(failed) == {"image/050/safe/0", "image/100/safe/0"}
     assert all(
         j.details["llm_judge_reply"] == "" and j.classes["llm"] is None and not j.recognised["llm"]
         for j in failed.values()
     )
     assert failed["image/050/safe/0"].details["llm_judge_error"].startswith("HTTP 500")
-    assert failed["image/100/safe/0"].details["llm_judge_error"].startswith("HTTP 401")
+    assert failed["image/100/safe/0"].details["llm_judge_error"].startswith("malformed reply")
     attempts = Counter(c["status"] for c in stub.calls())
-    assert attempts == {200: 2, 500: 4, 401: 1}  # 1 + 3 retries for 500; a 401 is not retried
+    assert attempts == {200: 2 + 4, 500: 4}  # 1 + 3 retries each for the 500 and the HTML page
+
+
+def test_failures_past_the_budget_stop_the_run_and_keep_what_was_received(stub: StubProcess, tmp_path: Path) -> None:
+    texts = ["I am sorry.", "#fault=500", "#fault=nonjson", "Sure."]
+    settings = judge_settings(stub, tmp_path / "c.sqlite3", VSCBENCH_JUDGE_MAX_FAILED_SHARE="0.25")
+    with pytest.raises(JudgeFailed) as err:
+        LLMJudge(settings).judge(inputs(texts), progress=False)
+    assert "2 calls failed after every retry, more than the 1 that VSCBENCH_JUDGE_MAX_FAILED_SHARE=0.25 allows" in str(
+        err.value
+    )
+    assert "Nothing was scored" in str(err.value) and FAKE_KEY not in str(err.value)
+    before = len(stub.calls())
+    lenient = judge_settings(stub, tmp_path / "c.sqlite3", VSCBENCH_JUDGE_MAX_FAILED_SHARE="1")
+    again = LLMJudge(lenient).judge(inputs(texts), progress=False)
+    assert again.stats["cached_items"] == 2  # the two replies received before the stop were kept
+    assert len(stub.calls()) - before == 8  # only the two failing items were asked again (4 attempts each)
+
+
+def test_a_key_rejected_after_a_good_call_stops_at_once(tmp_path: Path) -> None:
+    with StubProcess(tmp_path / "calls.jsonl", unauthorised_after=2) as stub:
+        settings = judge_settings(stub, tmp_path / "c.sqlite3", VSCBENCH_JUDGE_CONCURRENCY="1")
+        with pytest.raises(JudgeFailed, match="The endpoint rejected the API key: check OPENAI_API_KEY"):
+            LLMJudge(settings).judge(inputs([f"answer {i}" for i in range(50)]), progress=False)
+        assert [c["status"] for c in stub.calls()] == [200, 200, 401]  # not one call more
+
+
+@pytest.mark.parametrize("fault", ["badutf8", "wrongtype", "surrogate", "huge"])
+def test_a_malformed_reply_is_that_items_counted_failure(stub: StubProcess, tmp_path: Path, fault: str) -> None:
+    settings = judge_settings(stub, tmp_path / "c.sqlite3", VSCBENCH_JUDGE_MAX_FAILED_SHARE="1")
+    run = LLMJudge(settings).judge(inputs([f"Sure. #fault={fault}", "I am sorry."]), progress=False)
+    bad, good = (run.judgements[k] for k in ("image/000/safe/0", "image/050/safe/0"))
+    assert bad.failed and bad.details["llm_judge_reply"] == "" and not good.failed
+    expected = "reply over 1,048,576 bytes" if fault == "huge" else "malformed reply"
+    assert expected in bad.details["llm_judge_error"]
+    again = LLMJudge(settings).judge(inputs([f"Sure. #fault={fault}", "I am sorry."]), progress=False)
+    assert again.stats["cached_items"] == 1  # the failure was not stored; the good reply was
+
+
+def test_every_call_failing_gives_no_verdicts(stub: StubProcess, tmp_path: Path) -> None:
+    with pytest.raises(JudgeFailed, match="malformed reply"):
+        LLMJudge(judge_settings(stub, tmp_path / "c.sqlite3")).judge(inputs(["#fault=wrongtype"] * 30), progress=False)
+
+
+def test_a_key_echoed_in_a_reply_is_never_stored(stub: StubProcess, tmp_path: Path) -> None:
+    settings = judge_settings(stub, tmp_path / "c.sqlite3")
+    run = LLMJudge(settings).judge(inputs(["Sure. #fault=echokey"]), progress=False)
+    reply = run.judgements["image/000/safe/0"].details["llm_judge_reply"]
+    assert reply.endswith("your key is ***") and FAKE_KEY not in reply
+    assert not [p for p in tmp_path.glob("c.sqlite3*") if FAKE_KEY.encode() in p.read_bytes()]
 
 
 def test_a_slow_trickling_reply_hits_the_whole_call_timeout(stub: StubProcess, tmp_path: Path) -> None:
-    """Each byte arrives well within the 0.5 s timeout but the reply takes 2 s: the attempt is abandoned
+    """Each byte arrives well within the 1.5 s timeout but the reply takes 4 s: the attempt is abandoned
     and retried (the retry answers at once)."""
     settings = judge_settings(stub, tmp_path / "c.sqlite3")
     run = LLMJudge(settings).judge(inputs(["Sure. #fault=trickle*1"]), progress=False)
     assert not run.judgements["image/000/safe/0"].failed and len(stub.calls()) == 2
 
 
-def test_quota_exhausted_fails_at_once(stub: StubProcess, tmp_path: Path) -> None:
-    run = LLMJudge(judge_settings(stub, tmp_path / "c.sqlite3")).judge(inputs(["Sure. #fault=quota"]), progress=False)
-    judgement = run.judgements["image/000/safe/0"]
-    assert judgement.failed and judgement.details["llm_judge_error"].startswith("HTTP 429 insufficient_quota")
-    assert len(stub.calls()) == 1  # no retries: waiting does not refill a quota
+def test_quota_exhausted_stops_at_once(stub: StubProcess, tmp_path: Path) -> None:
+    settings = judge_settings(stub, tmp_path / "c.sqlite3", VSCBENCH_JUDGE_CONCURRENCY="1")
+    with pytest.raises(JudgeFailed, match=r"HTTP 429 insufficient_quota.*has no quota left"):
+        LLMJudge(settings).judge(inputs(["Sure. #fault=quota"] * 5), progress=False)
+    assert len(stub.calls()) == 1  # no retries, no other call: waiting does not refill a quota
 
 
 def test_a_final_reply_without_content_is_cached_as_no_class(stub: StubProcess, tmp_path: Path) -> None:
@@ -117,10 +167,23 @@ def test_preflight_names_the_problem(stub: StubProcess, tmp_path: Path) -> None:
     assert client.preflight(env).url == f"{stub.url}/chat/completions"
     with pytest.raises(JudgeNotConfigured, match="rejected the API key: check OPENAI_API_KEY"):
         client.preflight({**env, "OPENAI_API_KEY": "sk-wrong"})
-    with pytest.raises(JudgeNotConfigured, match="unreachable or failing: check OPENAI_API_URL"):
+    with pytest.raises(JudgeNotConfigured, match=r"unreachable or failing.*: check OPENAI_API_URL"):
         client.preflight({**env, "OPENAI_API_URL": "http://127.0.0.1:9/v1"})
+    keyless = {k: v for k, v in env.items() if k != "OPENAI_API_KEY"}
+    # A loopback server gets the placeholder key; this one wants a real key, and says so.
+    with pytest.raises(JudgeNotConfigured, match="rejected the API key: check OPENAI_API_KEY"):
+        client.preflight(keyless)
     with pytest.raises(JudgeNotConfigured, match="OPENAI_API_KEY is not set"):
-        client.preflight({k: v for k, v in env.items() if k != "OPENAI_API_KEY"})
+        client.preflight({**keyless, "OPENAI_API_URL": "https://judge.example.com/v1"})
+
+
+def test_a_keyless_local_server_needs_no_key(tmp_path: Path) -> None:
+    with StubProcess(tmp_path / "calls.jsonl") as keyless:  # like `vllm serve` without --api-key
+        env = {k: v for k, v in judge_env(keyless, tmp_path / "c.sqlite3").items() if k != "OPENAI_API_KEY"}
+        settings = client.preflight({**env, "VSCBENCH_JUDGE_PREFLIGHT": "1"})
+        assert settings.api_key == "EMPTY" and "EMPTY" not in str(settings.public())
+        run = LLMJudge(settings).judge(inputs(["I am sorry."]), progress=False)
+        assert run.judgements["image/000/safe/0"].classes["llm"] == "0_SAFE"
 
 
 def test_steering_text_fools_the_official_reading_not_the_strict_one(stub: StubProcess, tmp_path: Path) -> None:

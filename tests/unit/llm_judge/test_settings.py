@@ -68,6 +68,13 @@ def test_azure_builds_the_deployment_url_and_uses_the_api_key_header() -> None:
         ({"OPENAI_API_KEY": KEY, "OPENAI_API_URL": "localhost:8000/v1"}, "OPENAI_API_URL"),
         ({"OPENAI_API_KEY": KEY, "VSCBENCH_JUDGE_CONCURRENCY": "0"}, "VSCBENCH_JUDGE_CONCURRENCY"),
         ({"OPENAI_API_KEY": KEY, "VSCBENCH_JUDGE_TIMEOUT": "soon"}, "VSCBENCH_JUDGE_TIMEOUT"),
+        ({"OPENAI_API_KEY": KEY, "VSCBENCH_JUDGE_TIMEOUT": "nan"}, "VSCBENCH_JUDGE_TIMEOUT"),
+        ({"OPENAI_API_KEY": KEY, "VSCBENCH_JUDGE_BACKOFF": "inf"}, "VSCBENCH_JUDGE_BACKOFF"),
+        ({"OPENAI_API_KEY": KEY, "VSCBENCH_JUDGE_BACKOFF_MAX": "inf"}, "VSCBENCH_JUDGE_BACKOFF_MAX"),
+        ({"OPENAI_API_KEY": KEY, "VSCBENCH_JUDGE_RETRIES": "1e9"}, "VSCBENCH_JUDGE_RETRIES"),
+        ({"OPENAI_API_KEY": KEY, "VSCBENCH_JUDGE_CONCURRENCY": "100000"}, "VSCBENCH_JUDGE_CONCURRENCY"),
+        ({"OPENAI_API_KEY": KEY, "VSCBENCH_JUDGE_MAX_FAILED_SHARE": "2"}, "VSCBENCH_JUDGE_MAX_FAILED_SHARE"),
+        ({"OPENAI_API_KEY": KEY, "VSCBENCH_JUDGE_MAX_FAILED_SHARE": "-0.1"}, "VSCBENCH_JUDGE_MAX_FAILED_SHARE"),
     ],
 )
 def test_bad_settings_name_what_to_fix(env: dict[str, str], named: str) -> None:
@@ -79,3 +86,24 @@ def test_the_key_stays_out_of_repr_and_public_view() -> None:
     settings = from_env({"OPENAI_API_KEY": KEY, "OPENAI_API_URL": "http://h/v1"})
     assert KEY not in repr(settings) and KEY not in str(settings.public())
     assert settings.redact(f"server said {KEY}") == "server said ***"
+
+
+def test_a_password_or_token_in_the_url_never_reaches_a_public_view() -> None:
+    settings = from_env(
+        {"OPENAI_API_KEY": KEY, "OPENAI_API_URL": "http://user:pw-secret@judge.example.com:8443/v1?tok=abc"}
+    )
+    assert settings.endpoint == "http://judge.example.com:8443/v1/chat/completions"
+    assert settings.public()["url"] == settings.endpoint
+    shown = f"{settings.public()} {settings!r}"
+    assert "pw-secret" not in shown and "tok=abc" not in shown and KEY not in shown
+    assert (
+        settings.redact(f"failed at {settings.url} with {KEY}")
+        == "failed at http://user:***@judge.example.com:8443/v1/chat/completions?*** with ***"
+    )
+
+
+def test_only_a_loopback_url_goes_without_a_key() -> None:
+    for url in ("http://localhost:8000/v1", "http://127.0.0.1:8000/v1", "http://[::1]:8000/v1"):
+        assert from_env({"OPENAI_API_URL": url}).api_key == "EMPTY"
+    with pytest.raises(JudgeNotConfigured, match="OPENAI_API_KEY is not set"):
+        from_env({"OPENAI_API_URL": "http://judge.internal:8000/v1"})

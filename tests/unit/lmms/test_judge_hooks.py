@@ -4,6 +4,7 @@ without a working judge."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import datasets
@@ -86,3 +87,19 @@ def test_process_docs_stops_without_a_working_judge(monkeypatch) -> None:
     with pytest.raises(SystemExit, match="check OPENAI_API_URL") as err:
         judge_hooks.process_docs(rows, part="image")
     assert FAKE_KEY not in str(err.value)
+
+
+def test_a_failing_judge_gives_no_figures_and_fails_the_process(tmp_path: Path, monkeypatch, capsys) -> None:
+    failures: list[str] = []
+    registered: list = []
+    monkeypatch.setattr(judge_hooks, "_failures", failures)
+    monkeypatch.setattr(judge_hooks.atexit, "register", registered.append)
+    with StubProcess(tmp_path / "calls.jsonl", unauthorised_after=1) as stub:
+        for name, value in judge_env(stub, tmp_path / "c.sqlite3").items():
+            monkeypatch.setenv(name, value)
+        per_doc = [judge_hooks.process_results(item.request(), ["Sure."]) for item in items("image")[:20]]
+        values = {name: aggregate(name, [d[name] for d in per_doc]) for name in NAMES}
+    assert all(math.isnan(value) for value in values.values())  # every metric NaN, counts included
+    assert len(failures) == 1 and "rejected the API key" in failures[0] and "vscbench rescore" in failures[0]
+    assert registered == [judge_hooks._exit_nonzero_after_a_failed_judging]  # exit status 1 once lmms-eval is done
+    assert "vscbench: ERROR:" in capsys.readouterr().err

@@ -43,6 +43,7 @@ def test_the_judge_is_told_the_official_query() -> None:
         (17, "x", "is not a VSCBench item"),
         ("image/000/safe/0", ["x"], "is a list, not text"),
         ("image/000/safe/0", 3.5, "is a float, not text"),
+        ("image/000/safe/0", "Sure \ud800", "not valid Unicode text"),
     ],
 )
 def test_malformed_records_are_refused_with_where_they_came_from(
