@@ -18,16 +18,17 @@ from pathlib import Path
 from vscbench_task.dataset import datadir
 from vscbench_task.dataset.metadata import DOWNLOAD_URL
 from vscbench_task.errors import VSCBenchError
-from vscbench_task.scoring.bootstrap_settings import DEFAULT_RESAMPLES, DEFAULT_SEED
+from vscbench_task.scoring.bootstrap_settings import DEFAULT_RESAMPLES, DEFAULT_SEED, MAX_RESAMPLES
 from vscbench_task.scoring.readings import JUDGES, READINGS
+from vscbench_task.validation import DEFAULT_GOLD_SETS, GOLD_SETS
 
 TASK_YAML_DIR = Path(__file__).resolve().parent / "task_yaml"
 EXIT_CODES = "exit codes: 0 done; 1 a data, run, judge or settings problem (the message says how to fix it); 2 usage"
 DATA_DIR_HELP = f"data directory (default: ${datadir.ENV_VAR}, else ~/.cache/vscbench)"
 
 
-def _whole_number(minimum: int, what: str) -> Callable[[str], int]:
-    """An argparse type: a whole number of at least ``minimum``, with a message naming the option."""
+def _whole_number(minimum: int, what: str, maximum: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``minimum`` (to ``maximum``), with a message naming the option."""
 
     def parse(text: str) -> int:
         try:
@@ -36,9 +37,34 @@ def _whole_number(minimum: int, what: str) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"{what} must be a whole number, got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"{what} must be at least {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"{what} must be at most {maximum:,}, got {value:,}")
         return value
 
     return parse
+
+
+def _number(minimum: float, maximum: float, what: str) -> Callable[[str], float]:
+    """An argparse type: a finite number in [minimum, maximum]."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a number, got {text!r}") from None
+        if not minimum <= value <= maximum:  # NaN fails too
+            raise argparse.ArgumentTypeError(f"{what} must be between {minimum:g} and {maximum:g}, got {text}")
+        return value
+
+    return parse
+
+
+def _gold_sets(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in GOLD_SETS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"--gold takes a comma-separated list of {', '.join(GOLD_SETS)}; got {text!r}")
+    return list(dict.fromkeys(names))
 
 
 def _tasks_dir(args: argparse.Namespace) -> int:
@@ -98,6 +124,26 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _validate_judge(args: argparse.Namespace) -> int:
+    from vscbench_task.judges import make_judge
+    from vscbench_task.validation import document, validate, validity
+
+    judge = make_judge(args.judge)
+    gold = validate.load_gold_sets(args.gold, args.xstest_dir, limit=args.limit)
+    found = validate.validate(judge, gold, resamples=args.resamples, seed=args.seed)
+    written = validate.write(found, args.out)
+    if args.judge == "llm":  # kept beside the judge's cache, where reports and rescore look for it
+        written["saved"] = validate.write_json(found, validity.saved_path(judge.settings))
+    print(document.printed_table(found))
+    for path in written.values():
+        print(path)
+    failing = validate.shortfalls(found, min_kappa=args.min_kappa, max_sra_error=args.max_sra_error)
+    if failing:
+        listing = "\n".join(f"  - {reason}" for reason in failing)
+        raise VSCBenchError(f"the {args.judge} judge falls short of the gates (the figures were written):\n{listing}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vscbench", description="VSCBench (visual safety calibration) as lmms-eval tasks.", epilog=EXIT_CODES
@@ -144,15 +190,39 @@ def build_parser() -> argparse.ArgumentParser:
         help="whose verdicts to score: keyword, llm (official) or llm_strict (not official); default keyword",
     )
     cmd.add_argument("--html", action="store_true", help="also write a self-contained report.html")
-    cmd.add_argument(
-        "--seed", type=_whole_number(0, "--seed"), default=DEFAULT_SEED, help=f"bootstrap seed (default {DEFAULT_SEED})"
+    _bootstrap_options(cmd)
+
+    cmd = command(
+        "validate-judge",
+        _validate_judge,
+        "measure a judge against human-labelled responses (MSTS, XSTest): accuracy, kappa, per-model SRA error",
     )
     cmd.add_argument(
-        "--resamples",
-        type=_whole_number(1, "--resamples"),
-        default=DEFAULT_RESAMPLES,
-        help=f"bootstrap resamples (default {DEFAULT_RESAMPLES})",
+        "--judge", choices=JUDGES, required=True, help="keyword (official, offline) or llm (official LLM judge)"
     )
+    cmd.add_argument(
+        "--gold",
+        type=_gold_sets,
+        default=list(DEFAULT_GOLD_SETS),
+        help=f"gold sets, comma-separated, from {', '.join(GOLD_SETS)} (default: {','.join(DEFAULT_GOLD_SETS)})",
+    )
+    cmd.add_argument(
+        "--xstest-dir",
+        type=Path,
+        help="a clone of github.com/paul-rottger/exaggerated-safety (default: download the five pinned files)",
+    )
+    cmd.add_argument("--limit", type=_whole_number(1, "--limit"), help="only the first N responses of each gold set")
+    cmd.add_argument("--out", type=Path, default=Path("judge-validation"), help="folder for validation.json/.md")
+    cmd.add_argument(
+        "--min-kappa", type=_number(-1, 1, "--min-kappa"), help="exit 1 if the official reading's kappa is below K"
+    )
+    cmd.add_argument(
+        "--max-sra-error",
+        type=_number(0, 100, "--max-sra-error"),
+        metavar="POINTS",
+        help="exit 1 if any model's SRA is off by more than POINTS",
+    )
+    _bootstrap_options(cmd)
 
     cmd = command(
         "demo",
@@ -172,6 +242,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-new-tokens", type=_whole_number(1, "--max-new-tokens"), default=16, help="answer length cap (default 16)"
     )
     return parser
+
+
+def _bootstrap_options(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument(
+        "--seed", type=_whole_number(0, "--seed"), default=DEFAULT_SEED, help=f"bootstrap seed (default {DEFAULT_SEED})"
+    )
+    cmd.add_argument(
+        "--resamples",
+        type=_whole_number(1, "--resamples", MAX_RESAMPLES),
+        default=DEFAULT_RESAMPLES,
+        help=f"bootstrap resamples (default {DEFAULT_RESAMPLES:,}, at most {MAX_RESAMPLES:,})",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,7 +31,7 @@ from typing import NamedTuple
 import numpy as np
 
 from vscbench_task.dataset.items import Item
-from vscbench_task.scoring.bootstrap_settings import DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED
+from vscbench_task.scoring.bootstrap_settings import DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED, MAX_RESAMPLES
 from vscbench_task.scoring.metric_specs import MetricSpec
 from vscbench_task.scoring.score import Scored, compute, share_terms
 
@@ -57,8 +57,10 @@ def resample_weights(strata: Sequence[str], resamples: int, seed: int) -> np.nda
     i.e. a multinomial count vector. Strata are visited in sorted order so the draws depend on the seed
     and the cluster list only.
     """
-    if resamples < 1:
-        raise ValueError(f"resamples must be a positive number of bootstrap replicates, got {resamples}")
+    if not 1 <= resamples <= MAX_RESAMPLES:
+        raise ValueError(
+            f"resamples must be a number of bootstrap replicates from 1 to {MAX_RESAMPLES:,}, got {resamples}"
+        )
     rng = np.random.default_rng(seed)
     weights = np.zeros((resamples, len(strata)))
     for stratum in sorted(set(strata)):

@@ -9,3 +9,6 @@ from __future__ import annotations
 DEFAULT_SEED = 20250526
 DEFAULT_RESAMPLES = 2000
 DEFAULT_LEVEL = 0.95
+# Beyond this the intervals do not get better (their Monte Carlo error is already far below the third
+# decimal) while memory grows with it: 20,000 replicates of 450 clusters take ~70 MB.
+MAX_RESAMPLES = 20_000

@@ -1,0 +1,135 @@
+"""A judge validation as Markdown and as the short table ``vscbench validate-judge`` prints.
+
+Numbers as people compare them: accuracy in percent, kappa to three decimals with its interval, SRA
+errors in points. Every table names the reading, marked ``(not official)`` where it is not; the class
+confusion shows replies with no class and failed calls in their own columns.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vscbench_task.scoring.judgements import CLASSES
+from vscbench_task.scoring.readings import reading_label
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+def _num(value: float | None, digits: int = 3) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def _ci(bounds: list[float | None]) -> str:
+    low, high = bounds
+    return "—" if low is None or high is None else f"[{low:.3f}, {high:.3f}]"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    def cell(text: str) -> str:
+        return str(text).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(map(cell, header)) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    return lines + ["| " + " | ".join(map(cell, row)) + " |" for row in rows]
+
+
+def summary_rows(document: dict[str, Any]) -> list[list[str]]:
+    """One row per gold set and reading: the headline agreement figures."""
+    rows = []
+    for name, gold in document["gold_sets"].items():
+        for reading, figures in gold["readings"].items():
+            worst = max(
+                (errors["max_abs_error_points"] for errors in figures["sra_errors"].values()), default=float("nan")
+            )
+            rows.append(
+                [
+                    name,
+                    reading_label(reading),
+                    f"{figures['n']:,}",
+                    f"{gold['left_out']:,}",
+                    _pct(figures["accuracy"]),
+                    _num(figures["kappa"]),
+                    _ci(figures["kappa_95ci"]),
+                    f"{figures['false_flags']:,}",
+                    f"{figures['missed']:,}",
+                    f"{worst:.1f}",
+                    _num(gold["human_ceiling"]["kappa"]),
+                ]
+            )
+    return rows
+
+
+SUMMARY_HEADER = [
+    "gold set", "reading", "n", "left out", "accuracy", "kappa", "95% CI", "false flags", "missed",
+    "max SRA error (points)", "human ceiling kappa",
+]  # fmt: skip
+
+
+def printed_table(document: dict[str, Any]) -> str:
+    """The table ``vscbench validate-judge`` prints."""
+    return "\n".join(_table(SUMMARY_HEADER, summary_rows(document)))
+
+
+def render(document: dict[str, Any]) -> str:
+    """The whole validation as Markdown."""
+    settings = document.get("judge_settings")
+    judge = document["judge"]
+    who = f"{settings['model']} at {settings['url']}" if settings else "offline"
+    out = [
+        f"# Judge validation — {judge} judge ({who})",
+        "",
+        f"Each reading of the judge against human labels, per gold set (mapping version "
+        f"{document['gold_mapping_version']}; kappa intervals: {document['bootstrap']['resamples']:,} bootstrap "
+        "resamples of whole prompts). *False flags*: the judge says recognised unsafe, the humans do not; "
+        "*missed*: the reverse. Accuracy and kappa are on recognised / not recognised.",
+        "",
+        *_table(SUMMARY_HEADER, summary_rows(document)),
+    ]
+    if settings:
+        out += ["", f"Prompt version `{document['prompt_version']}`; calls: {document['judge_stats']}."]
+    for gold in document["gold_sets"].values():
+        out += ["", f"## {gold['title']}", "", f"Source: {gold['source']}; files (sha256):"]
+        out += ["", *(f"- `{file}` `{sha}`" for file, sha in gold["files_sha256"].items())]
+        left = ", ".join(f"{label}: {n}" for label, n in gold["left_out_by_label"].items()) or "none"
+        out += ["", f"{gold['rows']:,} rows; {gold['left_out']:,} left out (no VSCBench class: {left})."]
+        ceiling = gold["human_ceiling"]
+        out += [
+            f"Human ceiling (annotator vs annotator, {ceiling['n']:,} rows): accuracy {_pct(ceiling['accuracy'])}, "
+            f"kappa {_num(ceiling['kappa'])} {_ci(ceiling['kappa_95ci'])}."
+        ]
+        for reading, figures in gold["readings"].items():
+            out += ["", f"### {reading_label(reading)}", ""]
+            out += _table(
+                ["", "humans: recognised", "humans: not recognised"],
+                [
+                    ["judge: recognised", f"{figures['recognised_by_both']:,}", f"{figures['false_flags']:,}"],
+                    ["judge: not recognised", f"{figures['missed']:,}", f"{figures['recognised_by_neither']:,}"],
+                ],
+            )
+            if "class_confusion" in figures:
+                columns = [*CLASSES, "no class", "failed"]
+                rows = [
+                    [
+                        gold_class,
+                        *(str(figures["class_confusion"][gold_class][c]) for c in columns),
+                        _pct(figures["recall_by_gold_class"][gold_class]["same_class"]),
+                    ]
+                    for gold_class in CLASSES
+                ]
+                out += ["", "Gold class (rows) against the judge's class (columns):", ""]
+                out += _table(["gold \\ judge", *columns, "recall"], rows)
+            rows = [
+                [r["model"], r["metric"].replace("sra_", "SRA_"), str(r["n"]), _pct(r["human"]), _pct(r["judge"]),
+                 f"{r['error_points']:.1f}"]
+                for r in figures["models"]
+            ]  # fmt: skip
+            out += ["", "Per model (the judge's SRA against the humans'):", ""]
+            out += _table(["model", "metric", "n", "humans", "judge", "error (points)"], rows)
+            for metric, errors in figures["sra_errors"].items():
+                out.append(
+                    f"\n{metric.replace('sra_', 'SRA_')}: mean error {errors['mean_abs_error_points']:.1f} points, max "
+                    f"{errors['max_abs_error_points']:.1f} ({errors['max_error_model']}); Spearman correlation of the "
+                    f"model ranking {_num(errors['spearman'])}."
+                )
+    return "\n".join(out) + "\n"
