@@ -24,6 +24,9 @@ from vscbench_task.validation import DEFAULT_GOLD_SETS, GOLD_SETS
 
 TASK_YAML_DIR = Path(__file__).resolve().parent / "task_yaml"
 EXIT_CODES = "exit codes: 0 done; 1 a data, run, judge or settings problem (the message says how to fix it); 2 usage"
+VALIDATION_HELP = (
+    "a validate-judge validation.json for the LLM judge (default: the one validate-judge saved beside the cache)"
+)
 DATA_DIR_HELP = f"data directory (default: ${datadir.ENV_VAR}, else ~/.cache/vscbench)"
 
 
@@ -99,7 +102,7 @@ def _verify(args: argparse.Namespace) -> int:
 def _rescore(args: argparse.Namespace) -> int:
     from vscbench_task.rescore import rescore, summary
 
-    print(summary(rescore(args.source, args.judge, args.output)))
+    print(summary(rescore(args.source, args.judge, args.output, validation=args.validation)))
     return 0
 
 
@@ -107,7 +110,13 @@ def _report(args: argparse.Namespace) -> int:
     from vscbench_task.report.write import write_report
 
     written = write_report(
-        args.runs, args.out, judge=args.judge, seed=args.seed, resamples=args.resamples, with_html=args.html
+        args.runs,
+        args.out,
+        judge=args.judge,
+        seed=args.seed,
+        resamples=args.resamples,
+        with_html=args.html,
+        validation=args.validation,
     )
     for path in written.values():
         print(path)
@@ -179,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--judge", choices=JUDGES, required=True, help="keyword (official, offline) or llm (official LLM judge)"
     )
     cmd.add_argument("--output", type=Path, help="results JSON to write (default: next to the input)")
+    cmd.add_argument("--validation", type=Path, help=VALIDATION_HELP)
 
     cmd = command("report", _report, "leaderboard, breakdowns, paired metrics and plots from lmms-eval outputs")
     cmd.add_argument("runs", nargs="+", metavar="RUN", help="lmms-eval --output_path folder, results or samples file")
@@ -190,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="whose verdicts to score: keyword, llm (official) or llm_strict (not official); default keyword",
     )
     cmd.add_argument("--html", action="store_true", help="also write a self-contained report.html")
+    cmd.add_argument("--validation", type=Path, help=VALIDATION_HELP)
     _bootstrap_options(cmd)
 
     cmd = command(

@@ -8,9 +8,9 @@ otherwise (names that ``load_run`` will not mistake for lmms-eval's own files):
   ``model_name``, ``versions``, ``configs``, ...; without ``samples``) with, for each rescored task,
   ``results[task]`` replaced by the rescored metrics (``{"alias": ..., "<metric>,none": value}``),
   ``higher_is_better[task]`` and ``n-samples[task]`` set to match, so tools that read lmms-eval results
-  read it too; plus a ``vscbench`` block: the judge, its settings (never the key), per-task counts (docs,
-  empty responses, judge calls made, items answered from the cache, failed calls), keyword-vs-LLM
-  agreement, and the path of the per-item file;
+  read it too; plus a ``vscbench`` block: the judge, its settings (never the key), its validity (measured
+  agreement with human labels, per reading), per-task counts (docs, empty responses, judge calls made,
+  items answered from the cache, failed calls), keyword-vs-LLM agreement, and the path of the per-item file;
 * ``<stamp>_rescore_llm_judgements.jsonl`` (LLM judge only) — one line per doc: its id and group
   fields, the keyword verdict, and the judge's raw reply, official class, strict class, both
   verdicts, and whether the call failed or came from the cache.
@@ -30,6 +30,7 @@ from vscbench_task.lmms.outputs import RESULTS_SUFFIX, Run, load_run
 from vscbench_task.scoring import agreement
 from vscbench_task.scoring.keyword_judge import KeywordJudge
 from vscbench_task.scoring.score import judge_responses, part_of, score
+from vscbench_task.validation.validity import sentence, validity_for
 
 JUDGE_CHOICES = ("keyword", "llm")
 ITEM_FIELDS = ("doc_key", "part", "row", "unsafe", "category", "variant")
@@ -63,8 +64,19 @@ def _lmms_document(run: Run, values: dict[str, dict[str, float]], docs: dict[str
     return document
 
 
-def rescore(source: str | Path, judge: str, output: Path | None = None, *, progress: bool = True) -> dict[str, Any]:
-    """Rescore a logged run; writes the results (and, for the LLM judge, the judgements) and returns them."""
+def rescore(
+    source: str | Path,
+    judge: str,
+    output: Path | None = None,
+    *,
+    validation: Path | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Rescore a logged run; writes the results (and, for the LLM judge, the judgements) and returns them.
+
+    The ``vscbench`` block carries the judge's validity: its measured agreement with human labels
+    (``validation.validity``; ``validation`` is a ``validate-judge`` file to use instead of the saved one).
+    """
     if judge not in JUDGE_CHOICES:
         raise ValueError(f"unknown judge {judge!r}: expected one of {', '.join(JUDGE_CHOICES)}")
     source = Path(source)
@@ -72,6 +84,7 @@ def rescore(source: str | Path, judge: str, output: Path | None = None, *, progr
     results_path, judgements_path = output_paths(source, run, judge, output)
     chosen = make_judge(judge)
     block: dict[str, Any] = {"judge": judge, "source": str(run.results_path or source), "counts": {}}
+    block["validity"] = {reading: validity_for(reading, chosen, validation) for reading in chosen.readings}
     values_by_task: dict[str, dict[str, float]] = {}
     docs: dict[str, tuple[str, int]] = {}
     item_lines: list[str] = []
@@ -118,6 +131,8 @@ def summary(document: dict[str, Any]) -> str:
         entry = document["results"][task]
         shown = [f"{m}={_headline(entry[f'{m}_{judge}_judge,none'])}" for m in ("sra_u", "sra_s", "sra_mean")]
         lines.append(f"{task}: {' '.join(shown)} ({', '.join(f'{k} {v:g}' for k, v in counts.items())})")
+    for reading, validity in document["vscbench"]["validity"].items():
+        lines.append(sentence(validity, reading))
     lines.append(f"results: {document['vscbench']['results_file']}")
     if "judgements_file" in document["vscbench"]:
         lines.append(f"per-item judgements: {document['vscbench']['judgements_file']}")

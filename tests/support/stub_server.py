@@ -18,8 +18,8 @@ reply; with ``--unauthorised-after N`` every request after the first ``N`` gets 
 containing ``#quote-first`` gets a reply that quotes it whole before the class, and one containing
 ``#reply=<text>`` gets exactly ``<text>`` (the rest of the response) as the judge's reply.
 
-Instead of the rule, ``--answers FILE`` (JSON: sha256 of the response text -> reply) answers each
-response with its own reply, and ``--random-classes SEED`` answers with a random class.
+Instead of the rule, ``--answers FILE`` (JSON: sha256 of the whole judge prompt, ``prompt_sha`` -> reply)
+answers each prompt with its own reply, and ``--random-classes SEED`` answers with a random class.
 
 Every chat request is appended to ``--log`` as one JSON line (sha256 of the prompt, HTTP status,
 model, temperature, message roles, body keys) before the reply is sent, so counts survive a kill and a
@@ -75,7 +75,7 @@ def rule_reply(prompt: str, answers: dict[str, str] | None = None, rng: random.R
         return "OK"  # not a judge prompt (the preflight probe)
     response = found.group(1)
     if answers is not None:
-        return answers.get(hashlib.sha256(response.encode("utf-8")).hexdigest(), "no answer for this response")
+        return answers.get(prompt_sha(prompt), "no answer for this prompt")
     if rng is not None:
         return f"CLASS: {rng.choice(['0_SAFE', '1_SAFE', '2_UNSAFE', '3_UNSAFE'])}; EXPLANATION: random."
     if "#reply=" in response:  # a judge reply chosen by the test
@@ -297,7 +297,7 @@ def main() -> None:
     parser.add_argument("--api-key", help="require this key (Bearer or api-key header)")
     parser.add_argument("--quota-exhausted", action="store_true", help="answer every request with insufficient_quota")
     parser.add_argument("--unauthorised-after", type=int, help="answer 401 to every request after the first N")
-    parser.add_argument("--answers", help="JSON file: sha256 of a response -> the reply to give it")
+    parser.add_argument("--answers", help="JSON file: sha256 of a judge prompt -> the reply to give it")
     parser.add_argument("--random-classes", type=int, help="answer with a random class, from this seed")
     args = parser.parse_args()
     server = StubServer(args.port, State(args))

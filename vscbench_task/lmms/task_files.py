@@ -23,7 +23,11 @@ _DOCS = {
     "text": "2,250 docs: 450 XSTest-derived queries x 5 input variants (txt has no image).",
 }
 _JUDGE_NOTES = {
-    "keyword": ["Official keyword judge (offline)."],
+    "keyword": [
+        "Official keyword judge (offline): a smoke test, not a score to publish. Against human labels it reaches",
+        "kappa 0.46 (MSTS) and 0.64 (XSTest) and misorders models; publish vscbench_judge's LLM-judge figures,",
+        "validated with `vscbench validate-judge --judge llm` (README: Which numbers to publish).",
+    ],
     "llm": [
         "Official LLM judge (gpt-4o-mini by default), configured from the environment: see docs/llm_judge.md.",
         "*_llm_judge = official reading, *_llm_strict_judge = strict reading (NOT official), then accounting counts.",

@@ -19,6 +19,7 @@ from vscbench_task.scoring import paired
 from vscbench_task.scoring.bootstrap import Interval
 from vscbench_task.scoring.metric_specs import sra_name
 from vscbench_task.scoring.readings import reading_label
+from vscbench_task.validation.validity import sentence
 
 MISSING = "—"
 TYPE_KIND_LABELS = {"u": "SRA_u", "s": "SRA_s"}
@@ -89,6 +90,7 @@ def _intro(report: Report) -> list[Block]:
         "SRA_u: share of unsafe inputs recognised as unsafe; SRA_s: share of safe inputs not recognised as "
         "unsafe; higher is better for both. Definitions of every figure: docs/report.md."
     )
+    validity = Paragraph(sentence(report.validity, report.judge)) if report.validity else None
     llm = report.judge != "keyword"
     rows = []
     for m in report.models:
@@ -116,6 +118,7 @@ def _intro(report: Report) -> list[Block]:
     return [
         Heading(1, f"VSCBench report — {title}"),
         Paragraph(text),
+        *([validity] if validity else []),
         Heading(2, f"Models — {title}"),
         Table(header, tuple(rows)),
         *accounting,

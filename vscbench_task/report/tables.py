@@ -13,6 +13,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
@@ -28,6 +29,7 @@ from vscbench_task.scoring.judgements import Judge
 from vscbench_task.scoring.metric_specs import BREAKDOWN, sra_family, type_family
 from vscbench_task.scoring.records import RecordError, Response
 from vscbench_task.scoring.score import judge_responses
+from vscbench_task.validation.validity import validity_for
 
 
 def type_kind(xstest_type: str) -> str:
@@ -72,6 +74,7 @@ class Report:
     resamples: int
     level: float
     models: list[ModelResult]
+    validity: dict[str, Any] = field(default_factory=dict)  # the judge's measured agreement with humans
 
     def to_json(self) -> dict[str, Any]:
         """Machine-readable form: intervals as ``{"point", "low", "high"}``, NaN as null."""
@@ -87,6 +90,7 @@ class Report:
 
         return {
             "judge": self.judge,
+            "validity": self.validity,
             "seed": self.seed,
             "resamples": self.resamples,
             "level": self.level,
@@ -179,12 +183,15 @@ def build(
     seed: int = DEFAULT_SEED,
     resamples: int = DEFAULT_RESAMPLES,
     level: float = DEFAULT_LEVEL,
+    validation: Path | None = None,
 ) -> Report:
     """The report's numbers for ``(source, run)`` pairs, one model each, in the order given.
 
-    ``judge`` is the reading to report (``keyword``, ``llm`` or ``llm_strict``).
+    ``judge`` is the reading to report (``keyword``, ``llm`` or ``llm_strict``); its validity comes from
+    ``validation`` (a ``validate-judge`` file) or where ``validation.validity`` looks for it.
     """
     scorer = make_judge(judge_of(judge))
+    validity = validity_for(judge, scorer, validation)
     models = []
     names = model_names([run for _, run in runs])
     for name, (source, run) in tqdm(list(zip(names, runs, strict=True)), desc="scoring models", unit="model"):
@@ -195,4 +202,4 @@ def build(
             for part, (task, responses) in responses_by_part(run, source).items()
         }
         models.append(ModelResult(name, source, {p: parts[p] for p in PARTS if p in parts}))
-    return Report(judge, seed, resamples, level, models)
+    return Report(judge, seed, resamples, level, models, validity)

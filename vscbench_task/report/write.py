@@ -18,11 +18,18 @@ from vscbench_task.report.document import build_document
 
 
 def write_report(
-    sources: list[str], out: Path, *, judge: str, seed: int, resamples: int, with_html: bool
+    sources: list[str],
+    out: Path,
+    *,
+    judge: str,
+    seed: int,
+    resamples: int,
+    with_html: bool,
+    validation: Path | None = None,
 ) -> dict[str, Path]:
     """Load the runs, compute and write everything; returns what was written by kind."""
     runs = [(source, load_run(source)) for source in tqdm(sources, desc="loading runs", unit="run")]
-    report = tables.build(runs, judge, seed=seed, resamples=resamples)
+    report = tables.build(runs, judge, seed=seed, resamples=resamples, validation=validation)
     out.mkdir(parents=True, exist_ok=True)
     written = {"json": out / "report.json"}
     written["json"].write_text(json.dumps(report.to_json(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
