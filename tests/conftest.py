@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.support import tiny_llava
 from tests.support.judge_env import FAKE_KEY
 from tests.support.stub_server import StubProcess
 from vscbench_task.dataset import datadir
 from vscbench_task.dataset.prepare import prepare
-from vscbench_task.demo import standin_archive, tiny_qwen_vl
+from vscbench_task.demo import standin_archive
+
+if TYPE_CHECKING:
+    from vscbench_task.demo.tiny_qwen_vl import Variant
 
 
 @pytest.fixture(scope="session")
@@ -32,20 +35,26 @@ def prepared_dir(standin_folder: Path, tmp_path_factory: pytest.TempPathFactory)
 
 
 class TinyModels:
-    """Tiny random models saved with ``save_pretrained``, built on first use and kept for the session."""
+    """Tiny random models saved with ``save_pretrained``, built on first use and kept for the session.
+
+    The builders import torch and transformers, which take seconds: only the tests that need a model pay.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self._built: dict[tuple[str, int], Path] = {}
 
-    def qwen(self, variant: tiny_qwen_vl.Variant = "qwen2_5_vl", seed: int = 0) -> Path:
+    def qwen(self, variant: Variant = "qwen2_5_vl", seed: int = 0) -> Path:
+        from vscbench_task.demo import tiny_qwen_vl
+
         if (variant, seed) not in self._built:
-            self._built[(variant, seed)] = tiny_qwen_vl.build(
-                self.root / f"{variant}-seed{seed}", seed=seed, variant=variant
-            )
+            folder = self.root / f"{variant}-seed{seed}"
+            self._built[(variant, seed)] = tiny_qwen_vl.build(folder, seed=seed, variant=variant)
         return self._built[(variant, seed)]
 
     def llava(self) -> Path:
+        from tests.support import tiny_llava
+
         if ("llava", 0) not in self._built:
             self._built[("llava", 0)] = tiny_llava.build(self.root / "llava")
         return self._built[("llava", 0)]

@@ -2,7 +2,8 @@
 
 The real images can only be downloaded by hand from Google Drive, so tests, benchmarks and the demo
 build this instead. Every file named by the metadata is present, encoded in the format its extension
-says, and visibly labelled as synthetic; the archive also carries a ``STAND-IN.txt`` saying so.
+says, and, when large enough to show it, labelled as synthetic; the archive also carries a
+``STAND-IN.txt`` saying so.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
+from functools import cache
 from pathlib import Path
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 from tqdm import tqdm
 
 from vscbench_task.dataset import datadir
@@ -22,6 +24,12 @@ from vscbench_task.dataset import metadata as md
 ARCHIVE_ROOT = "VSCBench-standin"
 NOTICE = "SYNTHETIC STAND-IN for the VSCBench image archive: official file names, generated pictures.\n"
 FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+LABEL_MIN_SIZE = 48  # pixels: the written label needs at least this much room
+
+
+@cache
+def _font() -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    return ImageFont.load_default()  # loading it is most of the cost of a small picture: once per process
 
 
 def synthetic_image(relpath: str, size: int) -> bytes:
@@ -31,7 +39,8 @@ def synthetic_image(relpath: str, size: int) -> bytes:
     draw = ImageDraw.Draw(image)
     for i in range(0, size, max(size // 8, 1)):  # some structure, so encoders do real work
         draw.line([(0, i), (size, size - i)], fill=tuple(digest[3 + i % 20 : 6 + i % 20]), width=max(size // 64, 1))
-    draw.text((4, 4), "SYNTHETIC\n" + relpath.rsplit("/", 1)[-1], fill=(255, 255, 255))
+    if size >= LABEL_MIN_SIZE:  # smaller pictures cannot show it, and rendering it is most of the cost
+        draw.text((4, 4), "SYNTHETIC\n" + relpath.rsplit("/", 1)[-1], fill=(255, 255, 255), font=_font())
     buffer = io.BytesIO()
     image.save(buffer, format=FORMATS[Path(relpath).suffix.lower()])
     return buffer.getvalue()

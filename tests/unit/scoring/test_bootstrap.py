@@ -134,7 +134,7 @@ def test_a_partial_cluster_that_drops_out_of_a_replicate_is_ignored_not_fatal() 
 
 def test_bad_input_is_refused_with_a_reason() -> None:
     scored = random_verdicts("image")
-    with pytest.raises(ValueError, match="resamples must be a positive"):
+    with pytest.raises(ValueError, match="resamples must be a number of bootstrap replicates from 1 to 20,000"):
         resample_weights(("a",), 0, seed=1)
     with pytest.raises(ValueError, match="confidence level"):
         bootstrap.percentile_interval(0.5, np.array([0.5]), level=95)

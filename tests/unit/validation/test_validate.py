@@ -122,9 +122,9 @@ def test_an_llm_judge_answering_the_gold_class_agrees_perfectly(tmp_path: Path, 
 def test_an_llm_judge_answering_at_random_agrees_by_chance(tmp_path: Path) -> None:
     with StubProcess(tmp_path / "calls.jsonl", random_classes=7) as stub:
         judge = LLMJudge(from_env(judge_env(stub, tmp_path / "c.sqlite3")))
-        document = validate(judge, [gold.load_msts("msts")], resamples=50, progress=False)
+        document = validate(judge, [limited(gold.load_msts("msts"), 600)], resamples=50, progress=False)
     figures = document["gold_sets"]["msts"]["readings"]["llm"]
-    assert abs(figures["kappa"]) < 0.1 and 0.35 < figures["accuracy"] < 0.65
+    assert abs(figures["kappa"]) < 0.12 and 0.35 < figures["accuracy"] < 0.65  # kappa's standard error: ~0.04
     assert sum(figures["class_confusion"]["0_SAFE"].values()) == figures["recall_by_gold_class"]["0_SAFE"]["n"]
 
 
