@@ -24,6 +24,7 @@ from vscbench_task.validation import DEFAULT_GOLD_SETS, GOLD_SETS
 
 TASK_YAML_DIR = Path(__file__).resolve().parent / "task_yaml"
 EXIT_CODES = "exit codes: 0 done; 1 a data, run, judge or settings problem (the message says how to fix it); 2 usage"
+PARTIAL_HELP = "score a samples file shorter than its run (truncated): the outputs are marked partial"
 VALIDATION_HELP = (
     "a validate-judge validation.json for the LLM judge (default: the one validate-judge saved beside the cache)"
 )
@@ -102,7 +103,10 @@ def _verify(args: argparse.Namespace) -> int:
 def _rescore(args: argparse.Namespace) -> int:
     from vscbench_task.rescore import rescore, summary
 
-    print(summary(rescore(args.source, args.judge, args.output, validation=args.validation)))
+    document = rescore(
+        args.source, args.judge, args.output, validation=args.validation, allow_partial=args.allow_partial
+    )
+    print(summary(document))
     return 0
 
 
@@ -117,6 +121,7 @@ def _report(args: argparse.Namespace) -> int:
         resamples=args.resamples,
         with_html=args.html,
         validation=args.validation,
+        allow_partial=args.allow_partial,
     )
     for path in written.values():
         print(path)
@@ -135,14 +140,16 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _validate_judge(args: argparse.Namespace) -> int:
     from vscbench_task.judges import make_judge
+    from vscbench_task.output_files import check_folder_target, write_json
     from vscbench_task.validation import document, validate, validity
 
+    check_folder_target(args.out, "--out")
     judge = make_judge(args.judge)
     gold = validate.load_gold_sets(args.gold, args.xstest_dir, limit=args.limit)
     found = validate.validate(judge, gold, resamples=args.resamples, seed=args.seed)
     written = validate.write(found, args.out)
     if args.judge == "llm":  # kept beside the judge's cache, where reports and rescore look for it
-        written["saved"] = validate.write_json(found, validity.saved_path(judge.settings))
+        written["saved"] = write_json(validity.saved_path(judge.settings), found)
     print(document.printed_table(found))
     for path in written.values():
         print(path)
@@ -189,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cmd.add_argument("--output", type=Path, help="results JSON to write (default: next to the input)")
     cmd.add_argument("--validation", type=Path, help=VALIDATION_HELP)
+    cmd.add_argument("--allow-partial", action="store_true", help=PARTIAL_HELP)
 
     cmd = command("report", _report, "leaderboard, breakdowns, paired metrics and plots from lmms-eval outputs")
     cmd.add_argument("runs", nargs="+", metavar="RUN", help="lmms-eval --output_path folder, results or samples file")
@@ -201,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cmd.add_argument("--html", action="store_true", help="also write a self-contained report.html")
     cmd.add_argument("--validation", type=Path, help=VALIDATION_HELP)
+    cmd.add_argument("--allow-partial", action="store_true", help=PARTIAL_HELP)
     _bootstrap_options(cmd)
 
     cmd = command(

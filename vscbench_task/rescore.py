@@ -27,8 +27,10 @@ from typing import Any
 from vscbench_task.dataset.items import items
 from vscbench_task.judges import make_judge
 from vscbench_task.lmms.outputs import RESULTS_SUFFIX, Run, load_run
+from vscbench_task.output_files import check_file_target, strict, write_json, write_text
 from vscbench_task.scoring import agreement
 from vscbench_task.scoring.keyword_judge import KeywordJudge
+from vscbench_task.scoring.records import checked
 from vscbench_task.scoring.score import judge_responses, part_of, score
 from vscbench_task.validation.validity import sentence, validity_for
 
@@ -70,24 +72,32 @@ def rescore(
     output: Path | None = None,
     *,
     validation: Path | None = None,
+    allow_partial: bool = False,
     progress: bool = True,
 ) -> dict[str, Any]:
     """Rescore a logged run; writes the results (and, for the LLM judge, the judgements) and returns them.
 
-    The ``vscbench`` block carries the judge's validity: its measured agreement with human labels
-    (``validation.validity``; ``validation`` is a ``validate-judge`` file to use instead of the saved one).
+    Everything that can be checked without the judge is checked before the first call: the run's files
+    (every task), the output paths. The ``vscbench`` block carries the judge's validity: its measured
+    agreement with human labels (``validation.validity``; ``validation`` is a ``validate-judge`` file to
+    use instead of the saved one), and, for a run loaded with ``allow_partial``, which tasks are partial.
     """
     if judge not in JUDGE_CHOICES:
         raise ValueError(f"unknown judge {judge!r}: expected one of {', '.join(JUDGE_CHOICES)}")
     source = Path(source)
-    run = load_run(source)
+    run = load_run(source, allow_partial=allow_partial)
     results_path, judgements_path = output_paths(source, run, judge, output)
+    check_file_target(results_path, "--output")
+    for task, responses in run.responses.items():
+        checked(responses, source=f"{source} ({task})")
     chosen = make_judge(judge)
     block: dict[str, Any] = {"judge": judge, "source": str(run.results_path or source), "counts": {}}
     block["validity"] = {reading: validity_for(reading, chosen, validation) for reading in chosen.readings}
+    if run.partial:
+        block["partial"] = {task: {"found": found, "evaluated": n} for task, (found, n) in run.partial.items()}
     values_by_task: dict[str, dict[str, float]] = {}
     docs: dict[str, tuple[str, int]] = {}
-    item_lines: list[str] = []
+    item_lines: list[dict[str, Any]] = []
     for task, responses in sorted(run.responses.items()):
         scored, values = score(responses, chosen, source=f"{source} ({task})", progress=progress)
         part = part_of(scored.items, source=str(source))
@@ -106,20 +116,17 @@ def rescore(
                     **{f: getattr(item, f) for f in ITEM_FIELDS},
                     "keyword_judge": keyword[item.doc_key],
                 }
-                line |= scored.judgement(item).details
-                item_lines.append(json.dumps(line, ensure_ascii=False))
+                item_lines.append(line | dict(scored.judgement(item).details))
         block["counts"][task] = counts
         values_by_task[task], docs[task] = values, (part, len(scored.items))
         if scored.judged.settings:
             block |= dict(scored.judged.settings)
     if judge == "llm":
         block["judgements_file"] = str(judgements_path)
-        judgements_path.parent.mkdir(parents=True, exist_ok=True)
-        judgements_path.write_text("".join(line + "\n" for line in item_lines), encoding="utf-8")
+        write_text(judgements_path, "".join(json.dumps(strict(line), ensure_ascii=False) + "\n" for line in item_lines))
     block["results_file"] = str(results_path)
     document = _lmms_document(run, values_by_task, docs) | {"vscbench": block}
-    results_path.parent.mkdir(parents=True, exist_ok=True)
-    results_path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_json(results_path, document)
     return document
 
 
@@ -127,6 +134,10 @@ def summary(document: dict[str, Any]) -> str:
     """What ``vscbench rescore`` prints: the headline figures and counts of each rescored task."""
     judge = document["vscbench"]["judge"]
     lines = []
+    for task, found in document["vscbench"].get("partial", {}).items():
+        lines.append(
+            f"PARTIAL: {task} scored {found['found']:,} of the {found['evaluated']:,} samples the run evaluated"
+        )
     for task, counts in document["vscbench"]["counts"].items():  # the rescored tasks; the run may hold others
         entry = document["results"][task]
         shown = [f"{m}={_headline(entry[f'{m}_{judge}_judge,none'])}" for m in ("sra_u", "sra_s", "sra_mean")]
@@ -139,5 +150,5 @@ def summary(document: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _headline(value: float) -> str:
-    return "n/a" if isinstance(value, float) and math.isnan(value) else f"{value:.4f}"
+def _headline(value: float | None) -> str:
+    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.4f}"

@@ -14,6 +14,7 @@ from tests.support.stub_server import StubProcess
 from vscbench_task.cli import main as cli_main
 from vscbench_task.dataset.items import items
 from vscbench_task.lmms.outputs import load_run
+from vscbench_task.output_files import strict
 from vscbench_task.rescore import rescore
 from vscbench_task.scoring import agreement
 from vscbench_task.scoring.keyword_judge import KeywordJudge
@@ -57,7 +58,8 @@ def test_keyword_rescore_matches_the_metric_table(tmp_path: Path) -> None:
     for key in ("configs", "versions", "config", "model_name"):
         assert document[key] == run[key], key
     written = out / f"{STAMP}_rescore_keyword.json"
-    assert json.loads(written.read_text()) == json.loads(json.dumps(document))
+    assert json.loads(written.read_text()) == strict(document)
+    assert "NaN" not in written.read_text() and math.isnan(entry["sra_u_keyword_judge,none"])  # no unsafe item
     assert load_run(out).results_path == out / f"{STAMP}_results.json"  # our file does not shadow lmms-eval's
 
 

@@ -1,10 +1,17 @@
 """Reading what ``lmms-eval --log_samples --output_path DIR`` wrote, back into host-neutral responses.
 
 lmms-eval writes ``<stamp>_results.json`` and one ``<stamp>_samples_<task>.jsonl`` per task, in DIR or
-a model sub-folder of it. From each logged sample only two things are taken: the ``doc_key`` our
-``process_results`` logged under the task's metric names, and the model's response (``filtered_resps``).
-Everything else a sample or record holds (labels, verdicts, categories) is ignored: scoring looks it up
-in the packaged metadata, so an edited or foreign file cannot change what an item is.
+a model sub-folder of it. From each logged sample only two things are taken: which item it answers and
+the model's response (``filtered_resps``). Everything else a sample holds (labels, verdicts,
+categories) is ignored: scoring looks it up in the packaged metadata, so an edited or foreign file
+cannot change what an item is.
+
+Which item: a sample's ``doc_id`` is its index in the task's items (the order ``process_docs`` gave
+lmms-eval), and a task's sample also carries the ``doc_key`` our ``process_results`` logged. Both are
+checked against each other; a run made with ``--predict_only`` (no ``process_results``) has only the
+``doc_id``, which is enough. A samples file whose count differs from the number the run's results file
+says were evaluated is refused (a truncated or edited file would otherwise be scored as if complete),
+unless the caller allows partial runs, which are then flagged.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from vscbench_task.dataset.items import items
 from vscbench_task.errors import VSCBenchError
 from vscbench_task.scoring.metric_specs import TASKS, task_metrics
 from vscbench_task.scoring.records import RecordError, Response, make_response
@@ -28,22 +36,26 @@ class RunNotFound(VSCBenchError):
 
 @dataclass
 class Run:
-    """One lmms-eval invocation: its results file and, per VSCBench task, the logged responses."""
+    """One lmms-eval invocation: its results file and, per VSCBench task, the logged responses.
+
+    ``partial`` maps a task whose samples file holds fewer samples than the run evaluated to (found,
+    evaluated); only runs loaded with ``allow_partial`` have any.
+    """
 
     results_path: Path | None
     results: dict[str, Any]
     responses: dict[str, list[Response]] = field(default_factory=dict)
+    partial: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def model(self) -> str:
         """A readable model name: the ``pretrained=`` argument if there is one, else the backend."""
         config = self.results.get("config", {})
-        args = str(config.get("model_args") or "") if isinstance(config, dict) else ""
+        args = str(config.get("model_args") or "")
         for part in args.split(","):
             if part.startswith("pretrained="):
                 return part.removeprefix("pretrained=")
-        model = self.results.get("model_name") or (config.get("model") if isinstance(config, dict) else None)
-        return str(model or "unknown-model")
+        return str(self.results.get("model_name") or config.get("model") or "unknown-model")
 
 
 @cache
@@ -51,46 +63,75 @@ def _metric_names() -> frozenset[str]:
     return frozenset(spec.name for task in TASKS for spec in task_metrics(task))
 
 
-def _response(sample: dict[str, Any]) -> str:
+def _response(sample: dict[str, Any], where: str) -> object:
     """The response as ``process_results`` saw it: lmms-eval strips generated text before scoring
     (``ConfigurableTask.process_results``) but logs it unstripped, so a judge re-reading the log must
     strip too, or padded responses would differ from the ones the judge tasks recorded."""
-    value = sample.get("filtered_resps", sample.get("resps", ""))
+    value = sample.get("filtered_resps", sample.get("resps"))
     while isinstance(value, list):  # [[text]] or [text] depending on the lmms-eval version
         value = value[0] if value else ""
-    return "" if value is None else value.strip() if isinstance(value, str) else value
+    if value is None:
+        raise RecordError(f"{where}: the sample holds no response (filtered_resps)")
+    return value.strip() if isinstance(value, str) else value
 
 
-def sample_response(sample: object, *, where: str) -> Response | None:
-    """The VSCBench response in one logged sample, or None for another task's sample."""
-    if not isinstance(sample, dict):
-        raise RecordError(f"{where}: a logged sample is a JSON object, not a {type(sample).__name__}")
+def _logged_key(sample: dict[str, Any], where: str) -> str | None:
     keys = {
         value.get("doc_key")
         for name, value in sample.items()
         if name in _metric_names() and isinstance(value, dict) and "doc_key" in value
     }
-    if not keys:
-        return None
     if len(keys) > 1:
         raise RecordError(f"{where}: the sample's metric records name different items ({sorted(map(str, keys))})")
-    return make_response(keys.pop(), _response(sample), where=where)
+    return keys.pop() if keys else None
 
 
-def load_samples(path: str | Path) -> list[Response]:
-    """All VSCBench responses of one ``*_samples_<task>.jsonl`` file."""
+def sample_response(sample: object, part: str | None, *, where: str) -> Response | None:
+    """The VSCBench response in one logged sample of a task of ``part`` (``None``: unknown task, which
+    then needs our records); None for another task's sample."""
+    if not isinstance(sample, dict):
+        raise RecordError(f"{where}: a logged sample is a JSON object, not a {type(sample).__name__}")
+    logged = _logged_key(sample, where)
+    if part is None:
+        return None if logged is None else make_response(logged, _response(sample, where), where=where)
+    doc_id = sample.get("doc_id")
+    if not isinstance(doc_id, int) or isinstance(doc_id, bool) or not 0 <= doc_id < len(items(part)):
+        raise RecordError(
+            f"{where}: doc_id {doc_id!r} is not an index of the {len(items(part)):,} {part}-centric items"
+        )
+    key = items(part)[doc_id].doc_key
+    if logged is not None and logged != key:
+        raise RecordError(
+            f"{where}: doc_id {doc_id} is {key} in the benchmark's order, but the sample's records name {logged!r}: "
+            "the file was edited or written by another version of the tasks"
+        )
+    return make_response(key, _response(sample, where), where=where)
+
+
+def task_part(task: str) -> str | None:
+    """The part of a VSCBench task (``None`` for a task this package does not define)."""
+    return TASKS[task][0] if task in TASKS else None
+
+
+def load_samples(path: str | Path, task: str) -> list[Response]:
+    """All VSCBench responses of one ``*_samples_<task>.jsonl`` file, in file order."""
     responses = []
-    with open(path, encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                sample = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise RecordError(f"{path}:{number}: not a JSON line ({err})") from None
-            response = sample_response(sample, where=f"{path}:{number}")
-            if response is not None:
-                responses.append(response)
+    part = task_part(task)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for number, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                where = f"{path}:{number}"
+                try:
+                    sample = json.loads(line)
+                except json.JSONDecodeError as err:
+                    raise RecordError(f"{where}: not a JSON line ({err})") from None
+                response = sample_response(sample, part, where=where)
+                if response is not None:
+                    responses.append(response)
+    except (OSError, UnicodeDecodeError) as err:
+        raise RecordError(f"{path}: cannot be read as a samples file ({err})") from None
     return responses
 
 
@@ -98,13 +139,38 @@ def _task_of(samples: Path, stamp: str) -> str:
     return samples.name.removeprefix(f"{stamp}_samples_").removesuffix(".jsonl")
 
 
-def load_run(path: str | Path) -> Run:
+def _results_document(path: Path) -> dict[str, Any]:
+    """An lmms-eval results file, after checking the fields this package reads have their shapes."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise RecordError(f"{path}: not a readable lmms-eval results file ({err})") from None
+    if not isinstance(document, dict):
+        raise RecordError(f"{path}: an lmms-eval results file holds a JSON object, not a {type(document).__name__}")
+    for name in ("results", "configs", "versions", "higher_is_better", "n-samples", "config"):
+        if name in document and not isinstance(document[name], dict):
+            raise RecordError(f"{path}: field {name!r} is a {type(document[name]).__name__}, not an object")
+    for name in ("results", "higher_is_better", "n-samples"):
+        for task, entry in document.get(name, {}).items():
+            if not isinstance(entry, dict):
+                raise RecordError(f"{path}: {name}[{task!r}] is a {type(entry).__name__}, not an object")
+    return document
+
+
+def _evaluated(results: dict[str, Any], task: str) -> int | None:
+    """How many docs the run says it evaluated for ``task`` (``n-samples[task].effective``)."""
+    count = results.get("n-samples", {}).get(task, {}).get("effective")
+    return count if isinstance(count, int) and not isinstance(count, bool) else None
+
+
+def load_run(path: str | Path, *, allow_partial: bool = False) -> Run:
     """Load a run from a results file, a samples file, or a folder holding exactly one results file.
 
     A folder with several results files is refused rather than read by picking one: lmms-eval writes
     ``DIR/<model>/<stamp>_results.json``, so a shared ``--output_path`` (or a repeated run) holds many
     models or runs, and which one was meant is the user's call. Raises ``RunNotFound`` saying what was
-    looked for when there is nothing VSCBench in it, or listing the candidates when there are several.
+    looked for when there is nothing VSCBench in it, or listing the candidates when there are several,
+    and ``RecordError`` for a samples file shorter than the run (unless ``allow_partial``).
     """
     path = Path(path)
     if not path.exists():
@@ -114,7 +180,7 @@ def load_run(path: str | Path) -> Run:
         )
     if path.is_file() and path.suffix == ".jsonl":
         stamp = path.name.split("_samples_")[0]
-        return Run(None, {}, {_task_of(path, stamp): load_samples(path)})
+        return Run(None, {}, {_task_of(path, stamp): load_samples(path, _task_of(path, stamp))})
     if path.is_dir():
         candidates = sorted(path.rglob(f"*{RESULTS_SUFFIX}"))
         if not candidates:
@@ -127,16 +193,25 @@ def load_run(path: str | Path) -> Run:
             )
         path = candidates[0]
     stamp = path.name.removesuffix(RESULTS_SUFFIX)
-    try:
-        results = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise RecordError(f"{path}: not a readable lmms-eval results file ({err})") from None
-    if not isinstance(results, dict):
-        raise RecordError(f"{path}: an lmms-eval results file holds a JSON object, not a {type(results).__name__}")
-    sample_files = sorted(path.parent.glob(f"{stamp}_samples_*.jsonl"))
-    responses = {_task_of(f, stamp): found for f in sample_files if (found := load_samples(f))}
-    if not responses:
+    results = _results_document(path)
+    run = Run(path, results)
+    for samples_file in sorted(path.parent.glob(f"{stamp}_samples_*.jsonl")):
+        task = _task_of(samples_file, stamp)
+        found = load_samples(samples_file, task)
+        if not found:
+            continue
+        evaluated = _evaluated(results, task)
+        if evaluated is not None and len(found) != evaluated:
+            if not allow_partial or len(found) > evaluated:
+                raise RecordError(
+                    f"{samples_file} holds {len(found):,} samples, but the run's results file says {evaluated:,} "
+                    "were evaluated: the file is truncated or edited. Run lmms-eval again, or pass "
+                    "--allow-partial to score the samples found (the outputs are then marked partial)"
+                )
+            run.partial[task] = (len(found), evaluated)
+        run.responses[task] = found
+    if not run.responses:
         raise RunNotFound(
             f"{path} has no VSCBench samples next to it: run lmms-eval with --log_samples on a vscbench task"
         )
-    return Run(path, results, responses)
+    return run

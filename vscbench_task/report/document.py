@@ -16,7 +16,7 @@ from vscbench_task.dataset import metadata as md
 from vscbench_task.dataset.items import PART_TITLES, xstest_types
 from vscbench_task.report.tables import ModelResult, Report, type_kind
 from vscbench_task.scoring import paired
-from vscbench_task.scoring.bootstrap import Interval
+from vscbench_task.scoring.bootstrap import SINGLE_CLUSTER_STRATA, Interval
 from vscbench_task.scoring.metric_specs import sra_name
 from vscbench_task.scoring.readings import reading_label
 from vscbench_task.validation.validity import sentence
@@ -61,8 +61,13 @@ def number(value: float) -> str:
     return MISSING if math.isnan(value) else f"{value:.3f}"
 
 
+NOT_ESTIMABLE = "none (1 per stratum)"
+
+
 def bounds(interval: Interval) -> str:
-    """``[low, high]`` to three decimals, or an em dash."""
+    """``[low, high]`` to three decimals; ``NOT_ESTIMABLE`` when resampling cannot vary; else an em dash."""
+    if interval.note is not None:
+        return NOT_ESTIMABLE
     if math.isnan(interval.low):
         return MISSING
     return f"[{interval.low:.3f}, {interval.high:.3f}]"
@@ -115,10 +120,27 @@ def _intro(report: Report) -> list[Block]:
         if llm
         else []
     )
+    partial = [
+        Paragraph(
+            f"PARTIAL RUN: {m.name} — {task} scored {found:,} of the {evaluated:,} samples the run evaluated "
+            "(its samples file is shorter than the run; scored because --allow-partial was given)."
+        )
+        for m in report.models
+        for task, (found, evaluated) in m.partial.items()
+    ]
+    degenerate = any(
+        iv.note is not None
+        for m in report.models
+        for p in m.parts.values()
+        for table in (p.sra, p.paired, p.by_type)
+        for iv in table.values()
+    )
     return [
         Heading(1, f"VSCBench report — {title}"),
+        *partial,
         Paragraph(text),
         *([validity] if validity else []),
+        *([Paragraph(f"Intervals shown as {NOT_ESTIMABLE!r}: {SINGLE_CLUSTER_STRATA}.")] if degenerate else []),
         Heading(2, f"Models — {title}"),
         Table(header, tuple(rows)),
         *accounting,

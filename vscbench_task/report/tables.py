@@ -9,7 +9,6 @@ for the keyword judge.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from vscbench_task.dataset import metadata as md
 from vscbench_task.dataset.items import PART_TITLES, PARTS
 from vscbench_task.judges import judge_of, make_judge
 from vscbench_task.lmms.outputs import Run
+from vscbench_task.output_files import strict
 from vscbench_task.scoring import paired
 from vscbench_task.scoring.bootstrap import Interval, sra_intervals
 from vscbench_task.scoring.bootstrap_settings import DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED
@@ -63,6 +63,7 @@ class ModelResult:
     name: str
     source: str
     parts: dict[str, PartResult]
+    partial: dict[str, tuple[int, int]] = field(default_factory=dict)  # task -> (samples found, evaluated)
 
 
 @dataclass
@@ -79,8 +80,8 @@ class Report:
     def to_json(self) -> dict[str, Any]:
         """Machine-readable form: intervals as ``{"point", "low", "high"}``, NaN as null."""
 
-        def interval(iv: Interval) -> dict[str, float | None]:
-            return {k: None if math.isnan(v) else v for k, v in iv._asdict().items()}
+        def interval(iv: Interval) -> dict[str, Any]:
+            return strict({k: v for k, v in iv._asdict().items() if k != "note" or v is not None})
 
         def part(p: PartResult) -> dict[str, Any]:
             out = {k: v for k, v in vars(p).items() if k not in ("sra", "paired", "by_type")}
@@ -95,7 +96,12 @@ class Report:
             "resamples": self.resamples,
             "level": self.level,
             "models": [
-                {"name": m.name, "source": m.source, "parts": {k: part(p) for k, p in m.parts.items()}}
+                {
+                    "name": m.name,
+                    "source": m.source,
+                    "partial": {task: {"found": f, "evaluated": n} for task, (f, n) in m.partial.items()},
+                    "parts": {k: part(p) for k, p in m.parts.items()},
+                }
                 for m in self.models
             ],
         }
@@ -201,5 +207,5 @@ def build(
             )
             for part, (task, responses) in responses_by_part(run, source).items()
         }
-        models.append(ModelResult(name, source, {p: parts[p] for p in PARTS if p in parts}))
+        models.append(ModelResult(name, source, {p: parts[p] for p in PARTS if p in parts}, dict(run.partial)))
     return Report(judge, seed, resamples, level, models, validity)

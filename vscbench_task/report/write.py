@@ -7,12 +7,12 @@ self-contained ``report.html``. Each source is what ``lmms-eval --log_samples --
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from tqdm import tqdm
 
 from vscbench_task.lmms.outputs import load_run
+from vscbench_task.output_files import check_folder_target, staged_folder, write_json, write_text
 from vscbench_task.report import html, markdown, plots, tables
 from vscbench_task.report.document import build_document
 
@@ -26,19 +26,29 @@ def write_report(
     resamples: int,
     with_html: bool,
     validation: Path | None = None,
+    allow_partial: bool = False,
 ) -> dict[str, Path]:
-    """Load the runs, compute and write everything; returns what was written by kind."""
-    runs = [(source, load_run(source)) for source in tqdm(sources, desc="loading runs", unit="run")]
+    """Load the runs, compute and write everything; returns what was written by kind.
+
+    Every run is loaded and the output folder checked before any judging; the files are written into a
+    staging folder and moved into ``out`` together, so a failure (in a plot, say) leaves no half-written
+    report.
+    """
+    check_folder_target(out, "--out")
+    runs = [
+        (source, load_run(source, allow_partial=allow_partial))
+        for source in tqdm(sources, desc="loading runs", unit="run")
+    ]
     report = tables.build(runs, judge, seed=seed, resamples=resamples, validation=validation)
-    out.mkdir(parents=True, exist_ok=True)
-    written = {"json": out / "report.json"}
-    written["json"].write_text(json.dumps(report.to_json(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    figures = plots.draw(report, out)
-    written.update({name: out / file for name, file in figures.items()})
-    blocks = build_document(report, figures)
+    with staged_folder(out) as staging:
+        write_json(staging / "report.json", report.to_json())
+        figures = plots.draw(report, staging)
+        blocks = build_document(report, figures)
+        write_text(staging / "report.md", markdown.render(blocks))
+        if with_html:
+            write_text(staging / "report.html", html.render(blocks, staging))
+    written = {"json": out / "report.json", **{name: out / file for name, file in figures.items()}}
     written["markdown"] = out / "report.md"
-    written["markdown"].write_text(markdown.render(blocks), encoding="utf-8")
     if with_html:
         written["html"] = out / "report.html"
-        written["html"].write_text(html.render(blocks, out), encoding="utf-8")
     return written

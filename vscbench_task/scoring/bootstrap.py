@@ -35,13 +35,23 @@ from vscbench_task.scoring.bootstrap_settings import DEFAULT_LEVEL, DEFAULT_RESA
 from vscbench_task.scoring.metric_specs import MetricSpec
 from vscbench_task.scoring.score import Scored, compute, share_terms
 
+# Why an interval has no bounds although the figure has a value.
+SINGLE_CLUSTER_STRATA = (
+    "no interval: each category / XSTest type holds one prompt or query only, so resampling within them "
+    "cannot vary; run more docs (a zero-width interval would claim a certainty the data does not have)"
+)
+
 
 class Interval(NamedTuple):
-    """A point estimate (the statistic on the full data) and its percentile bootstrap interval."""
+    """A point estimate (the statistic on the full data) and its percentile bootstrap interval.
+
+    ``note`` says why there are no bounds when the point has a value (``SINGLE_CLUSTER_STRATA``).
+    """
 
     point: float
     low: float
     high: float
+    note: str | None = None
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -111,13 +121,30 @@ class RatioTable:
         """Every statistic on every replicate: shape ``(len(weights), len(names))``."""
         return _ratio(weights @ self.num, weights @ self.den)
 
+    def single_cluster_strata(self, j: int) -> bool:
+        """Whether every stratum holding data for statistic ``j`` holds one cluster only: then every
+        replicate (drawn within strata) equals the point and the interval says nothing."""
+        strata = [s for s, den in zip(self.strata, self.den[:, j], strict=True) if den > 0]
+        return bool(strata) and len(strata) == len(set(strata))
+
     def intervals(
         self, *, resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED, level: float = DEFAULT_LEVEL
     ) -> dict[str, Interval]:
         """Point estimate and percentile interval of every statistic."""
         replicates = self.replicates(resample_weights(self.strata, resamples, seed))
         points = self.points()
-        return {name: percentile_interval(points[name], replicates[:, j], level) for j, name in enumerate(self.names)}
+        return {
+            name: _unless_single(
+                percentile_interval(points[name], replicates[:, j], level), self.single_cluster_strata(j)
+            )
+            for j, name in enumerate(self.names)
+        }
+
+
+def _unless_single(interval: Interval, single: bool) -> Interval:
+    if single and not math.isnan(interval.point):
+        return Interval(interval.point, math.nan, math.nan, SINGLE_CLUSTER_STRATA)
+    return interval
 
 
 def clusters_of(items: Sequence[Item]) -> dict[int, str]:
@@ -180,5 +207,14 @@ def sra_intervals(
         if spec.kind == "sra_mean":
             u, s = spec.components
             replicates[spec.name] = 0.5 * (replicates[u.name] + replicates[s.name])
+    single = {name: ratios.single_cluster_strata(j) for j, name in enumerate(ratios.names)}
+    for spec in specs:
+        if spec.kind == "sra_mean":
+            single[spec.name] = any(single[component.name] for component in spec.components)
     points = compute(specs, scored)
-    return {spec.name: percentile_interval(points[spec.name], replicates[spec.name], level) for spec in specs}
+    return {
+        spec.name: _unless_single(
+            percentile_interval(points[spec.name], replicates[spec.name], level), single[spec.name]
+        )
+        for spec in specs
+    }

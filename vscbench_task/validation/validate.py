@@ -19,9 +19,7 @@ official substitute), and each of its readings is compared with the humans, per 
 
 from __future__ import annotations
 
-import json
 import math
-import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
@@ -29,6 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from vscbench_task.output_files import write_json, write_text
 from vscbench_task.scoring import agreement
 from vscbench_task.scoring.bootstrap_settings import DEFAULT_RESAMPLES, DEFAULT_SEED
 from vscbench_task.scoring.judgements import CLASSES, Judge, Judged, JudgeInput, Judgement, is_recognised
@@ -238,24 +237,11 @@ def _shown(value: float | None) -> str:
     return "undefined" if value is None else f"{value:.3f}"
 
 
-def _write_whole(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-    return path
-
-
-def write_json(document: dict[str, Any], path: Path) -> Path:
-    """The validation as strict JSON (``null``, never ``NaN``), written whole or not at all."""
-    return _write_whole(path, json.dumps(document, indent=2, allow_nan=False) + "\n")
-
-
 def write(document: dict[str, Any], out: Path) -> dict[str, Path]:
     """``validation.json`` and ``validation.md`` in ``out``, each written whole or not at all."""
     from vscbench_task.validation.document import render
 
     return {
-        "json": write_json(document, out / "validation.json"),
-        "markdown": _write_whole(out / "validation.md", render(document)),
+        "json": write_json(out / "validation.json", document),
+        "markdown": write_text(out / "validation.md", render(document)),
     }

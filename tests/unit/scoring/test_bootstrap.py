@@ -119,15 +119,17 @@ def test_every_replicate_keeps_each_stratum_size() -> None:
 def test_a_group_without_docs_scores_nan_with_no_interval() -> None:
     drugs = subset(random_verdicts("image"), lambda i: i.category == "drugs")
     intervals = sra_intervals(sra_family("image", "keyword"), drugs, resamples=100)
-    assert all(math.isnan(v) for v in intervals["sra_u_keyword_judge_violence"])
+    violence = intervals["sra_u_keyword_judge_violence"]
+    assert all(math.isnan(v) for v in violence[:3]) and violence.note is None  # nothing to estimate at all
     assert not math.isnan(intervals["sra_u_keyword_judge_drugs"].low)
     assert intervals["sra_u_keyword_judge"] == intervals["sra_u_keyword_judge_drugs"]
 
 
 def test_a_partial_cluster_that_drops_out_of_a_replicate_is_ignored_not_fatal() -> None:
-    # One full prompt and one prompt with a safe image only: a replicate drawing the second twice has no unsafe doc.
-    rows = subset(random_verdicts("image"), lambda i: i.row == 0 or (i.row == 6 and i.doc_key.endswith("/safe/0")))
-    assert len({i.row for i in rows.items}) == 2 and {i.category for i in rows.items} == {"drugs"}
+    # Two full prompts and one with a safe image only: a replicate drawing the third three times has no
+    # unsafe doc, so its SRA_u is NaN and left out of the percentiles.
+    rows = subset(random_verdicts("image"), lambda i: i.row in (0, 1) or (i.row == 6 and i.doc_key.endswith("/safe/0")))
+    assert len({i.row for i in rows.items}) == 3 and {i.category for i in rows.items} == {"drugs"}
     intervals = sra_intervals(sra_family("image", "keyword"), rows, resamples=200)
     assert not math.isnan(intervals["sra_u_keyword_judge"].low)
 
@@ -150,3 +152,14 @@ def test_bad_input_is_refused_with_a_reason() -> None:
     )
     with pytest.raises(ValueError, match="several parts"):
         sra_intervals(sra_family("image", "keyword"), both)
+
+
+def test_one_cluster_per_stratum_gives_no_interval_rather_than_a_false_certainty() -> None:
+    # One prompt per category (the first 12 items: a safe and an unsafe image of six prompts).
+    first = Scored(random_verdicts("image").items[:12], frozenset(), random_verdicts("image").judged)
+    intervals = sra_intervals(sra_family("image", "keyword"), first, resamples=100)
+    overall = intervals["sra_u_keyword_judge"]
+    assert not math.isnan(overall.point) and math.isnan(overall.low) and overall.note == bootstrap.SINGLE_CLUSTER_STRATA
+    assert intervals["sra_mean_keyword_judge"].note == bootstrap.SINGLE_CLUSTER_STRATA
+    two = Scored(random_verdicts("image").items[:72], frozenset(), random_verdicts("image").judged)  # 2 prompts each
+    assert sra_intervals(sra_family("image", "keyword"), two, resamples=100)["sra_u_keyword_judge"].note is None
