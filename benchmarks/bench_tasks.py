@@ -34,9 +34,9 @@ from pathlib import Path
 
 import datasets
 from lmms_eval.tasks import TaskManager, get_task_dict
+from PIL import Image
 
 from vscbench_task.dataset import datadir, metadata
-from vscbench_task.dataset.images import load_rgb
 from vscbench_task.dataset.items import items
 from vscbench_task.dataset.prepare import prepare
 from vscbench_task.demo import standin_archive
@@ -51,7 +51,8 @@ def bare_decode(snapshot: Path, docs: list) -> float:
     start = time.perf_counter()
     for doc in docs:
         if doc.image is not None:
-            load_rgb(snapshot / doc.image)
+            with Image.open(snapshot / doc.image) as image:
+                image.convert("RGB")
     return time.perf_counter() - start
 
 

@@ -11,6 +11,7 @@ image-centric task here; the text-centric task runs end to end on the tiny Qwen2
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -100,4 +101,19 @@ def test_unprepared_data_stops_before_generation(tiny_llava: Path, tmp_path: Pat
     assert proc.returncode != 0
     assert "vscbench prepare" in proc.stdout + proc.stderr
     assert "Model Responding" not in proc.stderr
+    assert not list(output.rglob("*_results.json"))
+
+
+def test_a_corrupted_image_stops_the_run_naming_the_file(tiny_llava: Path, prepared_dir: Path, tmp_path: Path) -> None:
+    """lmms-eval sets LOAD_TRUNCATED_IMAGES for the whole process; the task still refuses a changed file."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(prepared_dir, data_dir)
+    manifest = json.loads((data_dir / "manifest.json").read_text())
+    first = "vscbench_image_centric_images/drugs/" + metadata.image_rows()[0]["safe_img_0"]
+    target = data_dir / manifest["snapshot"] / first
+    target.write_bytes(target.read_bytes()[:-20])  # truncated after prepare
+    output = tmp_path / "out"
+    proc = run_lmms_eval(llava_args(tiny_llava), data_dir, output)
+    assert proc.returncode != 0
+    assert f"{target} differs from the image `vscbench prepare` checked" in proc.stdout + proc.stderr
     assert not list(output.rglob("*_results.json"))

@@ -18,6 +18,7 @@ The directory is ``--data-dir`` where a command takes it, else ``$VSCBENCH_DATA_
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -109,3 +110,27 @@ def _how_to_prepare(data_dir: Path, problem: str) -> str:
         f"    vscbench prepare /path/to/the/archive.zip --data-dir {data_dir}\n"
         f"(or set {ENV_VAR} to the data directory of an earlier `vscbench prepare`)."
     )
+
+
+def prepared_files(data_dir: Path) -> tuple[Path, dict[str, dict[str, Any]]]:
+    """The snapshot folder and the manifest's per-file entries, after ``require_prepared``'s check."""
+    snapshot = require_prepared(data_dir)
+    return snapshot, read_manifest(data_dir)["files"]
+
+
+def read_checked(snapshot: Path, relpath: str, entry: dict[str, Any]) -> bytes:
+    """A prepared image's bytes, after checking them against the manifest (size, then sha256).
+
+    The model must see exactly the bytes ``prepare`` decoded and hashed: a file changed since (a flipped
+    byte, a truncation, a replacement) raises ``DataNotPreparedError`` naming it, before it can reach the
+    model. Hashing costs about a millisecond per megabyte, a fraction of decoding.
+    """
+    path = snapshot / relpath
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise DataNotPreparedError(_how_to_prepare(snapshot.parent, f"{path} cannot be read ({err})")) from None
+    if len(data) != entry.get("bytes") or hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+        problem = f"{path} differs from the image `vscbench prepare` checked ({len(data):,} bytes now)"
+        raise DataNotPreparedError(_how_to_prepare(snapshot.parent, problem))
+    return data

@@ -72,6 +72,7 @@ class PrepareError(VSCBenchError):
 def inspect(name: str, data: bytes) -> dict[str, Any]:
     """The manifest entry of one image file; raises ``images.ImageRejected`` if it does not fully decode."""
     with images.decode(io.BytesIO(data), name=name) as image:
+        images.check_payload(data, image, name=name)
         width, height = image.size
     return {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data), "width": width, "height": height}
 

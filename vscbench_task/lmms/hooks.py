@@ -19,7 +19,7 @@ import datasets
 from loguru import logger
 
 from vscbench_task.dataset import datadir
-from vscbench_task.dataset.images import load_rgb
+from vscbench_task.dataset.images import ImageRejected, rgb_from_bytes
 from vscbench_task.dataset.items import item_index, items
 from vscbench_task.scoring import keyword_judge
 from vscbench_task.scoring.judgements import Judgement
@@ -43,28 +43,38 @@ def process_docs(dataset: datasets.Dataset, *, part: str) -> datasets.Dataset:
     lmms-eval to this hook: the items come from the package itself.
     """
     try:
-        _snapshot(datadir.resolve())
+        _prepared(datadir.resolve())
     except datadir.DataNotPreparedError as err:
         raise SystemExit(f"vscbench: {err}") from None
     return datasets.Dataset.from_list([item.request() for item in items(part)])
 
 
 @cache
-def _snapshot(data_dir: Path) -> Path:
-    snapshot = datadir.require_prepared(data_dir)
+def _prepared(data_dir: Path) -> tuple[Path, dict[str, dict[str, Any]]]:
+    snapshot, files = datadir.prepared_files(data_dir)
     if datadir.read_manifest(data_dir)["source"].get("synthetic_standin"):
         logger.warning(
             f"VSCBench images in {data_dir} are a SYNTHETIC STAND-IN, not the benchmark: scores mean nothing."
         )
-    return snapshot
+    return snapshot, files
 
 
 def doc_to_visual(doc: dict[str, Any]) -> list:
-    """The doc's image as RGB, or no image for the text-only variant."""
+    """The doc's image as RGB, or no image for the text-only variant.
+
+    The file's bytes are checked against the manifest before decoding (``datadir.read_checked``), and
+    decoding is strict whatever lmms-eval set: a changed or damaged image stops the run (``SystemExit``,
+    naming the file and ``vscbench prepare``) instead of reaching the model.
+    """
     image = item_index()[doc["doc_key"]].image
     if image is None:
         return []
-    return [load_rgb(_snapshot(datadir.resolve()) / image)]
+    snapshot, files = _prepared(datadir.resolve())
+    try:
+        data = datadir.read_checked(snapshot, image, files[image])
+        return [rgb_from_bytes(data, name=str(snapshot / image))]
+    except (datadir.DataNotPreparedError, ImageRejected) as err:
+        raise SystemExit(f"vscbench: {err}") from None
 
 
 def doc_to_text(doc: dict[str, Any], lmms_eval_specific_kwargs: dict | None = None) -> str:

@@ -2,6 +2,7 @@
 scoring core, and a task without prepared images failing at load with instructions."""
 
 import json
+import shutil
 
 import datasets
 import pytest
@@ -81,3 +82,21 @@ def test_aggregations_compute_the_task_metrics_once_and_refuse_double_scored_doc
     record = per_doc[0]["sra_u_keyword_judge"]
     with pytest.raises(RecordError, match="more than once"):
         aggregations.aggregate_sra_u_keyword_judge([record, record])
+
+
+def test_an_image_changed_after_prepare_never_reaches_the_model(prepared_dir, tmp_path, monkeypatch) -> None:
+    data_dir = tmp_path / "data"
+    shutil.copytree(prepared_dir, data_dir)
+    monkeypatch.setenv(datadir.ENV_VAR, str(data_dir))
+    hooks._prepared.cache_clear()
+    item = items("image")[0]
+    assert hooks.doc_to_visual(item.request())[0].mode == "RGB"
+    snapshot, _ = datadir.prepared_files(data_dir)
+    target = snapshot / item.image
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0x01  # one bit
+    target.write_bytes(bytes(data))
+    with pytest.raises(SystemExit, match=f"{target} differs from the image `vscbench prepare` checked") as err:
+        hooks.doc_to_visual(item.request())
+    assert "vscbench prepare" in str(err.value)
+    hooks._prepared.cache_clear()
