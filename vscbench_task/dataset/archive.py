@@ -13,6 +13,7 @@ they are located from the file names; a folder found twice is ambiguous and refu
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import stat
@@ -30,9 +31,15 @@ from vscbench_task.dataset import metadata as md
 # A benchmark image is at most a few MB; a larger entry is broken or a decompression bomb. Checked on the
 # declared size before reading; reads are bounded too (zipfile stops at the declared size, a file can grow).
 MAX_ENTRY_BYTES = 64 * 1024 * 1024
-# macOS zip tools add ``__MACOSX/<same path>/._<file>`` resource forks: they would look like a second copy
-# of each image folder, so they are left out when locating the folders.
+# All referenced files together: the real archive holds 3,598 photos and renderings, far below this.
+MAX_TOTAL_BYTES = 16 * 1024 * 1024 * 1024
+# Images are compressed already: a zip entry inflating to more than this many times its stored size is
+# a bomb, not a picture.
+MAX_COMPRESSION_RATIO = 100
+# macOS zip tools add ``__MACOSX/<same path>/._<file>`` resource forks (at the top, or inside the folder
+# that was zipped): they would look like a second copy of each image folder, so they are left out.
 MACOS_METADATA_DIR = "__MACOSX"
+_ZIP_LOCAL_HEADER = 30  # bytes of a zip local file header before its name and extra field
 _DRIVE_LETTER = re.compile(r"^[A-Za-z]:")
 
 
@@ -54,7 +61,7 @@ class _ZipReader:
     def __init__(self, path: Path) -> None:
         try:
             self._zip = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError) as err:
+        except (zipfile.BadZipFile, OSError, UnicodeDecodeError, ValueError) as err:
             problem = f"{path}: not a readable zip archive ({err}); pass the .zip or its extracted folder"
             raise SourceRejected([problem]) from None
         infos = self._zip.infolist()
@@ -62,7 +69,8 @@ class _ZipReader:
         if problems:
             self._zip.close()
             raise SourceRejected(problems)
-        self._infos = {info.filename: info for info in infos if not info.is_dir()}
+        # Names as posix paths: a zip written on Windows may separate folders with backslashes.
+        self._infos = {info.filename.replace("\\", "/"): info for info in infos if not info.is_dir()}
         # ZipFile.open counts open members without a lock, so concurrent opens can corrupt the count and
         # close the archive under a reader. Reading (and inflating) is cheap next to decoding: serialise it.
         self._read_lock = threading.Lock()
@@ -70,10 +78,19 @@ class _ZipReader:
     def names(self) -> list[str]:
         return list(self._infos)
 
+    def declared_bytes(self, names: list[str]) -> int:
+        """The uncompressed size the archive declares for ``names``."""
+        return sum(self._infos[name].file_size for name in names)
+
     def read(self, name: str) -> bytes:
         info = self._infos[name]
         if info.file_size > MAX_ENTRY_BYTES:
             raise EntryUnreadable(_too_large(name, info.file_size))
+        if info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
+            raise EntryUnreadable(
+                f"{name}: inflates {info.file_size / max(info.compress_size, 1):,.0f} times its stored size, more "
+                f"than any image would ({MAX_COMPRESSION_RATIO}x): a decompression bomb"
+            )
         try:
             with self._read_lock, self._zip.open(info) as fh:
                 data = fh.read(MAX_ENTRY_BYTES + 1)
@@ -97,6 +114,10 @@ class _FolderReader:
 
     def names(self) -> list[str]:
         return self._files
+
+    def declared_bytes(self, names: list[str]) -> int:
+        """The size of the files ``names`` on disk (a folder declares nothing else)."""
+        return sum((self._root / name).stat().st_size for name in names)
 
     def read(self, name: str) -> bytes:
         return read_regular_file(self._root / name, label=name)
@@ -135,7 +156,7 @@ def locate_image_folders(names: list[str]) -> dict[str, str]:
     found: dict[str, set[str]] = {md.IMAGE_DIR: set(), md.TEXT_DIR: set()}
     for name in names:
         parts = name.split("/")
-        if parts[0] == MACOS_METADATA_DIR:
+        if MACOS_METADATA_DIR in parts[:-1] or parts[-1].startswith("._"):
             continue
         for folder, places in found.items():
             if folder in parts[:-1]:
@@ -204,10 +225,28 @@ def _zip_entry_problems(infos: list[zipfile.ZipInfo]) -> list[str]:
             problems.append(
                 f"zip entry {name!r} is a symbolic link; links are never followed, the archive must hold the files"
             )
-    for name, count in Counter(info.filename for info in infos).items():
+    for name, count in Counter(info.filename.replace("\\", "/") for info in infos).items():
         if count > 1:
             problems.append(f"zip entry {name!r} occurs {count} times; it is ambiguous which copy to use")
+    problems += _overlapping_entries(infos)
     return problems
+
+
+def _overlapping_entries(infos: list[zipfile.ZipInfo]) -> list[str]:
+    """Entries whose stored data overlaps another entry's: the trick of zip bombs that make one
+    compressed block inflate many times (every entry reads the same bytes)."""
+    ordered = sorted(infos, key=lambda info: info.header_offset)
+    found = []
+    for first, second in itertools.pairwise(ordered):
+        # The local extra field is left out (it may differ from the central one): this end can only be too
+        # early, never too late, so honest archives never overlap while a bomb's shared block still does.
+        end = first.header_offset + _ZIP_LOCAL_HEADER + len(first.orig_filename.encode("utf-8", "replace"))
+        end += first.compress_size
+        if second.header_offset < end:
+            found.append(f"zip entries {first.filename!r} and {second.filename!r} overlap (a zip bomb); refusing it")
+            if len(found) >= 5:
+                break
+    return found
 
 
 def _scan_folder(root: Path, skip: Path | None) -> tuple[list[str], list[str]]:

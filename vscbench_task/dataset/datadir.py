@@ -77,6 +77,15 @@ def read_manifest(data_dir: Path) -> dict[str, Any]:
     ]
     if malformed:
         raise DataNotPreparedError(_how_to_prepare(data_dir, f"{path} is malformed (bad {', '.join(malformed)})"))
+    for name, entry in manifest["files"].items():
+        if not (
+            isinstance(entry, dict)
+            and isinstance(entry.get("sha256"), str)
+            and isinstance(entry.get("bytes"), int)
+            and not isinstance(entry.get("bytes"), bool)
+        ):
+            problem = f"{path} is malformed (its entry for {name!r} is not a file record with sha256 and bytes)"
+            raise DataNotPreparedError(_how_to_prepare(data_dir, problem))
     return manifest
 
 

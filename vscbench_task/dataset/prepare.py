@@ -36,6 +36,7 @@ from tqdm import tqdm
 from vscbench_task.dataset import datadir, images
 from vscbench_task.dataset import metadata as md
 from vscbench_task.dataset.archive import (
+    MAX_TOTAL_BYTES,
     EntryUnreadable,
     Reader,
     SourceRejected,
@@ -90,12 +91,20 @@ def prepare(
         with open_source(source, skip=root) as reader:
             names = reader.names()
             folders = locate_image_folders(names)
+            present = set(names)
+            referenced = [name for f in md.referenced_files() if (name := archive_name(f, folders)) in present]
+            if (declared := reader.declared_bytes(referenced)) > MAX_TOTAL_BYTES:
+                problem = (
+                    f"the referenced images declare {declared:,} bytes, over the {MAX_TOTAL_BYTES:,}-byte limit for "
+                    "the whole benchmark: a broken archive or a decompression bomb"
+                )
+                raise SourceRejected([problem])
             origin = {
                 "path": str(Path(source).expanduser().resolve()),
                 "kind": reader.kind,
                 "synthetic_standin": any(n.rsplit("/", 1)[-1] == datadir.STANDIN_MARKER for n in names),
             }
-            return _prepare_into(root, reader, set(names), folders, origin, workers, what)
+            return _prepare_into(root, reader, present, folders, origin, workers, what)
     except SourceRejected as err:
         raise PrepareError(what, err.problems) from None
     except OSError as err:

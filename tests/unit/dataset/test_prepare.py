@@ -419,3 +419,98 @@ def staged_files(data_dir: Path) -> int:
         return 0
     staging = [p for p in data_dir.iterdir() if p.name.startswith(STAGING_PREFIX)]
     return sum(len(files) for folder in staging for _, _, files in os.walk(folder))
+
+
+def patched_central_directory(source: Path, dest: Path, names: set[str], **fields: int | str) -> Path:
+    """A copy of ``source`` whose central directory says something else about ``names``: ``file_size``
+    (declared uncompressed size) or ``offset_of`` (make the entries point at another entry's data)."""
+    data = bytearray(source.read_bytes())
+    with zipfile.ZipFile(source) as archive:
+        offsets = {info.filename: info.header_offset for info in archive.infolist()}
+        pos = archive.start_dir
+    while data[pos : pos + 4] == b"PK\x01\x02":
+        name_len, extra_len, comment_len = struct.unpack("<HHH", data[pos + 28 : pos + 34])
+        name = bytes(data[pos + 46 : pos + 46 + name_len]).decode()
+        if name in names:
+            if "file_size" in fields:
+                struct.pack_into("<I", data, pos + 24, int(fields["file_size"]))
+            if "offset_of" in fields:
+                struct.pack_into("<I", data, pos + 42, offsets[str(fields["offset_of"])])
+        pos += 46 + name_len + extra_len + comment_len
+    dest.write_bytes(bytes(data))
+    return dest
+
+
+def test_overlapping_entries_are_refused_before_anything_is_written(standin_zip: Path, tmp_path: Path) -> None:
+    bomb = patched_central_directory(standin_zip, tmp_path / "bomb.zip", {IMG}, offset_of=TXT)
+    with pytest.raises(PrepareError, match="overlap \\(a zip bomb\\)"):
+        prepare(bomb, tmp_path / "data")
+    assert written(tmp_path / "data") == set()
+
+
+def test_an_archive_declaring_more_than_the_benchmark_could_hold_is_refused_before_reading(
+    standin_zip: Path, tmp_path: Path
+) -> None:
+    huge = patched_central_directory(standin_zip, tmp_path / "huge.zip", set(IMAGE_PNGS[:5]), file_size=0xFFFFFFF0)
+    with pytest.raises(PrepareError, match=r"declare 21,4[0-9,]+ bytes, over the 17,179,869,184-byte limit"):
+        prepare(huge, tmp_path / "data")
+    assert written(tmp_path / "data") == set()
+
+
+def test_an_entry_inflating_far_more_than_an_image_would_is_refused(standin_zip: Path, tmp_path: Path) -> None:
+    with zipfile.ZipFile(standin_zip) as archive:
+        stored = archive.getinfo(IMG).compress_size
+    inflating = patched_central_directory(standin_zip, tmp_path / "z.zip", {IMG}, file_size=stored * 500)
+    with pytest.raises(PrepareError, match=f"{IMG}: inflates 500 times its stored size"):
+        prepare(inflating, tmp_path / "data")
+
+
+def test_a_png_carrying_a_payload_is_refused(standin_zip: Path, tmp_path: Path) -> None:
+    def with_text_chunk(data: bytes) -> tuple[str, bytes]:
+        payload = b"Comment\x00" + b"x" * (3 * 1024 * 1024)
+        chunk = struct.pack(">I", len(payload)) + b"tEXt" + payload + struct.pack(">I", zlib.crc32(b"tEXt" + payload))
+        return IMG, data[:33] + chunk + data[33:]
+
+    carrying = edited_zip(standin_zip, tmp_path / "payload.zip", replacing(IMG, with_text_chunk))
+    with pytest.raises(PrepareError, match=f"{IMG}: .* payload that is not the image"):
+        prepare(carrying, tmp_path / "data")
+
+
+def test_a_zip_written_on_windows_with_backslashes_prepares(standin_zip: Path, tmp_path: Path) -> None:
+    windows = edited_zip(standin_zip, tmp_path / "win.zip", lambda name, data: [(name.replace("/", "\\"), data)])
+    with zipfile.ZipFile(windows) as archive:
+        assert "\\" in archive.namelist()[1]
+    manifest = prepare(windows, tmp_path / "data")
+    assert manifest["counts"]["files"] == 3598 and verify(tmp_path / "data") == []
+
+
+def test_a_macos_zip_of_a_download_folder_prepares(standin_zip: Path, tmp_path: Path) -> None:
+    def under_downloads(name: str, data: bytes) -> list[tuple[str, bytes]]:
+        folder, file = name.rsplit("/", 1)
+        return [(f"Downloads/{name}", data), (f"Downloads/__MACOSX/{folder}/._{file}", b"\x00\x05\x16\x07")]
+
+    macos = edited_zip(standin_zip, tmp_path / "mac.zip", under_downloads)
+    assert prepare(macos, tmp_path / "data")["counts"]["files"] == 3598
+
+
+def test_a_zip_with_invalid_utf8_names_is_refused_with_a_message(standin_zip: Path, tmp_path: Path) -> None:
+    data = bytearray(standin_zip.read_bytes())
+    with zipfile.ZipFile(standin_zip) as archive:
+        pos = archive.start_dir
+    struct.pack_into("<H", data, pos + 8, struct.unpack("<H", data[pos + 8 : pos + 10])[0] | 0x800)  # "UTF-8"
+    data[pos + 46] = 0xFF  # not UTF-8
+    (tmp_path / "bad.zip").write_bytes(bytes(data))
+    with pytest.raises(PrepareError, match="not a readable zip archive"):
+        prepare(tmp_path / "bad.zip", tmp_path / "data")
+
+
+def test_verify_reports_a_malformed_manifest_entry_without_a_traceback(good_state: Path, tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    shutil.copytree(good_state, data_dir)
+    manifest = json.loads((data_dir / datadir.MANIFEST).read_text())
+    manifest["files"][IMAGE_FILE] = "not a record"
+    (data_dir / datadir.MANIFEST).write_text(json.dumps(manifest))
+    [problem] = verify(data_dir)
+    assert f"its entry for {IMAGE_FILE!r} is not a file record" in problem
+    done = subprocess.run([*CLI, "verify", "--data-dir", str(data_dir)], capture_output=True, text=True)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
