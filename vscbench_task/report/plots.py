@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -21,6 +22,7 @@ from matplotlib.figure import Figure
 
 from vscbench_task.dataset import metadata as md
 from vscbench_task.dataset.items import PART_TITLES
+from vscbench_task.report.document import flat
 from vscbench_task.report.tables import ModelResult, Report
 from vscbench_task.scoring.bootstrap import Interval
 from vscbench_task.scoring.metric_specs import sra_name
@@ -63,7 +65,7 @@ def _calibration_panel(ax: Axes, report: Report, part: str) -> None:
             continue
         ax.errorbar(
             [s.point], [u.point], xerr=_errors([s]), yerr=_errors([u]), fmt="o", capsize=4,
-            color=COLORS[i % len(COLORS)], label=m.name,
+            color=COLORS[i % len(COLORS)], label=flat(m.name),
         )  # fmt: skip
         drawn += 1
     if not drawn:
@@ -101,7 +103,7 @@ def _bars(
         shown = ~np.isnan(heights)
         ax.bar(
             x[shown] + (slot - (len(models) - 1) / 2) * width, heights[shown], width, yerr=_errors(intervals)[:, shown],
-            capsize=3, color=COLORS[i % len(COLORS)], label=m.name,
+            capsize=3, color=COLORS[i % len(COLORS)], label=flat(m.name),
         )  # fmt: skip
     ax.set_xticks(x, groups)
     ax.set_ylim(0, 1.05)
@@ -129,7 +131,14 @@ def draw(report: Report, out_dir: Path) -> dict[str, str]:
     """Write the figures into ``out_dir``; returns figure name -> file name of those written.
 
     A breakdown figure is skipped when no model has that part; the calibration plane is always drawn.
+    Text is drawn as plain text (no mathtext): a model name such as ``$\\macro{x}$`` is a name, not a
+    formula to fail on.
     """
+    with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):
+        return _draw(report, out_dir)
+
+
+def _draw(report: Report, out_dir: Path) -> dict[str, str]:
     written = {}
     for name, (file, size) in FIGURES.items():
         part = {"categories": "image", "variants": "text"}.get(name)
