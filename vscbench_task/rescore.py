@@ -30,6 +30,7 @@ from vscbench_task.lmms.outputs import RESULTS_SUFFIX, Run, load_run
 from vscbench_task.output_files import check_file_target, strict, write_json, write_text
 from vscbench_task.scoring import agreement
 from vscbench_task.scoring.keyword_judge import KeywordJudge
+from vscbench_task.scoring.metric_specs import judge_metrics
 from vscbench_task.scoring.records import checked
 from vscbench_task.scoring.score import judge_responses, part_of, score
 from vscbench_task.validation.validity import sentence, validity_for
@@ -52,7 +53,9 @@ def output_paths(source: Path, run: Run, judge: str, output: Path | None) -> tup
     return output, output.with_name(f"{output.stem}_judgements.jsonl")
 
 
-def _lmms_document(run: Run, values: dict[str, dict[str, float]], docs: dict[str, tuple[str, int]]) -> dict[str, Any]:
+def _lmms_document(
+    run: Run, values: dict[str, dict[str, float]], docs: dict[str, tuple[str, int]], judge: str
+) -> dict[str, Any]:
     """The run's results document with each rescored task's entries replaced: ``values`` maps a task to
     its metrics, ``docs`` to its (part, docs scored). Entries of other tasks stay as the run wrote them."""
     document = copy.deepcopy({k: v for k, v in run.results.items() if k != "samples"})
@@ -60,7 +63,9 @@ def _lmms_document(run: Run, values: dict[str, dict[str, float]], docs: dict[str
         part, scored = docs[task]
         alias = document.get("results", {}).get(task, {}).get("alias", task)
         document.setdefault("results", {})[task] = {"alias": alias} | {f"{m},none": v for m, v in task_values.items()}
-        document.setdefault("higher_is_better", {})[task] = {m: m.startswith("sra_") for m in task_values}
+        document.setdefault("higher_is_better", {})[task] = {
+            s.name: s.higher_is_better for s in judge_metrics(part, judge)
+        }
         original = document.get("n-samples", {}).get(task, {}).get("original", len(items(part)))
         document.setdefault("n-samples", {})[task] = {"original": original, "effective": scored}
     return document
@@ -125,7 +130,7 @@ def rescore(
         block["judgements_file"] = str(judgements_path)
         write_text(judgements_path, "".join(json.dumps(strict(line), ensure_ascii=False) + "\n" for line in item_lines))
     block["results_file"] = str(results_path)
-    document = _lmms_document(run, values_by_task, docs) | {"vscbench": block}
+    document = _lmms_document(run, values_by_task, docs, judge) | {"vscbench": block}
     write_json(results_path, document)
     return document
 

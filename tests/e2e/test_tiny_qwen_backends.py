@@ -44,6 +44,11 @@ def test_backend_answers_image_and_text_only_docs(lmms_run: tuple[subprocess.Com
     assert "Traceback" not in process.stderr and "| ERROR" not in process.stderr, process.stderr[-3000:]
     assert set(run.results["results"]) >= {"vscbench_image", "vscbench_text"}  # via the `vscbench` group
     assert sorted(run.results["group_subtasks"]["vscbench"]) == ["vscbench_image", "vscbench_text"]
+    parts = [
+        run.results["results"][task]["sra_mean_keyword_judge,none"] for task in ("vscbench_image", "vscbench_text")
+    ]
+    assert run.results["results"]["vscbench"]["sra_mean_keyword_judge,none"] == pytest.approx(sum(parts) / 2)
+    assert run.results["higher_is_better"]["vscbench_image"]["empty_responses"] is None  # a count: no arrow
     image, text = run.responses["vscbench_image"], run.responses["vscbench_text"]
     assert len(image) == len(text) == LIMIT
     assert {r.item.variant for r in text} == {"txt"}, "the limit no longer reaches image-less docs"

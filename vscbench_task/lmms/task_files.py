@@ -1,6 +1,7 @@
 """The lmms-eval task files that follow from the metric specs, rendered as text.
 
-The four task YAMLs (their metric lists in particular) and ``vscbench_task/lmms/aggregations.py`` (one
+The four task YAMLs (their metric lists in particular), the two group YAMLs and
+``vscbench_task/lmms/aggregations.py`` (one
 aggregation function per metric, the names the YAMLs give) are generated from
 ``vscbench_task.scoring.metric_specs`` by ``scripts/generate_task_yaml.py``, and a test regenerates them
 and fails on any difference from the committed files. Edit the specs or this module, never the output.
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from vscbench_task.scoring.metric_specs import TASKS, MetricSpec, task_metrics
+from vscbench_task.scoring.metric_specs import GROUPS, TASKS, MetricSpec, group_metrics, task_metrics
 
 TASK_YAML_DIR = Path(__file__).resolve().parents[1] / "task_yaml"
 AGGREGATIONS_FILE = Path(__file__).resolve().parent / "aggregations.py"
@@ -76,9 +77,27 @@ def task_yaml(task: str) -> str:
         lines += [
             f"  - metric: {spec.name}",
             f"    aggregation: !function {AGGREGATIONS_MODULE}.{aggregation_name(task, spec)}",
-            f"    higher_is_better: {str(spec.higher_is_better).lower()}",
+            f"    higher_is_better: {_yaml_bool(spec.higher_is_better)}",
         ]
     lines += ["metadata:", "  version: 1.0", f"  judge: {judge}"]
+    return "\n".join(lines) + "\n"
+
+
+def _yaml_bool(value: bool | None) -> str:
+    return "null" if value is None else str(value).lower()
+
+
+def group_yaml(group: str) -> str:
+    """A group's YAML: its tasks, and its own figure (the plain mean of its parts' ``sra_mean``)."""
+    tasks, _ = GROUPS[group]
+    lines = [f"# {GENERATED}", f"group: {group}", "task:", *(f"  - {task}" for task in tasks)]
+    lines += [
+        "# The group's own figure: the plain mean of the two parts' sra_mean (each part counts half).",
+        "aggregate_metric_list:",
+    ]
+    for metric in group_metrics(group):
+        lines += [f"  - metric: {metric}", "    aggregation: mean", "    weight_by_size: false"]
+    lines += ["metadata:", "  version: 1.0"]
     return "\n".join(lines) + "\n"
 
 
@@ -113,5 +132,6 @@ def aggregations_module() -> str:
 def rendered() -> dict[Path, str]:
     """Every generated file, by the path it is committed at."""
     files = {TASK_YAML_DIR / f"{task}.yaml": task_yaml(task) for task in TASKS}
+    files |= {TASK_YAML_DIR / f"{group}.yaml": group_yaml(group) for group in GROUPS}
     files[AGGREGATIONS_FILE] = aggregations_module()
     return files

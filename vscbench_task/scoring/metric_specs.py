@@ -58,9 +58,9 @@ class MetricSpec:
         return self.kind in ("sra_u", "sra_s")
 
     @property
-    def higher_is_better(self) -> bool:
-        """SRA figures are better higher; counts are reported as ``False`` (lmms-eval wants a boolean)."""
-        return self.kind != "count"
+    def higher_is_better(self) -> bool | None:
+        """SRA figures are better higher; a count has no better direction (``None``: no arrow, no ranking)."""
+        return None if self.kind == "count" else True
 
 
 def sra_name(kind: str, reading: str, *groups: str) -> str:
@@ -174,3 +174,18 @@ def judge_metrics(part: str, judge: str) -> tuple[MetricSpec, ...]:
 def task_metrics(task: str) -> tuple[MetricSpec, ...]:
     """The metric list of one lmms-eval task, in the order its YAML lists them."""
     return judge_metrics(*TASKS[task])
+
+
+# The groups of the task folder: their tasks and the judge scoring them. A group's own figure is the plain
+# (unweighted) mean of its two parts' ``sra_mean`` under each reading: the image-centric and the
+# text-centric part count alike, as two halves of the benchmark.
+GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
+    "vscbench": (("vscbench_image", "vscbench_text"), "keyword"),
+    "vscbench_judge": (("vscbench_image_judge", "vscbench_text_judge"), "llm"),
+}
+READINGS_OF_JUDGE = {"keyword": ("keyword",), "llm": ("llm", "llm_strict")}
+
+
+def group_metrics(group: str) -> tuple[str, ...]:
+    """The metrics a group reports for itself: ``sra_mean_<reading>_judge`` over its parts."""
+    return tuple(sra_name("mean", reading) for reading in READINGS_OF_JUDGE[GROUPS[group][1]])

@@ -11,7 +11,7 @@ import yaml
 
 from tests.support.lmms import REPO
 from vscbench_task.lmms import aggregations, task_files
-from vscbench_task.scoring.metric_specs import TASKS, task_metrics
+from vscbench_task.scoring.metric_specs import GROUPS, TASKS, task_metrics
 
 
 class _Loader(yaml.SafeLoader):
@@ -27,7 +27,7 @@ def test_regenerating_changes_nothing(tmp_path: Path) -> None:
         capture_output=True, text=True, check=True, cwd=REPO,
     )  # fmt: skip
     written = sorted(tmp_path.rglob("*.*"))
-    assert len(written) == len(TASKS) + 1, done.stdout
+    assert len(written) == len(TASKS) + len(GROUPS) + 1, done.stdout
     for path in written:
         committed = REPO / path.relative_to(tmp_path)
         assert path.read_text() == committed.read_text(), f"{committed} differs from its generated text"
