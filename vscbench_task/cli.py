@@ -160,6 +160,21 @@ def _validate_judge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _standin_archive(args: argparse.Namespace) -> int:
+    from vscbench_task.demo import standin_archive
+
+    print(standin_archive.build(args.dest, size=args.size, as_zip=not args.folder))
+    return 0
+
+
+def _tiny_model(args: argparse.Namespace) -> int:
+    from vscbench_task.demo import tiny_qwen_vl
+
+    path = tiny_qwen_vl.build(args.dest, seed=args.seed, variant=args.backend)
+    print(f"--model {args.backend} --model_args {tiny_qwen_vl.model_args(path)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vscbench", description="VSCBench (visual safety calibration) as lmms-eval tasks.", epilog=EXIT_CODES
@@ -261,6 +276,26 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument(
         "--max-new-tokens", type=_whole_number(1, "--max-new-tokens"), default=16, help="answer length cap (default 16)"
     )
+
+    cmd = command(
+        "standin-archive",
+        _standin_archive,
+        "write the demo's synthetic stand-in of the authors' image archive (official file names, generated pictures)",
+    )
+    cmd.add_argument("dest", type=Path, help="the .zip to write (or the folder, with --folder)")
+    cmd.add_argument(
+        "--size", type=_whole_number(8, "--size", 4096), default=64, help="picture size in pixels (default 64)"
+    )
+    cmd.add_argument("--folder", action="store_true", help="write the extracted folder instead of a zip")
+
+    cmd = command(
+        "tiny-model",
+        _tiny_model,
+        "write the demo's tiny random Qwen-VL (save_pretrained) and print the lmms-eval options that run it on a CPU",
+    )
+    cmd.add_argument("dest", type=Path, help="the folder to write the model into")
+    cmd.add_argument("--backend", choices=("qwen2_5_vl", "qwen2_vl"), default="qwen2_5_vl", help="lmms-eval backend")
+    cmd.add_argument("--seed", type=_whole_number(0, "--seed"), default=0, help="weight seed (default 0)")
     return parser
 
 

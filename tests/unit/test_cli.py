@@ -47,3 +47,12 @@ def test_exit_codes(tmp_path: Path) -> None:
     assert run_problem.returncode == 1 and "no such run" in run_problem.stderr
     done = run_vscbench(["tasks-dir"], tmp_path)
     assert done.returncode == 0 and done.stdout.strip() == str(cli.TASK_YAML_DIR)
+
+
+def test_the_demo_pieces_have_commands_of_their_own(tmp_path: Path) -> None:
+    archive = run_vscbench(["standin-archive", str(tmp_path / "standin.zip"), "--size", "16"], tmp_path)
+    assert archive.returncode == 0 and (tmp_path / "standin.zip").stat().st_size > 100_000
+    model = run_vscbench(["tiny-model", str(tmp_path / "tiny"), "--backend", "qwen2_vl"], tmp_path)
+    assert model.returncode == 0, model.stderr
+    assert model.stdout.startswith(f"--model qwen2_vl --model_args pretrained={tmp_path / 'tiny'},device=cpu")
+    assert (tmp_path / "tiny" / "config.json").is_file()

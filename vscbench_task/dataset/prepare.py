@@ -288,17 +288,19 @@ def _map_with_progress(fn: Callable[[T], R], items: Sequence[T], workers: int, d
 
 
 def summary(manifest: dict[str, Any], root: Path) -> str:
-    """What ``vscbench prepare`` prints on success."""
+    """What ``vscbench prepare`` prints on success: what it did, then what to export for lmms-eval."""
     counts = manifest["counts"]
-    return (
-        f"Prepared {counts['files']:,} images ({counts['image_centric']:,} image-centric, "
-        f"{counts['text_centric']:,} text-centric), {counts['bytes'] / 1e6:,.1f} MB, checked and hashed.\n"
-        f"  data dir: {root}\n"
-        f"  snapshot: {manifest['snapshot']}\n"
-        f"lmms-eval reads this data dir when {datadir.ENV_VAR}={root} is set "
-        f"(or without it, if this is the default {datadir.default_data_dir()})."
-    ) + (
+    if root == datadir.default_data_dir():
+        where = "This is the default data directory: lmms-eval finds it with nothing to set."
+    else:
+        where = f"Before running lmms-eval:\n    export {datadir.ENV_VAR}={root}"
+    standin = (
         f"\nNOTE: the source carries {datadir.STANDIN_MARKER}: these are SYNTHETIC STAND-IN images, not the benchmark."
         if manifest["source"].get("synthetic_standin")
         else ""
+    )
+    return (
+        f"Prepared {counts['files']:,} images ({counts['image_centric']:,} image-centric, "
+        f"{counts['text_centric']:,} text-centric), {counts['bytes'] / 1e6:,.1f} MB, checked and hashed, in {root} "
+        f"(snapshot {manifest['snapshot']}).{standin}\n{where}"
     )

@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from vscbench_task.dataset import datadir
 from vscbench_task.errors import VSCBenchError
+from vscbench_task.guides import guide
 
 DEFAULT_MODEL = "gpt-4o-mini"  # the paper's judge
 TEMPERATURE = 0.01  # the official setting
@@ -156,7 +157,7 @@ def _require(env: Mapping[str, str], name: str, why: str) -> str:
     if not value:
         raise JudgeNotConfigured(
             f"the VSCBench LLM judge is not configured: {name} is not set ({why}). Set {name}, or run the "
-            "keyword-judge tasks (vscbench_image, vscbench_text) instead; see docs/llm_judge.md."
+            f"keyword-judge tasks (vscbench_image, vscbench_text) instead; see {guide('llm_judge')}."
         )
     return value
 

@@ -30,7 +30,7 @@ _JUDGE_NOTES = {
         "validated with `vscbench validate-judge --judge llm` (README: Which numbers to publish).",
     ],
     "llm": [
-        "Official LLM judge (gpt-4o-mini by default), configured from the environment: see docs/llm_judge.md.",
+        "Official LLM judge (gpt-4o-mini by default), configured from the environment: see guides/llm_judge.md",
         "*_llm_judge = official reading, *_llm_strict_judge = strict reading (NOT official), then accounting counts.",
     ],
 }

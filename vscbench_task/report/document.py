@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from vscbench_task.dataset import metadata as md
 from vscbench_task.dataset.items import PART_TITLES, xstest_types
+from vscbench_task.guides import guide
 from vscbench_task.report.tables import ModelResult, Report, type_kind
 from vscbench_task.scoring import paired
 from vscbench_task.scoring.bootstrap import SINGLE_CLUSTER_STRATA, Interval
@@ -102,7 +103,7 @@ def _intro(report: Report) -> list[Block]:
         "that resample whole prompts (image-centric: a prompt with its six images) and whole queries "
         "(text-centric: a query with its five input variants) within each category / XSTest type. "
         "SRA_u: share of unsafe inputs recognised as unsafe; SRA_s: share of safe inputs not recognised as "
-        "unsafe; higher is better for both. Definitions of every figure: docs/report.md."
+        f"unsafe; higher is better for both. Definitions of every figure: {guide('report')}."
     )
     validity = Paragraph(sentence(report.validity, report.judge)) if report.validity else None
     llm = report.judge != "keyword"

@@ -265,7 +265,8 @@ def test_cli_prepare_and_verify(standin_zip: Path, tmp_path: Path) -> None:
         [*CLI, "prepare", str(standin_zip), "--data-dir", str(data_dir)], capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
-    assert "Prepared 3,598 images" in done.stdout and str(data_dir) in done.stdout
+    assert "Prepared 3,598 images" in done.stdout and "SYNTHETIC STAND-IN" in done.stdout
+    assert done.stdout.rstrip().endswith(f"export VSCBENCH_DATA_DIR={data_dir}")  # what to do next, last
     done = subprocess.run([*CLI, "verify", "--data-dir", str(data_dir)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
 
