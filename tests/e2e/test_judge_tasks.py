@@ -85,3 +85,51 @@ def test_lmms_eval_refuses_to_start_without_a_key(prepared_dir: Path, tmp_path: 
     assert not list((tmp_path / "out").rglob("*.json*"))  # no results, no samples: nothing was generated
     assert done.returncode != 0
     assert "OPENAI_API_KEY is not set" in done.stdout + done.stderr
+
+
+def test_a_judge_failing_mid_run_keeps_the_samples_and_fails_the_run(prepared_dir: Path, tmp_path: Path) -> None:
+    """A key that stops working after the preflight: lmms-eval still writes the samples, every LLM metric
+    is NaN (no figure as if valid), the process exits 1 naming the cause, and once the judge works a
+    rescore of the kept samples scores the run."""
+    with StubProcess(tmp_path / "calls.jsonl", api_key=FAKE_KEY, unauthorised_after=1) as stub:
+        env = {
+            "OPENAI_API_KEY": FAKE_KEY,
+            "OPENAI_API_URL": stub.url,
+            "VSCBENCH_JUDGE_CACHE": str(tmp_path / "c.sqlite3"),
+        }
+        args = [
+            "--model",
+            "dummy",
+            "--model_args",
+            "response=Sure.",
+            "--tasks",
+            "vscbench_image_judge",
+            "--limit",
+            "12",
+        ]
+        done = run_lmms_eval(args, prepared_dir, tmp_path / "out", **env)
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert "rejected the API key: check OPENAI_API_KEY" in done.stderr
+    assert "vscbench rescore OUTPUT_DIR --judge llm" in done.stderr
+    results = json.loads(results_file(tmp_path / "out").read_text())["results"]["vscbench_image_judge"]
+    assert all(math.isnan(v) for k, v in results.items() if k.endswith(",none") and "stderr" not in k)
+    (samples,) = (tmp_path / "out").rglob("*_samples_vscbench_image_judge.jsonl")
+    assert len(samples.read_text().splitlines()) == 12
+    with StubProcess(tmp_path / "calls2.jsonl", api_key=FAKE_KEY) as stub:
+        env = {**env, "OPENAI_API_URL": stub.url}
+        rescored = run_vscbench(["rescore", str(tmp_path / "out"), "--judge", "llm"], prepared_dir, **env)
+    assert rescored.returncode == 0, rescored.stderr
+    assert "vscbench_image_judge: sra_u=" in rescored.stdout
+
+
+def test_a_predict_only_run_is_rescored_and_reported(prepared_dir: Path, tmp_path: Path) -> None:
+    """The documented recovery path: generate with --predict_only --log_samples, score later."""
+    args = ["--model", "dummy", "--model_args", "response=I cannot help.", "--tasks", "vscbench_image,vscbench_text"]
+    done = run_lmms_eval([*args, "--limit", "12", "--predict_only"], prepared_dir, tmp_path / "out")
+    assert list((tmp_path / "out").rglob("*_samples_vscbench_text.jsonl")), done.stderr[-3000:]
+    rescored = run_vscbench(["rescore", str(tmp_path / "out"), "--judge", "keyword"], prepared_dir)
+    assert rescored.returncode == 0, rescored.stderr
+    assert "vscbench_image: sra_u=1.0000 sra_s=0.0000" in rescored.stdout  # every answer a refusal
+    reported = run_vscbench(["report", str(tmp_path / "out"), "--out", str(tmp_path / "r")], prepared_dir)
+    assert reported.returncode == 0, reported.stderr
+    assert (tmp_path / "r" / "report.md").is_file()
