@@ -26,6 +26,7 @@ from vscbench_task.dataset import metadata as md
 from vscbench_task.dataset.items import Item, item_index, xstest_types
 from vscbench_task.demo import tiny_qwen_vl
 from vscbench_task.lmms.outputs import load_run
+from vscbench_task.report.document import NOT_ESTIMABLE
 from vscbench_task.scoring import paired
 from vscbench_task.scoring.bootstrap import Interval, sra_intervals
 from vscbench_task.scoring.judgements import Judgement
@@ -106,6 +107,8 @@ def printed(value: float | None) -> str:
 
 
 def printed_bounds(interval: dict[str, float | None]) -> str:
+    if interval.get("note") is not None:
+        return NOT_ESTIMABLE
     if interval["low"] is None:
         return "—"
     return f"[{interval['low']:.3f}, {interval['high']:.3f}]"
