@@ -1,9 +1,9 @@
-"""Write the lmms-eval task YAMLs and their aggregation functions from the metric specs.
+"""Write the lmms-eval and lm-evaluation-harness task files and their aggregation functions from the metric specs.
 
     python scripts/generate_task_yaml.py            # rewrite the committed files in place
     python scripts/generate_task_yaml.py --out DIR  # write them under DIR instead (the test compares)
 
-What is generated and why: ``vscbench_task.lmms.task_files``.
+What is generated and why: ``vscbench_task.lmms.task_files`` and ``vscbench_task.lm_harness.task_files``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from vscbench_task.lmms.task_files import rendered
+from vscbench_task.lm_harness import task_files as lm_harness_files
+from vscbench_task.lmms import task_files as lmms_files
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,7 +21,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="write under this folder (same relative paths) instead of in place")
     args = parser.parse_args()
-    for path, text in rendered().items():
+    for path, text in {**lmms_files.rendered(), **lm_harness_files.rendered()}.items():
         target = args.out / path.relative_to(ROOT) if args.out else path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")

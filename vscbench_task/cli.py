@@ -23,6 +23,8 @@ from vscbench_task.scoring.readings import JUDGES, READINGS
 from vscbench_task.validation import DEFAULT_GOLD_SETS, GOLD_SETS
 
 TASK_YAML_DIR = Path(__file__).resolve().parent / "task_yaml"
+LM_EVAL_TASKS_DIR = Path(__file__).resolve().parent / "lm_harness" / "tasks"
+RUN_HELP = "a model's run: lmms-eval or lm-eval --output_path folder or results file, an inspect_ai log, a samples file"
 EXIT_CODES = "exit codes: 0 done; 1 a data, run, judge or settings problem (the message says how to fix it); 2 usage"
 PARTIAL_HELP = "score a samples file shorter than its run (truncated): the outputs are marked partial"
 VALIDATION_HELP = (
@@ -76,6 +78,19 @@ def _tasks_dir(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lm_eval_tasks_dir(args: argparse.Namespace) -> int:
+    print(LM_EVAL_TASKS_DIR)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from vscbench_task.export import export
+
+    count = export(args.out, args.format, datadir.resolve(args.data_dir))
+    print(f"{args.out}: {count:,} requests ({args.format})")
+    return 0
+
+
 def _prepare(args: argparse.Namespace) -> int:
     from vscbench_task.dataset.prepare import prepare, summary
 
@@ -104,7 +119,12 @@ def _rescore(args: argparse.Namespace) -> int:
     from vscbench_task.rescore import rescore, summary
 
     document = rescore(
-        args.source, args.judge, args.output, validation=args.validation, allow_partial=args.allow_partial
+        args.responses or args.source,
+        args.judge,
+        args.output,
+        validation=args.validation,
+        allow_partial=args.allow_partial,
+        responses_file=args.responses is not None,
     )
     print(summary(document))
     return 0
@@ -113,6 +133,8 @@ def _rescore(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from vscbench_task.report.write import write_report
 
+    if not args.runs and not args.responses:
+        raise VSCBenchError("no run given: pass RUN folders/files, or --responses FILE")
     written = write_report(
         args.runs,
         args.out,
@@ -122,6 +144,7 @@ def _report(args: argparse.Namespace) -> int:
         with_html=args.html,
         validation=args.validation,
         allow_partial=args.allow_partial,
+        responses_files=tuple(args.responses or ()),
     )
     for path in written.values():
         print(path)
@@ -170,7 +193,7 @@ def _standin_archive(args: argparse.Namespace) -> int:
 def _tiny_model(args: argparse.Namespace) -> int:
     from vscbench_task.demo import tiny_qwen_vl
 
-    path = tiny_qwen_vl.build(args.dest, seed=args.seed, variant=args.backend)
+    path = tiny_qwen_vl.build(args.dest, seed=args.seed, variant=args.backend, head_dim=args.head_dim)
     print(f"--model {args.backend} --model_args {tiny_qwen_vl.model_args(path)}")
     return 0
 
@@ -199,13 +222,36 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--data-dir", help=DATA_DIR_HELP)
 
     command("tasks-dir", _tasks_dir, "print the lmms-eval task folder (pass it to lmms-eval --include_path)")
+    command(
+        "lm-eval-tasks-dir",
+        _lm_eval_tasks_dir,
+        "print the lm-evaluation-harness task folder (pass it to lm_eval --include_path)",
+    )
+
+    cmd = command(
+        "export",
+        _export,
+        "write the benchmark's requests for another generator: JSON Lines, or a VLMEvalKit-style TSV",
+    )
+    cmd.add_argument(
+        "--format",
+        choices=("requests", "vlmevalkit"),
+        required=True,
+        help="requests: one JSON line per item (doc_key, prompt, image path, settings); vlmevalkit: a TSV",
+    )
+    cmd.add_argument("--out", type=Path, required=True, help="the file to write")
+    cmd.add_argument("--data-dir", help=DATA_DIR_HELP)
 
     cmd = command(
         "rescore",
         _rescore,
-        "recompute all metrics of an lmms-eval --log_samples output with a judge (no model needed)",
+        "recompute all metrics of a logged run (any host) or a responses file with a judge (no model needed)",
     )
-    cmd.add_argument("source", type=Path, help="lmms-eval output folder, *_results.json or *_samples_<task>.jsonl")
+    given = cmd.add_mutually_exclusive_group(required=True)
+    given.add_argument("source", type=Path, nargs="?", help=RUN_HELP)
+    given.add_argument(
+        "--responses", type=Path, metavar="FILE", help='a JSON Lines file of {"doc_key": ..., "response": ...}'
+    )
     cmd.add_argument(
         "--judge", choices=JUDGES, required=True, help="keyword (official, offline) or llm (official LLM judge)"
     )
@@ -213,8 +259,14 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--validation", type=Path, help=VALIDATION_HELP)
     cmd.add_argument("--allow-partial", action="store_true", help=PARTIAL_HELP)
 
-    cmd = command("report", _report, "leaderboard, breakdowns, paired metrics and plots from lmms-eval outputs")
-    cmd.add_argument("runs", nargs="+", metavar="RUN", help="lmms-eval --output_path folder, results or samples file")
+    cmd = command("report", _report, "leaderboard, breakdowns, paired metrics and plots from models' runs")
+    cmd.add_argument("runs", nargs="*", metavar="RUN", help=f"{RUN_HELP}; one per model")
+    cmd.add_argument(
+        "--responses",
+        action="append",
+        metavar="FILE",
+        help="a model's responses file (doc_key + response per line); repeat for more models",
+    )
     cmd.add_argument("--out", type=Path, required=True, help="folder to write the report into")
     cmd.add_argument(
         "--judge",
@@ -296,6 +348,13 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("dest", type=Path, help="the folder to write the model into")
     cmd.add_argument("--backend", choices=("qwen2_5_vl", "qwen2_vl"), default="qwen2_5_vl", help="lmms-eval backend")
     cmd.add_argument("--seed", type=_whole_number(0, "--seed"), default=0, help="weight seed (default 0)")
+    cmd.add_argument(
+        "--head-dim",
+        type=int,
+        choices=(16, 64),
+        default=16,
+        help="attention head size (default 16, the smallest model; 64 for vLLM's CPU attention, which rejects 16)",
+    )
     return parser
 
 

@@ -1,11 +1,12 @@
-"""``vscbench rescore``: recompute every metric of a logged lmms-eval run with a chosen judge, no model.
+"""``vscbench rescore``: recompute every metric of a logged run with a chosen judge, no model.
 
-Input: what ``lmms-eval --log_samples`` wrote (a folder, a results file or one samples file), read
-with ``vscbench_task.lmms.outputs.load_run``. Output, next to the input unless ``--output`` says
-otherwise (names that ``load_run`` will not mistake for lmms-eval's own files):
+Input: what a host wrote (lmms-eval's or lm-eval's ``--log_samples`` output, an inspect_ai log) or a
+plain responses file, read with ``run_readers.load_run``. Output, next to the input unless
+``--output`` says otherwise (names that no reader will mistake for a host's own files):
 
-* ``<stamp>_rescore_<judge>.json`` — the run's own lmms-eval results document (``config``,
-  ``model_name``, ``versions``, ``configs``, ...; without ``samples``) with, for each rescored task,
+* ``<stamp>_rescore_<judge>.json`` — the run's own lmms-eval results document when it has one
+  (``config``, ``model_name``, ``versions``, ``configs``, ...; without ``samples``; for other hosts the
+  same shape built from nothing) with, for each rescored task (``vscbench_image``, ``vscbench_text``),
   ``results[task]`` replaced by the rescored metrics (``{"alias": ..., "<metric>,none": value}``),
   ``higher_is_better[task]`` and ``n-samples[task]`` set to match, so tools that read lmms-eval results
   read it too; plus a ``vscbench`` block: the judge, its settings (never the key), its validity (measured
@@ -26,8 +27,9 @@ from typing import Any
 
 from vscbench_task.dataset.items import items
 from vscbench_task.judges import make_judge
-from vscbench_task.lmms.outputs import RESULTS_SUFFIX, Run, load_run
 from vscbench_task.output_files import check_file_target, strict, write_json, write_text
+from vscbench_task.run_readers import load_run
+from vscbench_task.runs import Run
 from vscbench_task.scoring import agreement
 from vscbench_task.scoring.keyword_judge import KeywordJudge
 from vscbench_task.scoring.metric_specs import judge_metrics
@@ -39,17 +41,10 @@ JUDGE_CHOICES = ("keyword", "llm")
 ITEM_FIELDS = ("doc_key", "part", "row", "unsafe", "category", "variant")
 
 
-def _stamp(source: Path, run: Run) -> str:
-    if run.results_path is not None:
-        return run.results_path.name.removesuffix(RESULTS_SUFFIX)
-    return source.name.split("_samples_")[0]
-
-
-def output_paths(source: Path, run: Run, judge: str, output: Path | None) -> tuple[Path, Path]:
-    """(results file, per-item judgements file) for a rescore of ``source``."""
+def output_paths(run: Run, judge: str, output: Path | None) -> tuple[Path, Path]:
+    """(results file, per-item judgements file) for a rescore of ``run``."""
     if output is None:
-        folder = run.results_path.parent if run.results_path is not None else source.parent
-        output = folder / f"{_stamp(source, run)}_rescore_{judge}.json"
+        output = run.folder / f"{run.stamp}_rescore_{judge}.json"
     return output, output.with_name(f"{output.stem}_judgements.jsonl")
 
 
@@ -78,6 +73,7 @@ def rescore(
     *,
     validation: Path | None = None,
     allow_partial: bool = False,
+    responses_file: bool = False,
     progress: bool = True,
 ) -> dict[str, Any]:
     """Rescore a logged run; writes the results (and, for the LLM judge, the judgements) and returns them.
@@ -86,17 +82,19 @@ def rescore(
     (every task), the output paths. The ``vscbench`` block carries the judge's validity: its measured
     agreement with human labels (``validation.validity``; ``validation`` is a ``validate-judge`` file to
     use instead of the saved one), and, for a run loaded with ``allow_partial``, which tasks are partial.
+    ``responses_file`` reads ``source`` as a plain responses file (``--responses``).
     """
     if judge not in JUDGE_CHOICES:
         raise ValueError(f"unknown judge {judge!r}: expected one of {', '.join(JUDGE_CHOICES)}")
     source = Path(source)
-    run = load_run(source, allow_partial=allow_partial)
-    results_path, judgements_path = output_paths(source, run, judge, output)
+    run = load_run(source, allow_partial=allow_partial, responses_file=responses_file)
+    results_path, judgements_path = output_paths(run, judge, output)
     check_file_target(results_path, "--output")
     for task, responses in run.responses.items():
         checked(responses, source=f"{source} ({task})")
     chosen = make_judge(judge)
-    block: dict[str, Any] = {"judge": judge, "source": str(run.results_path or source), "counts": {}}
+    block: dict[str, Any] = {"judge": judge, "host": run.host, "model": run.model, "counts": {}}
+    block["source"] = str(run.results_path or source)
     block["validity"] = {reading: validity_for(reading, chosen, validation) for reading in chosen.readings}
     if run.partial:
         block["partial"] = {task: {"found": found, "evaluated": n} for task, (found, n) in run.partial.items()}

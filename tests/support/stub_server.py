@@ -33,7 +33,6 @@ import hashlib
 import json
 import random
 import re
-import subprocess
 import sys
 import threading
 import time
@@ -41,6 +40,10 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script: tests.support importable
+
+from tests.support.loopback import LoopbackProcess
 
 FAULT = re.compile(
     r"#fault=(500|429|quota|timeout|trickle|nonjson|nochoices|nocontent|drop|401|badutf8|wrongtype|surrogate|huge|echokey)"
@@ -223,8 +226,10 @@ class StubServer(ThreadingHTTPServer):
         self.state = state
 
 
-class StubProcess:
-    """The stub running as a subprocess: start, kill, restart on the same port, read its call log."""
+class StubProcess(LoopbackProcess):
+    """The stub judge as a subprocess: start, kill, restart on the same port, read its call log."""
+
+    script = __file__
 
     def __init__(
         self,
@@ -238,54 +243,18 @@ class StubProcess:
         answers: Path | None = None,
         random_classes: int | None = None,
     ) -> None:
-        self.log, self.latency, self.hang, self.api_key = log, latency, hang, api_key
-        self.quota_exhausted = quota_exhausted
-        self.extra: list[str] = []
+        arguments = ["--latency", str(latency), "--hang", str(hang)]
+        if api_key:
+            arguments += ["--api-key", api_key]
+        if quota_exhausted:
+            arguments.append("--quota-exhausted")
         if unauthorised_after is not None:
-            self.extra += ["--unauthorised-after", str(unauthorised_after)]
+            arguments += ["--unauthorised-after", str(unauthorised_after)]
         if answers is not None:
-            self.extra += ["--answers", str(answers)]
+            arguments += ["--answers", str(answers)]
         if random_classes is not None:
-            self.extra += ["--random-classes", str(random_classes)]
-        self.port = 0
-        self.process: subprocess.Popen[str] | None = None
-
-    def start(self) -> StubProcess:
-        command = [sys.executable, __file__, "--port", str(self.port), "--log", str(self.log)]
-        command += ["--latency", str(self.latency), "--hang", str(self.hang)]
-        if self.api_key:
-            command += ["--api-key", self.api_key]
-        if self.quota_exhausted:
-            command.append("--quota-exhausted")
-        command += self.extra
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-        line = self.process.stdout.readline() if self.process.stdout else ""
-        if not line.startswith("READY "):
-            raise RuntimeError(f"stub server did not start: {line!r}")
-        self.port = int(line.split()[1])
-        return self
-
-    def kill(self) -> None:
-        if self.process:
-            self.process.kill()
-            self.process.wait()
-            self.process = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
-
-    def calls(self) -> list[dict[str, Any]]:
-        """Every chat request logged so far, across restarts."""
-        if not self.log.exists():
-            return []
-        return [json.loads(line) for line in self.log.read_text().splitlines() if line]
-
-    def __enter__(self) -> StubProcess:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.kill()
+            arguments += ["--random-classes", str(random_classes)]
+        super().__init__(log, arguments)
 
 
 def main() -> None:

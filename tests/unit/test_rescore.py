@@ -122,9 +122,9 @@ def test_rescore_errors_are_clear(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert "OPENAI_API_KEY is not set" in capsys.readouterr().err
     (tmp_path / "empty").mkdir()
     assert cli_main(["rescore", str(tmp_path / "empty"), "--judge", "keyword"]) == 1
-    assert "no lmms-eval results file (*_results.json) under" in capsys.readouterr().err
+    assert "no lmms-eval results file (*_results.json), lm-eval results file" in capsys.readouterr().err
     assert cli_main(["rescore", str(tmp_path / "nothing"), "--judge", "keyword"]) == 1
-    assert f"no such run: {tmp_path / 'nothing'} (pass what lmms-eval" in capsys.readouterr().err
+    assert f"no such run: {tmp_path / 'nothing'} (pass what a host wrote" in capsys.readouterr().err
 
 
 def test_both_llm_readings_come_from_one_judging(tmp_path: Path, stub: StubProcess) -> None:

@@ -114,3 +114,21 @@ def to_rgb(image: Image.Image) -> Image.Image:
 def rgb_from_bytes(data: bytes, *, name: str) -> Image.Image:
     """The model input from a file's bytes (already read, e.g. to check them)."""
     return to_rgb(decode(io.BytesIO(data), name=name))
+
+
+_SENT_AS_IS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+
+
+def encoded_model_input(data: bytes, *, name: str) -> tuple[bytes, str]:
+    """The model input as encoded bytes and their MIME type, for hosts that send files, not pixels.
+
+    An 8-bit RGB PNG, JPEG or WebP is sent as it is: any decoder gives the same pixels lmms-eval's
+    backends get. Anything else (palette, alpha, grey, 16-bit, other formats) is converted by value
+    (``to_rgb``) and sent as PNG, losslessly, so the pixels are those lmms-eval's backends get too.
+    """
+    image = decode(io.BytesIO(data), name=name)
+    if image.mode == "RGB" and image.format in _SENT_AS_IS:
+        return data, _SENT_AS_IS[image.format]
+    buffer = io.BytesIO()
+    to_rgb(image).save(buffer, format="PNG")
+    return buffer.getvalue(), "image/png"

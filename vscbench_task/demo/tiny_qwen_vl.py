@@ -65,9 +65,10 @@ CHAT_TEMPLATE = (
 PATCH_SIZE, MERGE_SIZE = 14, 2
 MIN_PIXELS = (PATCH_SIZE * MERGE_SIZE) ** 2
 MAX_PIXELS = 4 * MIN_PIXELS
-HIDDEN, HEADS = 64, 4
-# Multimodal rotary sections (time, height, width) must add up to half the attention head size.
-MROPE_SECTION = [2, 3, 3]
+# The text tower by attention head size: (hidden size, heads, multimodal rotary sections (time, height,
+# width), which add up to half the head size). 16 is the smallest model; vLLM's CPU attention only takes
+# some head sizes (32, 64, 80, ...), so the vLLM script builds the 64 one.
+TEXT_TOWERS = {16: (64, 4, [2, 3, 3]), 64: (128, 2, [8, 12, 12])}
 
 WEIGHT_STD = 0.6
 
@@ -113,8 +114,9 @@ _CLASSES = {
 }
 
 
-def _vision_config(variant: Variant) -> dict:
-    """The vision tower: 2 blocks of width 32; the two families name their sizes differently."""
+def _vision_config(variant: Variant, hidden: int) -> dict:
+    """The vision tower: 2 blocks of width 32, projecting to the text tower's ``hidden`` size; the two
+    families name their sizes differently."""
     shared = {"depth": 2, "num_heads": 2, "patch_size": PATCH_SIZE, "spatial_merge_size": MERGE_SIZE}
     if variant == "qwen2_5_vl":
         # Qwen2.5-VL mixes windowed and full attention: the last block attends over the whole image.
@@ -122,19 +124,23 @@ def _vision_config(variant: Variant) -> dict:
             **shared,
             "hidden_size": 32,
             "intermediate_size": 64,
-            "out_hidden_size": HIDDEN,
+            "out_hidden_size": hidden,
             "fullatt_block_indexes": [1],
         }
-    return {**shared, "embed_dim": 32, "mlp_ratio": 2, "hidden_size": HIDDEN}
+    return {**shared, "embed_dim": 32, "mlp_ratio": 2, "hidden_size": hidden}
 
 
-def build(dest: str | Path, *, seed: int = 0, variant: Variant = "qwen2_5_vl") -> Path:
+def build(dest: str | Path, *, seed: int = 0, variant: Variant = "qwen2_5_vl", head_dim: int = 16) -> Path:
     """Write the tiny model (weights, tokenizer, processor, chat template) to ``dest``; returns ``dest``.
 
-    ``variant`` names the lmms-eval backend that will load it: ``qwen2_5_vl`` or ``qwen2_vl``.
+    ``variant`` names the lmms-eval backend that will load it: ``qwen2_5_vl`` or ``qwen2_vl``;
+    ``head_dim`` the attention head size (``TEXT_TOWERS``).
     """
     if variant not in _CLASSES:
         raise ValueError(f"unknown variant {variant!r}: choose one of {', '.join(VARIANTS)}")
+    if head_dim not in TEXT_TOWERS:
+        raise ValueError(f"unknown head size {head_dim}: choose one of {', '.join(map(str, TEXT_TOWERS))}")
+    hidden, heads, mrope_section = TEXT_TOWERS[head_dim]
     config_cls, model_cls, processor_cls = _CLASSES[variant]
     dest = Path(dest)
     torch.manual_seed(seed)
@@ -149,18 +155,18 @@ def build(dest: str | Path, *, seed: int = 0, variant: Variant = "qwen2_5_vl") -
     config = config_cls(
         text_config={
             "vocab_size": len(tokenizer),
-            "hidden_size": HIDDEN,
-            "intermediate_size": 2 * HIDDEN,
+            "hidden_size": hidden,
+            "intermediate_size": 2 * hidden,
             "num_hidden_layers": 2,
-            "num_attention_heads": HEADS,
-            "num_key_value_heads": HEADS,
+            "num_attention_heads": heads,
+            "num_key_value_heads": heads,
             "max_position_embeddings": 4096,
-            "rope_parameters": {"rope_type": "default", "rope_theta": 10000.0, "mrope_section": MROPE_SECTION},
+            "rope_parameters": {"rope_type": "default", "rope_theta": 10000.0, "mrope_section": mrope_section},
             "bos_token_id": None,
             "eos_token_id": ids[IM_END],
             "pad_token_id": ids[END_OF_TEXT],
         },
-        vision_config=_vision_config(variant),
+        vision_config=_vision_config(variant, hidden),
         image_token_id=ids[IMAGE_PAD],
         video_token_id=ids[VIDEO_PAD],
         vision_start_token_id=ids[VISION_START],

@@ -20,17 +20,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 from collections.abc import Sequence
 from typing import Any
 
+import httpx
 from tqdm import tqdm
 
 from vscbench_task.errors import VSCBenchError
 from vscbench_task.llm_judge import prompt
 from vscbench_task.llm_judge.cache import JudgeCache, cache_key
 from vscbench_task.llm_judge.client import CallResult, complete, hint, open_http, require_working, run_sync
-from vscbench_task.llm_judge.settings import JudgeSettings
+from vscbench_task.llm_judge.settings import JudgeSettings, failure_budget
 from vscbench_task.scoring.judgements import Judged, JudgeInput, Judgement, is_recognised
 
 log = logging.getLogger(__name__)
@@ -38,11 +38,6 @@ log = logging.getLogger(__name__)
 
 class JudgeFailed(VSCBenchError):
     """The judge stopped working during a run; the message names the cause and what to fix."""
-
-
-def failure_budget(settings: JudgeSettings, items: int) -> int:
-    """How many of ``items`` may fail before the run is stopped."""
-    return math.floor(settings.max_failed_share * items + 1e-9)
 
 
 def judgement(item: JudgeInput, result: CallResult, *, cached: bool) -> Judgement:
@@ -68,6 +63,30 @@ def judgement(item: JudgeInput, result: CallResult, *, cached: bool) -> Judgemen
     )
 
 
+def _cache_key(settings: JudgeSettings, item: JudgeInput) -> str:
+    return cache_key(settings.model, settings.endpoint, prompt.PROMPT_VERSION, item.query, item.response)
+
+
+async def _call(
+    http: httpx.AsyncClient, settings: JudgeSettings, store: JudgeCache, key: str, item: JudgeInput
+) -> CallResult:
+    """One judge call (with its retries); a success is committed to the cache the moment it arrives."""
+    result = await complete(http, settings, prompt.render(item.query, item.response))
+    if not result.failed:
+        official = prompt.official_class(result.reply)
+        store.put(
+            key,
+            model=settings.model,
+            endpoint=settings.endpoint,
+            prompt_version=prompt.PROMPT_VERSION,
+            reply=result.reply,
+            official_class=official,
+            strict_class=prompt.strict_class(result.reply, item.response),
+            recognised=is_recognised(official),
+        )
+    return result
+
+
 async def _call_all(
     settings: JudgeSettings, inputs: dict[str, JudgeInput], store: JudgeCache, progress: bool, budget: int
 ) -> dict[str, CallResult]:
@@ -82,19 +101,7 @@ async def _call_all(
 
             async def one(key: str, item: JudgeInput) -> None:
                 async with slots:
-                    result = await complete(http, settings, prompt.render(item.query, item.response))
-                if not result.failed:
-                    official = prompt.official_class(result.reply)
-                    store.put(
-                        key,
-                        model=settings.model,
-                        endpoint=settings.endpoint,
-                        prompt_version=prompt.PROMPT_VERSION,
-                        reply=result.reply,
-                        official_class=official,
-                        strict_class=prompt.strict_class(result.reply, item.response),
-                        recognised=is_recognised(official),
-                    )
+                    result = await _call(http, settings, store, key, item)
                 results[key] = result
                 bar.update()
                 failures = sum(r.failed for r in results.values())
@@ -138,9 +145,8 @@ class LLMJudge:
         call at all). Failed calls within the budget are returned and counted; a judge that fails its
         preflight raises ``JudgeNotConfigured``, one that stops working ``JudgeFailed``."""
         settings = self.settings
-        identity = (settings.model, settings.endpoint, prompt.PROMPT_VERSION)
-        keys = {item.key: cache_key(*identity, item.query, item.response) for item in inputs}
-        budget = failure_budget(settings, len(inputs))
+        keys = {item.key: _cache_key(settings, item) for item in inputs}
+        budget = failure_budget(settings.max_failed_share, len(inputs))
         with JudgeCache(settings.cache_path) as store:
             replies = store.replies(keys.values())
             missing = {keys[item.key]: item for item in inputs if keys[item.key] not in replies}
@@ -171,3 +177,33 @@ class LLMJudge:
         }
         public = {"judge_settings": settings.public(), "prompt_version": prompt.PROMPT_VERSION}
         return Judged(self.name, judgements, stats, public)
+
+
+class ItemJudge:
+    """The official LLM judge one item at a time, for hosts whose scorers judge each sample as it is
+    done (inspect_ai): the same cache, calls and retries as ``LLMJudge``, ``concurrency`` calls in flight.
+
+    A failure every call would meet (a rejected key, an exhausted quota) raises ``JudgeFailed``; other
+    failed calls are returned as failed judgements, for the host to count against the budget
+    (``settings.failure_budget``). The connection pool is opened in the event loop that first uses it.
+    """
+
+    def __init__(self, settings: JudgeSettings) -> None:
+        self.settings = settings
+        self._store = JudgeCache(settings.cache_path)
+        self._http: httpx.AsyncClient | None = None
+        self._slots: asyncio.Semaphore | None = None
+
+    async def judge(self, item: JudgeInput) -> Judgement:
+        """The judgement of one item: from the cache, else from one call (stored if it succeeds)."""
+        key = _cache_key(self.settings, item)
+        cached = self._store.replies([key])
+        if key in cached:
+            return judgement(item, CallResult(cached[key], False, None), cached=True)
+        if self._http is None or self._slots is None:
+            self._http, self._slots = open_http(self.settings), asyncio.Semaphore(self.settings.concurrency)
+        async with self._slots:
+            result = await _call(self._http, self.settings, self._store, key, item)
+        if result.failed and result.fatal:
+            raise JudgeFailed(_stop_reason(self.settings, result, 1, 0, 1))
+        return judgement(item, result, cached=False)

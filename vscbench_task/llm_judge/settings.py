@@ -14,6 +14,7 @@ results files and logs) or ``endpoint`` (what identifies the judge in caches and
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -108,6 +109,11 @@ class JudgeSettings:
         for secret in self.secrets():
             text = text.replace(secret, "***")
         return text
+
+
+def failure_budget(max_failed_share: float, items: int) -> int:
+    """How many of ``items`` judge calls may fail (after every retry) before no figure may be given."""
+    return math.floor(max_failed_share * items + 1e-9)
 
 
 def _number(env: Mapping[str, str], name: str, default: float, *, integer: bool, minimum: float, maximum: float) -> Any:

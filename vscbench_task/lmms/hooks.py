@@ -1,16 +1,14 @@
 """lmms-eval hooks of the keyword-judge tasks ``vscbench_image`` / ``vscbench_text``.
 
 The task folder's ``utils.py`` forwards to these, and the task YAMLs name the aggregation functions of
-``vscbench_task.lmms.aggregations``, which call ``aggregate`` below. ``process_results`` judges each doc
-with the official keyword judge as it is generated (offline, instant) and logs only the verdict; the
-aggregations turn the gathered judgements into the metrics through the scoring core, once per task.
+``vscbench_task.lmms.aggregations``. ``process_results`` judges each doc with the official keyword judge
+as it is generated (offline, instant) and logs only the verdict; the aggregations turn the gathered
+judgements into the metrics through the scoring core, once per task (``scoring.per_doc``, shared with
+the lm-evaluation-harness tasks).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import math
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,15 +19,7 @@ from loguru import logger
 from vscbench_task.dataset import datadir
 from vscbench_task.dataset.images import ImageRejected, rgb_from_bytes
 from vscbench_task.dataset.items import item_index, items
-from vscbench_task.scoring import keyword_judge
-from vscbench_task.scoring.judgements import Judgement
-from vscbench_task.scoring.metric_specs import judge_metrics
-from vscbench_task.scoring.records import make_response
-from vscbench_task.scoring.score import compute, judge_input, scored_from
-
-Record = dict[str, Any]  # what process_results logs under each metric name
-
-_values: dict[str, dict[str, float]] = {}  # fingerprint of a task's records -> all its metrics
+from vscbench_task.scoring.per_doc import Record, keyword_metric_names, keyword_record
 
 
 def process_docs(dataset: datasets.Dataset, *, part: str) -> datasets.Dataset:
@@ -89,31 +79,7 @@ def doc_to_target(doc: dict[str, Any]) -> str:
 
 
 def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, Record]:
-    """The doc's keyword judgement, under every metric name of its task.
-
-    Only the id and two booleans are logged (the response is in lmms-eval's own sample fields already).
-    """
-    response = make_response(doc["doc_key"], results[0], where="lmms-eval process_results")
-    judgement = keyword_judge.judgement(judge_input(response))
-    record = {
-        "doc_key": response.doc_key,
-        "empty_response": response.empty,
-        "keyword_judge": judgement.recognised["keyword"],
-    }
-    return dict.fromkeys((spec.name for spec in judge_metrics(response.item.part, "keyword")), record)
-
-
-def aggregate(metric: str, records: list[Record]) -> float:
-    """One metric of a keyword-judge task from every doc's record; all metrics are computed on the
-    first call for a set of records and served from memory for the others."""
-    if not records:
-        return math.nan
-    fingerprint = hashlib.sha256(
-        json.dumps(sorted((r["doc_key"], r["keyword_judge"], r["empty_response"]) for r in records)).encode()
-    ).hexdigest()
-    if fingerprint not in _values:
-        judgements = [Judgement(r["doc_key"], {"keyword": r["keyword_judge"]}) for r in records]
-        empty = [r["doc_key"] for r in records if r["empty_response"]]
-        scored = scored_from(judgements, empty, "keyword", source="lmms-eval aggregation")
-        _values[fingerprint] = compute(judge_metrics(scored.items[0].part, "keyword"), scored)
-    return _values[fingerprint][metric]
+    """The doc's keyword judgement under every metric name of its task (``scoring.per_doc``): only the
+    id and two booleans are logged (the response is in lmms-eval's own sample fields already)."""
+    part, record = keyword_record(doc["doc_key"], results[0], where="lmms-eval process_results")
+    return dict.fromkeys(keyword_metric_names(part), record)

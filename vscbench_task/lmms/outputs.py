@@ -17,62 +17,21 @@ unless the caller allows partial runs, which are then flagged.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from vscbench_task.dataset.items import items
-from vscbench_task.errors import VSCBenchError
+from vscbench_task.runs import Run, RunNotFound, logged_response
 from vscbench_task.scoring.metric_specs import TASKS, task_metrics
 from vscbench_task.scoring.records import RecordError, Response, make_response
 
 RESULTS_SUFFIX = "_results.json"
 
 
-class RunNotFound(VSCBenchError):
-    """No lmms-eval run where one was expected, or several where one was meant."""
-
-
-@dataclass
-class Run:
-    """One lmms-eval invocation: its results file and, per VSCBench task, the logged responses.
-
-    ``partial`` maps a task whose samples file holds fewer samples than the run evaluated to (found,
-    evaluated); only runs loaded with ``allow_partial`` have any.
-    """
-
-    results_path: Path | None
-    results: dict[str, Any]
-    responses: dict[str, list[Response]] = field(default_factory=dict)
-    partial: dict[str, tuple[int, int]] = field(default_factory=dict)
-
-    @property
-    def model(self) -> str:
-        """A readable model name: the ``pretrained=`` argument if there is one, else the backend."""
-        config = self.results.get("config", {})
-        args = str(config.get("model_args") or "")
-        for part in args.split(","):
-            if part.startswith("pretrained="):
-                return part.removeprefix("pretrained=")
-        return str(self.results.get("model_name") or config.get("model") or "unknown-model")
-
-
 @cache
 def _metric_names() -> frozenset[str]:
     return frozenset(spec.name for task in TASKS for spec in task_metrics(task))
-
-
-def _response(sample: dict[str, Any], where: str) -> object:
-    """The response as ``process_results`` saw it: lmms-eval strips generated text before scoring
-    (``ConfigurableTask.process_results``) but logs it unstripped, so a judge re-reading the log must
-    strip too, or padded responses would differ from the ones the judge tasks recorded."""
-    value = sample.get("filtered_resps", sample.get("resps"))
-    while isinstance(value, list):  # [[text]] or [text] depending on the lmms-eval version
-        value = value[0] if value else ""
-    if value is None:
-        raise RecordError(f"{where}: the sample holds no response (filtered_resps)")
-    return value.strip() if isinstance(value, str) else value
 
 
 def _logged_key(sample: dict[str, Any], where: str) -> str | None:
@@ -93,7 +52,7 @@ def sample_response(sample: object, part: str | None, *, where: str) -> Response
         raise RecordError(f"{where}: a logged sample is a JSON object, not a {type(sample).__name__}")
     logged = _logged_key(sample, where)
     if part is None:
-        return None if logged is None else make_response(logged, _response(sample, where), where=where)
+        return None if logged is None else make_response(logged, logged_response(sample, where), where=where)
     doc_id = sample.get("doc_id")
     if not isinstance(doc_id, int) or isinstance(doc_id, bool) or not 0 <= doc_id < len(items(part)):
         raise RecordError(
@@ -105,7 +64,7 @@ def sample_response(sample: object, part: str | None, *, where: str) -> Response
             f"{where}: doc_id {doc_id} is {key} in the benchmark's order, but the sample's records name {logged!r}: "
             "the file was edited or written by another version of the tasks"
         )
-    return make_response(key, _response(sample, where), where=where)
+    return make_response(key, logged_response(sample, where), where=where)
 
 
 def task_part(task: str) -> str | None:
@@ -157,6 +116,15 @@ def _results_document(path: Path) -> dict[str, Any]:
     return document
 
 
+def _model(results: dict[str, Any]) -> str:
+    """A readable model name: the ``pretrained=`` argument if there is one, else the backend."""
+    config = results.get("config", {})
+    for part in str(config.get("model_args") or "").split(","):
+        if part.startswith("pretrained="):
+            return part.removeprefix("pretrained=")
+    return str(results.get("model_name") or config.get("model") or "unknown-model")
+
+
 def _evaluated(results: dict[str, Any], task: str) -> int | None:
     """How many docs the run says it evaluated for ``task`` (``n-samples[task].effective``)."""
     count = results.get("n-samples", {}).get(task, {}).get("effective")
@@ -180,7 +148,8 @@ def load_run(path: str | Path, *, allow_partial: bool = False) -> Run:
         )
     if path.is_file() and path.suffix == ".jsonl":
         stamp = path.name.split("_samples_")[0]
-        return Run(None, {}, {_task_of(path, stamp): load_samples(path, _task_of(path, stamp))})
+        task = _task_of(path, stamp)
+        return Run("lmms-eval", "unknown-model", stamp, path.parent, responses={task: load_samples(path, task)})
     if path.is_dir():
         candidates = sorted(path.rglob(f"*{RESULTS_SUFFIX}"))
         if not candidates:
@@ -194,7 +163,7 @@ def load_run(path: str | Path, *, allow_partial: bool = False) -> Run:
         path = candidates[0]
     stamp = path.name.removesuffix(RESULTS_SUFFIX)
     results = _results_document(path)
-    run = Run(path, results)
+    run = Run("lmms-eval", _model(results), stamp, path.parent, path, results)
     for samples_file in sorted(path.parent.glob(f"{stamp}_samples_*.jsonl")):
         task = _task_of(samples_file, stamp)
         found = load_samples(samples_file, task)

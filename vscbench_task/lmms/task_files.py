@@ -1,7 +1,7 @@
 """The lmms-eval task files that follow from the metric specs, rendered as text.
 
-The four task YAMLs (their metric lists in particular), the two group YAMLs and
-``vscbench_task/lmms/aggregations.py`` (one
+The shared template (the generation settings of ``dataset.generation``), the four task YAMLs (their
+metric lists in particular), the two group YAMLs and ``vscbench_task/lmms/aggregations.py`` (one
 aggregation function per metric, the names the YAMLs give) are generated from
 ``vscbench_task.scoring.metric_specs`` by ``scripts/generate_task_yaml.py``, and a test regenerates them
 and fails on any difference from the committed files. Edit the specs or this module, never the output.
@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from vscbench_task.dataset import generation
 from vscbench_task.scoring.metric_specs import GROUPS, TASKS, MetricSpec, group_metrics, task_metrics
 
 TASK_YAML_DIR = Path(__file__).resolve().parents[1] / "task_yaml"
@@ -41,13 +42,16 @@ class _Hooks:
     process_docs: str
     process_results: str | None  # None: the template's
     aggregation_prefix: str
-    aggregate: str  # the hook module's aggregate function
+    aggregate: str  # module.function computing one metric from the records: aggregate(metric, records)
 
 
 _HOOKS = {
-    "keyword": _Hooks("{part}_process_docs", None, "aggregate_", "vscbench_task.lmms.hooks"),
+    "keyword": _Hooks("{part}_process_docs", None, "aggregate_", "vscbench_task.scoring.per_doc.aggregate_keyword"),
     "llm": _Hooks(
-        "{part}_judge_process_docs", "judge_process_results", "judge_aggregate_", "vscbench_task.lmms.judge_hooks"
+        "{part}_judge_process_docs",
+        "judge_process_results",
+        "judge_aggregate_",
+        "vscbench_task.lmms.judge_hooks.aggregate",
     ),
 }
 
@@ -107,31 +111,66 @@ def aggregations_module() -> str:
     for task in TASKS:
         for spec in task_metrics(task):
             functions[aggregation_name(task, spec)] = (_HOOKS[TASKS[task][1]].aggregate, spec.name)
-    modules = sorted({module.rsplit(".", 1)[1] for module, _ in functions.values()})
+    imports = sorted({target.rsplit(".", 1)[0] for target, _ in functions.values()})
     out = [
         '"""lmms-eval aggregation functions of the VSCBench tasks: one per metric, as the task YAMLs name them.',
         "",
         f"{GENERATED}",
-        "Each forwards to its task family's ``aggregate``, which computes every metric of the task once through",
+        "Each forwards to its task family's aggregation, which computes every metric of the task once through",
         'the scoring core; lmms-eval calls an aggregation with the list of per-doc records only."""',
         "",
         "from __future__ import annotations",
         "",
-        f"from vscbench_task.lmms import {', '.join(modules)}",
+        *(f"from {module.rsplit('.', 1)[0]} import {module.rsplit('.', 1)[1]}" for module in imports),
     ]
-    for name, (module, metric) in functions.items():
+    for name, (target, metric) in functions.items():
+        module, function = target.rsplit(".", 1)
         out += [
             "",
             "",
             f"def {name}(records: list) -> float:",
-            f'    return {module.rsplit(".", 1)[1]}.aggregate("{metric}", records)',
+            f'    return {module.rsplit(".", 1)[1]}.{function}("{metric}", records)',
         ]
     return "\n".join(out) + "\n"
 
 
+def template() -> str:
+    """``_default_template_yaml``: what every task shares, the generation settings of every host."""
+    return f"""# {GENERATED}
+# Shared settings of the VSCBench tasks (see README.md in this folder).
+# The docs are built from the official metadata shipped in the package (dataset_kwargs in each task);
+# the images come from the data directory written by `vscbench prepare`.
+dataset_path: json
+test_split: test
+output_type: generate_until
+doc_to_visual: !function utils.doc_to_visual
+doc_to_text: !function utils.doc_to_text
+doc_to_target: !function utils.doc_to_target
+process_results: !function utils.process_results
+# The generation settings of every host (vscbench_task/dataset/generation.py): greedy decoding,
+# {generation.MAX_NEW_TOKENS:,} new tokens (room for a full answer and its closing caveats, while prompt + answer
+# still fit 4k-context models under vLLM; the authors' API calls allowed 4,096). `until: []` on purpose:
+# left unset, lmms-eval stops at the first blank line and cuts answers short.
+generation_kwargs:
+  max_new_tokens: {generation.MAX_NEW_TOKENS}
+  temperature: {generation.TEMPERATURE}
+  top_p: 1.0
+  num_beams: 1
+  do_sample: false
+  until: []
+# The benchmark sends the raw prompt with no system prompt; pre/post prompts stay empty by default
+# (set them per model to study prompt-based calibration, as in the paper's mitigation section).
+lmms_eval_specific_kwargs:
+  default:
+    pre_prompt: ""
+    post_prompt: ""
+"""
+
+
 def rendered() -> dict[Path, str]:
     """Every generated file, by the path it is committed at."""
-    files = {TASK_YAML_DIR / f"{task}.yaml": task_yaml(task) for task in TASKS}
+    files = {TASK_YAML_DIR / "_default_template_yaml": template()}
+    files |= {TASK_YAML_DIR / f"{task}.yaml": task_yaml(task) for task in TASKS}
     files |= {TASK_YAML_DIR / f"{group}.yaml": group_yaml(group) for group in GROUPS}
     files[AGGREGATIONS_FILE] = aggregations_module()
     return files

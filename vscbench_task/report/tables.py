@@ -20,8 +20,8 @@ from tqdm import tqdm
 from vscbench_task.dataset import metadata as md
 from vscbench_task.dataset.items import PART_TITLES, PARTS
 from vscbench_task.judges import judge_of, make_judge
-from vscbench_task.lmms.outputs import Run
 from vscbench_task.output_files import strict
+from vscbench_task.runs import Run
 from vscbench_task.scoring import paired
 from vscbench_task.scoring.bootstrap import Interval, sra_intervals
 from vscbench_task.scoring.bootstrap_settings import DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED

@@ -1,8 +1,8 @@
 """Writing a report: load the runs, compute the numbers, draw, render, save.
 
 Writes ``report.json`` (the numbers), the PNG figures, ``report.md`` and, with ``html``, a
-self-contained ``report.html``. Each source is what ``lmms-eval --log_samples --output_path`` wrote
-(its folder, results file or a samples file); one source is one model.
+self-contained ``report.html``. Each source is one model's run from any host (``run_readers``): an
+lmms-eval or lm-eval output, an inspect_ai log, or a plain responses file.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from vscbench_task.lmms.outputs import load_run
 from vscbench_task.output_files import check_folder_target, staged_folder, write_json, write_text
 from vscbench_task.report import html, markdown, plots, tables
 from vscbench_task.report.document import build_document
+from vscbench_task.run_readers import load_run
 
 
 def write_report(
@@ -27,17 +27,20 @@ def write_report(
     with_html: bool,
     validation: Path | None = None,
     allow_partial: bool = False,
+    responses_files: tuple[str, ...] = (),
 ) -> dict[str, Path]:
     """Load the runs, compute and write everything; returns what was written by kind.
 
+    ``responses_files`` are more runs, read as plain responses files whatever their names (``--responses``).
     Every run is loaded and the output folder checked before any judging; the files are written into a
     staging folder and moved into ``out`` together, so a failure (in a plot, say) leaves no half-written
     report.
     """
     check_folder_target(out, "--out")
+    given = [(source, False) for source in sources] + [(source, True) for source in responses_files]
     runs = [
-        (source, load_run(source, allow_partial=allow_partial))
-        for source in tqdm(sources, desc="loading runs", unit="run")
+        (source, load_run(source, allow_partial=allow_partial, responses_file=plain))
+        for source, plain in tqdm(given, desc="loading runs", unit="run")
     ]
     report = tables.build(runs, judge, seed=seed, resamples=resamples, validation=validation)
     with staged_folder(out) as staging:

@@ -154,6 +154,8 @@ TASKS: dict[str, tuple[str, str]] = {
     "vscbench_image_judge": ("image", "llm"),
     "vscbench_text_judge": ("text", "llm"),
 }
+# The task a part's responses are filed under when a run from any host is read (the keyword task's name).
+TASK_OF_PART: dict[str, str] = {part: task for task, (part, judge) in TASKS.items() if judge == "keyword"}
 
 
 @cache

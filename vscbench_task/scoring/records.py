@@ -37,7 +37,7 @@ class Response:
 
     @property
     def empty(self) -> bool:
-        """Official notion of a missing response: no text at all (whitespace-only text is judged as it is)."""
+        """Official notion of a missing response: no text at all."""
         return is_empty(self.response)
 
 
@@ -52,7 +52,13 @@ def official_response(response: str | None) -> str:
 
 
 def make_response(doc_key: object, response: object, *, where: str) -> Response:
-    """A checked ``Response`` from untrusted values; ``where`` names their origin (``file:line``)."""
+    """A checked ``Response`` from untrusted values; ``where`` names their origin (``file:line``).
+
+    The text is stripped of surrounding whitespace, for every host: lmms-eval strips each generation
+    before its tasks score it (``ConfigurableTask.process_results``) and there is no undoing that, so the
+    responses of any other host are stripped alike and the same generation scores the same everywhere
+    (a whitespace-only answer is then empty, see ``is_empty``).
+    """
     if not isinstance(doc_key, str) or doc_key not in item_index():
         raise RecordError(
             f"{where}: doc_key {doc_key!r} is not a VSCBench item (ids look like 'image/092/safe/1' or "
@@ -64,7 +70,7 @@ def make_response(doc_key: object, response: object, *, where: str) -> Response:
         (response or "").encode("utf-8")
     except UnicodeEncodeError:
         raise RecordError(f"{where}: the response of {doc_key} is not valid Unicode text (a lone surrogate)") from None
-    return Response(doc_key, response)
+    return Response(doc_key, response.strip() if isinstance(response, str) else response)
 
 
 def check_keys(keys: Sequence[str], *, source: str) -> None:

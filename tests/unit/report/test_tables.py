@@ -13,23 +13,25 @@ from tests.support.logged_run import samples, write_run
 from tests.support.markdown_tables import table_under
 from tests.support.stub_server import StubProcess
 from vscbench_task import cli
-from vscbench_task.lmms.outputs import Run, load_run
+from vscbench_task.lmms.outputs import load_run
 from vscbench_task.report import tables
+from vscbench_task.runs import Run
 from vscbench_task.scoring.records import RecordError, Response
 
 
 def test_duplicate_model_names_are_numbered() -> None:
-    runs = [Run(None, {"config": {"model_args": f"pretrained={name}"}}) for name in ("a", "b", "a", "c", "a")]
+    runs = [Run("lmms-eval", name, "stamp", Path()) for name in ("a", "b", "a", "c", "a")]
     assert tables.model_names(runs) == ["a #1", "b", "a #2", "c", "a #3"]
 
 
 def test_a_part_logged_by_two_tasks_is_used_once_if_the_responses_agree() -> None:
     logged = [Response(k, "A") for k in ("image/000/safe/0", "image/000/unsafe/0")]
-    agree = Run(None, {}, {"vscbench_image": logged, "vscbench_image_judge": list(logged)})
-    assert tables.responses_by_part(agree, "run")["image"] == ("vscbench_image", logged)
-    differ = Run(
-        None, {}, {"vscbench_image": logged, "vscbench_image_judge": [Response(r.doc_key, "B") for r in logged]}
+    agree = Run(
+        "lmms-eval", "m", "s", Path(), responses={"vscbench_image": logged, "vscbench_image_judge": list(logged)}
     )
+    assert tables.responses_by_part(agree, "run")["image"] == ("vscbench_image", logged)
+    other = [Response(r.doc_key, "B") for r in logged]
+    differ = Run("lmms-eval", "m", "s", Path(), responses={"vscbench_image": logged, "vscbench_image_judge": other})
     with pytest.raises(RecordError, match="responses from two tasks"):
         tables.responses_by_part(differ, "run")
 

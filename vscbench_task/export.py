@@ -1,0 +1,67 @@
+"""``vscbench export``: the benchmark as a plain list of requests, for generators other than lmms-eval.
+
+* ``requests`` (JSON Lines): one line per item: ``doc_key``, ``part``, ``prompt`` (the exact text to send,
+  raw), ``image`` (the absolute path of the prepared image, ``null`` for the text-only ``txt`` variant;
+  send it before the text) and the generation settings of every host's tasks (``max_tokens``,
+  ``temperature``, ``system_prompt``: ``null``, none; ``dataset.generation``). Answer each with the
+  model, write ``{"doc_key", "response"}`` lines and score them with ``vscbench rescore --responses``.
+* ``vlmevalkit`` (TSV): VLMEvalKit's custom-dataset columns, ``index`` (the ``doc_key``), ``image_path``
+  (empty for ``txt``), ``question``, plus ``category`` and ``split`` for reading results, in the benchmark's
+  order. Quoting keeps newlines and tabs inside prompts.
+
+The images are those of a prepared data directory (``vscbench prepare``), checked to be complete.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from vscbench_task.dataset import datadir, generation
+from vscbench_task.dataset.items import PARTS, items
+from vscbench_task.output_files import write_text
+
+FORMATS = ("requests", "vlmevalkit")
+
+
+def requests(data_dir: Path | None = None) -> list[dict[str, object]]:
+    """Every item of both parts as a request, images as absolute paths in the prepared data directory."""
+    snapshot = datadir.require_prepared(data_dir)
+    return [
+        {
+            "doc_key": item.doc_key,
+            "part": item.part,
+            "prompt": item.prompt,
+            "image": None if item.image is None else str(snapshot / item.image),
+            **generation.as_request_fields(),
+        }
+        for part in PARTS
+        for item in items(part)
+    ]
+
+
+def vlmevalkit_tsv(rows: list[dict[str, object]]) -> str:
+    """The requests as VLMEvalKit's custom-dataset TSV (see the module)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
+    writer.writerow(["index", "image_path", "question", "category", "split"])
+    index = {item.doc_key: item for part in PARTS for item in items(part)}
+    for row in rows:
+        item = index[str(row["doc_key"])]
+        writer.writerow([row["doc_key"], row["image"] or "", row["prompt"], item.category, item.part])
+    return buffer.getvalue()
+
+
+def export(out: Path, fmt: str, data_dir: Path | None = None) -> int:
+    """Write the benchmark to ``out`` in ``fmt``; returns the number of items written."""
+    rows = requests(data_dir)
+    if fmt == "requests":
+        text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    elif fmt == "vlmevalkit":
+        text = vlmevalkit_tsv(rows)
+    else:
+        raise ValueError(f"unknown export format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    write_text(out, text)
+    return len(rows)

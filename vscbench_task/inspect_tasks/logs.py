@@ -1,0 +1,96 @@
+"""Reading inspect_ai eval logs of the VSCBench tasks back into host-neutral responses.
+
+``inspect eval`` writes one log per task (``.eval`` by default, or ``.json``); a run of both parts is
+two logs, usually in one log folder. From each sample only its id (the ``doc_key``) and the model's
+completion are taken; the scores and metadata a log holds are ignored (labels come from the packaged
+metadata). A log whose eval did not finish (``status`` other than ``success``) or with samples that
+errored (no response: scoring them would count an empty answer) is refused unless partial runs are
+allowed, and then flagged with how many of the planned samples were found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from vscbench_task.dataset.items import item_index
+from vscbench_task.runs import Run, RunNotFound
+from vscbench_task.scoring.metric_specs import TASK_OF_PART
+from vscbench_task.scoring.records import RecordError, Response, make_response
+
+TASKS = {task: part for part, task in TASK_OF_PART.items()}  # VSCBench task -> its part
+_SKIPPED = {"messages", "events", "store", "attachments"}  # large, and never read
+
+
+def _inspect():
+    try:
+        from inspect_ai import log
+    except ImportError:
+        raise RunNotFound("reading inspect_ai logs needs inspect_ai: pip install 'vscbench-task[inspect]'") from None
+    return log
+
+
+def _task(name: str) -> str | None:
+    """The VSCBench task of an inspect task name (``vscbench_task/vscbench_image`` or bare)."""
+    short = name.rsplit("/", 1)[-1]
+    return short if short in TASKS else None
+
+
+def _responses(path: Path, task: str) -> tuple[list[Response], int]:
+    """The log's responses and how many samples errored (have none)."""
+    log = _inspect()
+    found, errored = [], 0
+    try:
+        samples = list(log.read_eval_log_samples(path, all_samples_required=False, exclude_fields=_SKIPPED))
+    except Exception as err:  # inspect raises many kinds for a damaged file
+        raise RecordError(f"{path}: not a readable inspect_ai log ({type(err).__name__}: {err})") from None
+    for sample in samples:
+        where = f"{path} (sample {sample.id!r}, epoch {sample.epoch})"
+        if sample.epoch != 1:
+            raise RecordError(f"{where}: VSCBench runs one epoch; this log has several")
+        if sample.error is not None:
+            errored += 1
+            continue
+        response = make_response(sample.id, sample.output.completion if sample.output else None, where=where)
+        if item_index()[response.doc_key].part != TASKS[task]:
+            raise RecordError(f"{where}: {response.doc_key} is not an item of {task}")
+        found.append(response)
+    return found, errored
+
+
+def load_logs(paths: Sequence[Path], *, allow_partial: bool = False) -> Run:
+    """One model's run from its logs, one per VSCBench task (a log of another task is skipped)."""
+    log = _inspect()
+    run = Run("inspect_ai", "unknown-model", paths[0].stem, paths[0].parent, paths[0] if len(paths) == 1 else None)
+    models: dict[str, Path] = {}
+    seen: dict[str, Path] = {}
+    for path in paths:
+        try:
+            header = log.read_eval_log(path, header_only=True)
+        except Exception as err:
+            raise RecordError(f"{path}: not a readable inspect_ai log ({type(err).__name__}: {err})") from None
+        task = _task(header.eval.task)
+        if task is None:
+            continue
+        if task in seen:
+            raise RunNotFound(f"{task} was run twice ({seen[task]}, {path}): pass each run's log itself")
+        seen[task] = path
+        models[header.eval.model] = path
+        found, errored = _responses(path, task)
+        planned = header.results.total_samples if header.results else len(found) + errored
+        if header.status != "success" or errored or len(found) != planned:
+            if not allow_partial:
+                raise RecordError(
+                    f"{path}: the eval ended {header.status} with {len(found):,} of {planned:,} samples answered "
+                    f"({errored:,} errored): run it again (inspect eval-retry), or pass --allow-partial to score "
+                    "the answered ones (the outputs are then marked partial)"
+                )
+            run.partial[task] = (len(found), planned)
+        run.responses[task] = found
+    if len(models) > 1:
+        listing = "\n".join(f"  {model}: {path}" for model, path in models.items())
+        raise RunNotFound(f"the logs are runs of {len(models)} models:\n{listing}\npass each model's logs separately")
+    if not run.responses:
+        raise RunNotFound(f"no log of a VSCBench task among {', '.join(map(str, paths))}")
+    run.model = next(iter(models))
+    return run
