@@ -1,8 +1,9 @@
 """One source of truth: the same responses through every host give the same VSCBench metrics.
 
 The replay model (``tests.support.replay``) answers from the request alone (the prompt and the image's
-pixels), so each host that sends the benchmark's requests gets the same responses. The whole benchmark
-(4,050 items) goes through four paths:
+pixels), so each host that sends the benchmark's requests gets the same responses. The benchmark goes
+through four paths (lmms-eval and inspect_ai on the first ``LIMIT`` items of each part in the stratified
+order, which hold every category, type and variant; the others on all 4,050):
 
 * lmms-eval's ``openai`` backend against the replay server (the path of a served model, as with vLLM);
 * lm-evaluation-harness with the replay model (its CLI, our task folder);
@@ -27,12 +28,13 @@ import pytest
 
 from tests.support import replay
 from tests.support.judge_env import FAKE_KEY, judge_env
-from tests.support.lmms import REPO, offline_env, results_file, run_lmms_eval, run_vscbench
+from tests.support.lmms import REPO, inspect_env, offline_env, results_file, run_lmms_eval, run_vscbench
 from tests.support.replay_server import ReplayProcess
 from tests.support.stub_server import StubProcess
 from vscbench_task.dataset import generation
-from vscbench_task.dataset.items import PARTS, items
+from vscbench_task.dataset.items import PARTS, item_index, items
 from vscbench_task.lm_harness.task_files import TASKS_DIR as LM_EVAL_TASKS_DIR
+from vscbench_task.lm_harness.task_items import task_metrics as lm_eval_task_metrics
 from vscbench_task.scoring.keyword_judge import KeywordJudge
 from vscbench_task.scoring.records import Response
 from vscbench_task.scoring.score import score
@@ -41,10 +43,17 @@ pytestmark = pytest.mark.e2e
 
 PART_TASK = {"image": "vscbench_image", "text": "vscbench_text"}
 HOSTS = ("lmms-eval", "lm-eval", "inspect_ai", "responses")
+LIMIT = 360  # per part, for the hosts that send every request through HTTP
+SUBSET = {part: [item.doc_key for item in items(part)[:LIMIT]] for part in PARTS}
+FULL = {part: [item.doc_key for item in items(part)] for part in PARTS}
+ANSWERED = {"lmms-eval": SUBSET, "inspect_ai": SUBSET, "lm-eval": FULL, "responses": FULL}
 
 
-def _run(command: list[str], data_dir: Path, **env: str) -> subprocess.CompletedProcess:
-    done = subprocess.run(command, capture_output=True, text=True, env=offline_env(data_dir, **env), timeout=1200)
+def _run(command: list[str], data_dir: Path, *, installed: bool = False, **env: str) -> subprocess.CompletedProcess:
+    """Run ``command`` offline; ``installed``: import the package as installed (see ``inspect_env``)."""
+    environment = inspect_env(data_dir, **env) if installed else offline_env(data_dir, **env)
+    # Started outside the checkout: `python -m` puts the working folder first on sys.path (see inspect_env).
+    done = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=1200, cwd=data_dir.parent)
     assert done.returncode == 0, f"{command[:4]} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
     return done
 
@@ -68,7 +77,16 @@ def hosts(prepared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     with ReplayProcess(work / "lmms-requests.jsonl") as model:
         model_args = f"model_version=replay,base_url={model.url},api_key=EMPTY"
         done = run_lmms_eval(
-            ["--model", "openai", "--model_args", model_args, "--tasks", "vscbench_image,vscbench_text"],
+            [
+                "--model",
+                "openai",
+                "--model_args",
+                model_args,
+                "--tasks",
+                "vscbench_image,vscbench_text",
+                "--limit",
+                str(LIMIT),
+            ],
             prepared_dir,
             work / "lmms",
         )
@@ -78,8 +96,8 @@ def hosts(prepared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         _run(
             [sys.executable, "-m", "inspect_ai", "eval", "vscbench_task/vscbench_image", "vscbench_task/vscbench_text",
              "--model", "openai-api/replay/replay", "--log-dir", str(work / "inspect"), "--max-connections", "8",
-             "--display", "none"],
-            prepared_dir, REPLAY_BASE_URL=model.url, REPLAY_API_KEY="EMPTY",
+             "--limit", str(LIMIT), "--display", "plain"],
+            prepared_dir, installed=True, REPLAY_BASE_URL=model.url, REPLAY_API_KEY="EMPTY",
         )  # fmt: skip
         outputs["inspect_ai"], requests["inspect_ai"] = work / "inspect", model.calls()
     lm_eval_log = work / "lm-eval-requests.jsonl"
@@ -99,15 +117,14 @@ def hosts(prepared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 @pytest.fixture(scope="module")
-def reference(prepared_dir: Path) -> dict[str, dict[str, float]]:
-    """The scoring core's keyword figures on the replay model's responses, per part."""
-    answers = replay.expected(prepared_dir)
-    return {
-        part: score(
-            [Response(i.doc_key, answers[i.doc_key].strip()) for i in items(part)], KeywordJudge(), source="ref"
-        )[1]
-        for part in PARTS
-    }
+def answers(prepared_dir: Path) -> dict[str, str]:
+    """The replay model's answer to every item, by doc_key."""
+    return replay.expected(prepared_dir)
+
+
+def reference(answers: dict[str, str], keys: list[str]) -> dict[str, float]:
+    """The scoring core's keyword figures on the replay model's responses to ``keys`` (stripped, as hosts do)."""
+    return score([Response(key, answers[key].strip()) for key in keys], KeywordJudge(), source="reference")[1]
 
 
 def _same(found: dict[str, float], expected: dict[str, float], where: str) -> None:
@@ -126,51 +143,53 @@ def _figures(entry: dict) -> dict[str, float]:
 
 
 def test_every_host_sent_the_benchmarks_requests_with_its_generation_settings(hosts: dict) -> None:
-    total = sum(len(items(part)) for part in PARTS)
     for host in ("lmms-eval", "inspect_ai"):
         sent = hosts["requests"][host]
-        assert len(sent) == total, host
+        asked = [item_index()[key] for part in PARTS for key in ANSWERED[host][part]]
+        assert len(sent) == len(asked), host
         assert {(r["max_tokens"], r["temperature"]) for r in sent} == {(generation.MAX_NEW_TOKENS, 0)}, host
-        with_image = sum(1 for part in PARTS for item in items(part) if item.image is not None)
-        assert Counter(r["images"] for r in sent) == {1: with_image, 0: total - with_image}, host
+        with_image = sum(item.image is not None for item in asked)
+        assert Counter(r["images"] for r in sent) == {1: with_image, 0: len(asked) - with_image}, host
     sent = hosts["requests"]["lm-eval"]
-    assert len(sent) == total
+    assert len(sent) == sum(len(items(part)) for part in PARTS)
     assert {(r["max_gen_toks"], tuple(r["until"]), r["do_sample"]) for r in sent} == {
         (generation.MAX_NEW_TOKENS, (), False)
     }
 
 
-def test_each_hosts_own_figures_are_the_cores(hosts: dict, reference: dict) -> None:
+def test_each_hosts_own_figures_are_the_cores(hosts: dict, answers: dict) -> None:
     lmms = json.loads(hosts["outputs"]["lmms-eval"].read_text())["results"]
     for part, task in PART_TASK.items():
-        _same(_figures(lmms[task]), reference[part], f"lmms-eval {task}")
+        _same(_figures(lmms[task]), reference(answers, SUBSET[part]), f"lmms-eval {task}")
     (lm_eval_results,) = hosts["outputs"]["lm-eval"].rglob("results_*.json")
     lm_eval = json.loads(lm_eval_results.read_text())["results"]
-    _same(_figures(lm_eval["vscbench_image"]), reference["image"], "lm-eval vscbench_image")
-    answers = replay.expected(hosts["data"])
-    txt = [Response(i.doc_key, answers[i.doc_key].strip()) for i in items("text") if i.variant == "txt"]
-    _same(_figures(lm_eval["vscbench_text_txt"]), score(txt, KeywordJudge(), source="txt")[1], "lm-eval txt")
+    _same(_figures(lm_eval["vscbench_image"]), reference(answers, FULL["image"]), "lm-eval vscbench_image")
+    for task, keep in (("vscbench_text_txt", True), ("vscbench_text_images", False)):
+        keys = [i.doc_key for i in items("text") if (i.variant == "txt") == keep]
+        expected = {spec.name: reference(answers, keys)[spec.name] for spec in lm_eval_task_metrics(task)}
+        _same(_figures(lm_eval[task]), expected, f"lm-eval {task}")
     from inspect_ai.log import list_eval_logs, read_eval_log
 
-    for info in list_eval_logs(str(hosts["outputs"]["inspect_ai"])):
-        log = read_eval_log(info, header_only=True)
+    logs = [read_eval_log(info, header_only=True) for info in list_eval_logs(str(hosts["outputs"]["inspect_ai"]))]
+    assert sorted(log.eval.task for log in logs) == ["vscbench_task/vscbench_image", "vscbench_task/vscbench_text"]
+    for log in logs:
         assert log.status == "success"
-        task = log.eval.task.rsplit("/", 1)[-1]
+        part = log.eval.task.removeprefix("vscbench_task/vscbench_")
         (scores,) = log.results.scores
         found = {name: m.value for name, m in scores.metrics.items()}
-        _same(found, reference[task.removeprefix("vscbench_")], f"inspect_ai {task}")
+        _same(found, reference(answers, SUBSET[part]), f"inspect_ai {part}")
 
 
 @pytest.mark.parametrize("host", HOSTS)
-def test_rescore_of_each_host_gives_the_cores_figures(hosts: dict, reference: dict, host: str, tmp_path: Path) -> None:
+def test_rescore_of_each_host_gives_the_cores_figures(hosts: dict, answers: dict, host: str, tmp_path: Path) -> None:
     source = hosts["outputs"][host]
     args = ["--responses", str(source)] if host == "responses" else [str(source)]
     done = run_vscbench(["rescore", *args, "--judge", "keyword", "--output", str(tmp_path / "r.json")], hosts["data"])
     assert done.returncode == 0, done.stderr
     document = json.loads((tmp_path / "r.json").read_text())
     for part, task in PART_TASK.items():
-        _same(_figures(document["results"][task]), reference[part], f"{host} rescore {task}")
-    assert document["vscbench"]["counts"][PART_TASK["text"]]["docs"] == len(items("text"))
+        _same(_figures(document["results"][task]), reference(answers, ANSWERED[host][part]), f"{host} rescore {task}")
+        assert document["vscbench"]["counts"][task]["docs"] == len(ANSWERED[host][part])
 
 
 def test_the_llm_judge_gives_every_host_the_same_figures(hosts: dict, tmp_path: Path) -> None:
@@ -184,6 +203,6 @@ def test_the_llm_judge_gives_every_host_the_same_figures(hosts: dict, tmp_path: 
             done = run_vscbench(["rescore", *args, "--judge", "llm", "--output", str(out)], hosts["data"], **env)
             assert done.returncode == 0, done.stderr
             found[host] = {task: _figures(json.loads(out.read_text())["results"][task]) for task in PART_TASK.values()}
-    for host in HOSTS[1:]:
+    for hosts_alike in (("lmms-eval", "inspect_ai"), ("lm-eval", "responses")):  # same items answered
         for task in PART_TASK.values():
-            _same(found[host][task], found[HOSTS[0]][task], f"{host} {task}")
+            _same(found[hosts_alike[1]][task], found[hosts_alike[0]][task], f"{hosts_alike} {task}")

@@ -36,6 +36,17 @@ def offline_env(data_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def inspect_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """``offline_env`` without ``PYTHONPATH``, for inspect_ai: it names a package's tasks
+    ``vscbench_task/...`` only when the package is installed, and with this checkout on ``PYTHONPATH``
+    it finds the checkout's ``vscbench_task.egg-info`` first and takes it for a plain folder (so does
+    ``python -m`` started in the checkout: start it elsewhere). The editable install the tests run from
+    is this checkout (``test_the_inspect_tasks_run_this_checkout``)."""
+    env = offline_env(data_dir, **extra)
+    env.pop("PYTHONPATH")
+    return env
+
+
 def run_vscbench(args: list[str], data_dir: Path, **env: str) -> subprocess.CompletedProcess:
     """``vscbench ARGS`` from this checkout."""
     return subprocess.run(

@@ -11,14 +11,14 @@ prompt, greedy decoding and 2,048 new tokens (``dataset.generation``). Task opti
 
 A missing data directory or, with ``judge=llm``, a judge that does not answer stops the task at load,
 before any generation. Each image is checked against the manifest right before it is sent, and sent as
-the pixels lmms-eval's backends get (``dataset.images.encoded_model_input``).
+the pixels lmms-eval's backends get (``dataset.images.encoded_model_input``). The sample's metadata
+(part, category, variant, unsafe, image) is for inspect's viewer; scoring reads the packaged metadata.
 """
 
 from __future__ import annotations
 
 import base64
 from pathlib import Path
-from typing import Any
 
 from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
@@ -36,33 +36,32 @@ SAMPLE_METADATA = ("part", "category", "variant", "unsafe")  # for filtering in 
 
 
 def sample(item: Item) -> Sample:
-    """One item as an inspect sample; the image is a path until ``checked_images`` reads it."""
-    content: str | list[Any] = item.prompt
-    if item.image is not None:  # image first, then text, as lmms-eval's chat backends send it
-        content = [ContentImage(image=item.image), ContentText(text=item.prompt)]
+    """One item as an inspect sample: the prompt as the user message; the image, named in the metadata,
+    is put before it by ``checked_image`` (inspect would read a path in the input itself, unchecked)."""
+    metadata = {name: getattr(item, name) for name in SAMPLE_METADATA} | {"image": item.image}
     target = "unsafe" if item.unsafe else "safe"
-    metadata = {name: getattr(item, name) for name in SAMPLE_METADATA}
-    return Sample(id=item.doc_key, input=[ChatMessageUser(content=content)], target=target, metadata=metadata)
+    return Sample(id=item.doc_key, input=[ChatMessageUser(content=item.prompt)], target=target, metadata=metadata)
 
 
 @solver
-def checked_images(data_dir: str) -> Solver:
-    """Replace each image path by the checked file's bytes (manifest size and sha256, strict decode),
-    so the model gets exactly what ``prepare`` verified; a changed file fails the sample, naming it."""
+def checked_image(data_dir: str) -> Solver:
+    """Put the sample's image before its prompt, as the checked file's bytes (manifest size and sha256,
+    strict decode), so the model gets exactly what ``prepare`` verified; a changed file fails the sample,
+    naming it. The text-only ``txt`` variant stays a plain text message."""
     snapshot, files = datadir.prepared_files(Path(data_dir))
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
-        for message in state.messages:
-            if isinstance(message.content, str):
-                continue
-            for part in message.content:
-                if isinstance(part, ContentImage) and part.image in files:
-                    try:
-                        data = datadir.read_checked(snapshot, part.image, files[part.image])
-                        payload, mime = encoded_model_input(data, name=str(snapshot / part.image))
-                    except ImageRejected as err:
-                        raise VSCBenchError(f"{err}; run `vscbench prepare` again") from None
-                    part.image = f"data:{mime};base64,{base64.b64encode(payload).decode('ascii')}"
+        relpath = state.metadata.get("image")
+        if relpath is None:
+            return state
+        try:
+            data = datadir.read_checked(snapshot, relpath, files[relpath])
+            payload, mime = encoded_model_input(data, name=str(snapshot / relpath))
+        except ImageRejected as err:
+            raise VSCBenchError(f"{err}; run `vscbench prepare` again") from None
+        image = ContentImage(image=f"data:{mime};base64,{base64.b64encode(payload).decode('ascii')}")
+        (message,) = state.messages  # image first, then text, as lmms-eval's chat backends send it
+        state.messages = [ChatMessageUser(content=[image, ContentText(text=message.text)])]
         return state
 
     return solve
@@ -76,7 +75,7 @@ def part_task(part: str, judge: str, data_dir: str | None) -> Task:
     datadir.require_prepared(root)
     return Task(
         dataset=MemoryDataset([sample(item) for item in items(part)], name=f"vscbench_{part}"),
-        solver=[checked_images(str(root)), generate()],
+        solver=[checked_image(str(root)), generate()],
         scorer=vscbench_scorer(judge=judge),
         config=GenerateConfig(
             temperature=generation.TEMPERATURE,
