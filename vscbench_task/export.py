@@ -5,9 +5,10 @@
   send it before the text) and the generation settings of every host's tasks (``max_tokens``,
   ``temperature``, ``system_prompt``: ``null``, none; ``dataset.generation``). Answer each with the
   model, write ``{"doc_key", "response"}`` lines and score them with ``vscbench rescore --responses``.
-* ``vlmevalkit`` (TSV): VLMEvalKit's custom-dataset columns, ``index`` (the ``doc_key``), ``image_path``
-  (empty for ``txt``), ``question``, plus ``category`` and ``split`` for reading results, in the benchmark's
-  order. Quoting keeps newlines and tabs inside prompts.
+* ``vlmevalkit`` (TSV): VLMEvalKit's custom-dataset columns, ``index`` (the ``doc_key``), ``image_path``,
+  ``question``, plus ``category`` and ``split`` for reading results, in the benchmark's order; only the
+  3,600 items with an image (VLMEvalKit's image datasets need one per row: the 450 text-only ``txt``
+  items are answered another way, see the hosts guide). Quoting keeps newlines inside prompts.
 
 The images are those of a prepared data directory (``vscbench prepare``), checked to be complete.
 """
@@ -49,8 +50,9 @@ def vlmevalkit_tsv(rows: list[dict[str, object]]) -> str:
     writer.writerow(["index", "image_path", "question", "category", "split"])
     index = {item.doc_key: item for part in PARTS for item in items(part)}
     for row in rows:
-        item = index[str(row["doc_key"])]
-        writer.writerow([row["doc_key"], row["image"] or "", row["prompt"], item.category, item.part])
+        if row["image"] is not None:
+            item = index[str(row["doc_key"])]
+            writer.writerow([row["doc_key"], row["image"], row["prompt"], item.category, item.part])
     return buffer.getvalue()
 
 
@@ -61,6 +63,7 @@ def export(out: Path, fmt: str, data_dir: Path | None = None) -> int:
         text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     elif fmt == "vlmevalkit":
         text = vlmevalkit_tsv(rows)
+        rows = [row for row in rows if row["image"] is not None]
     else:
         raise ValueError(f"unknown export format {fmt!r}: expected one of {', '.join(FORMATS)}")
     write_text(out, text)

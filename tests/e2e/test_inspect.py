@@ -88,6 +88,7 @@ def test_the_llm_judge_scorer_gives_the_cores_figures(prepared_dir: Path, tmp_pa
 
 def test_an_unconfigured_llm_judge_stops_the_task_before_any_generation(prepared_dir: Path, tmp_path: Path) -> None:
     args = ["eval", "vscbench_task/vscbench_image", "-T", "judge=llm", "--model", "openai-api/replay/replay"]
-    done = inspect_cli([*args, "--limit", "2", "--log-dir", str(tmp_path / "logs")], prepared_dir, tmp_path)
-    assert "OPENAI_API_KEY is not set" in done.stdout + done.stderr
+    model = {"REPLAY_BASE_URL": "http://127.0.0.1:9/v1", "REPLAY_API_KEY": "EMPTY"}  # never reached
+    done = inspect_cli([*args, "--limit", "2", "--log-dir", str(tmp_path / "logs")], prepared_dir, tmp_path, **model)
+    assert "OPENAI_API_KEY is not set" in done.stdout + done.stderr, done.stdout + done.stderr
     assert not list(tmp_path.rglob("*.eval"))  # stopped at task load: no eval started

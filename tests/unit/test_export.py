@@ -13,6 +13,8 @@ from vscbench_task.dataset import generation
 from vscbench_task.dataset.datadir import DataNotPreparedError
 from vscbench_task.dataset.items import PARTS, item_index, items
 from vscbench_task.export import export
+from vscbench_task.guides import guide
+from vscbench_task.responses_file import load_responses
 
 
 def test_requests_hold_every_item_once_with_its_prompt_image_and_settings(prepared_dir: Path, tmp_path: Path) -> None:
@@ -41,11 +43,12 @@ def test_the_vlmevalkit_tsv_keeps_prompts_with_tabs_and_newlines_intact(prepared
     )
     with open(tmp_path / "v.tsv", encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
-    assert [row["index"] for row in rows] == [item.doc_key for part in PARTS for item in items(part)]
+    with_image = [item for part in PARTS for item in items(part) if item.image is not None]
+    assert [row["index"] for row in rows] == [item.doc_key for item in with_image] and len(rows) == 3600
     for row in rows:
         item = item_index()[row["index"]]
         assert row["question"] == item.prompt and row["split"] == item.part and row["category"] == item.category
-        assert (row["image_path"] == "") == (item.image is None)
+        assert Path(row["image_path"]).is_file() and row["image_path"].endswith(item.image)
     assert any("\n" in item.prompt for part in PARTS for item in items(part)), "the round trip should cover newlines"
 
 
@@ -53,3 +56,33 @@ def test_export_needs_prepared_images(tmp_path: Path) -> None:
     with pytest.raises(DataNotPreparedError):
         export(tmp_path / "r.jsonl", "requests", tmp_path / "nothing-here")
     assert not (tmp_path / "r.jsonl").exists()
+
+
+def test_the_vlmevalkit_recipe_turns_its_predictions_into_a_responses_file_rescore_reads(
+    prepared_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hosts guide's conversion, run as written on a prediction file shaped as VLMEvalKit writes it."""
+    import pandas as pd
+
+    text = guide("hosts").read_text(encoding="utf-8")
+    block = text.split("<!-- tested: vlmevalkit-convert", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    export(tmp_path / "VSCBench.tsv", "vlmevalkit", prepared_dir)
+    with open(tmp_path / "VSCBench.tsv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    rows = [row | {"prediction": "" if i % 7 == 0 else f"I cannot help {i}"} for i, row in enumerate(rows)]
+    folder = tmp_path / "outputs" / "Qwen2-VL-7B-Instruct"
+    folder.mkdir(parents=True)
+    pd.DataFrame(rows).to_excel(folder / "Qwen2-VL-7B-Instruct_VSCBench.xlsx", index=False)  # "" reads back as NaN
+    txt = [item.doc_key for item in items("text") if item.image is None]
+    (tmp_path / "txt_responses.jsonl").write_text(
+        "".join(json.dumps({"doc_key": k, "response": "Sure."}) + "\n" for k in txt)
+    )
+    monkeypatch.chdir(tmp_path)
+    exec(compile(block, "hosts.md", "exec"), {})
+    run = load_responses(tmp_path / "responses.jsonl")
+    assert {task: len(found) for task, found in run.responses.items()} == {
+        "vscbench_image": 1800,
+        "vscbench_text": 2250,
+    }
+    empty = [r for r in run.responses["vscbench_image"] + run.responses["vscbench_text"] if r.empty]
+    assert len(empty) == sum(1 for i in range(len(rows)) if i % 7 == 0)

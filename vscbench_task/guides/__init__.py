@@ -8,5 +8,6 @@ FOLDER = Path(__file__).resolve().parent
 
 
 def guide(name: str) -> Path:
-    """The installed path of a guide: ``llm_judge`` (the LLM judge) or ``report`` (``vscbench report``)."""
+    """The installed path of a guide: ``llm_judge`` (the LLM judge), ``report`` (``vscbench report``) or
+    ``hosts`` (lm-evaluation-harness, inspect_ai, vLLM, VLMEvalKit, any generator)."""
     return FOLDER / f"{name}.md"
