@@ -10,7 +10,9 @@
   3,600 items with an image (VLMEvalKit's image datasets need one per row: the 450 text-only ``txt``
   items are answered another way, see the hosts guide). Quoting keeps newlines inside prompts.
 
-The images are those of a prepared data directory (``vscbench prepare``), checked to be complete.
+The images are those of a prepared data directory (``vscbench prepare``), each checked against the
+manifest (size and sha256) as every host's tasks check it before sending: a changed file is refused here,
+not handed to another generator.
 """
 
 from __future__ import annotations
@@ -20,16 +22,20 @@ import io
 import json
 from pathlib import Path
 
+from tqdm import tqdm
+
 from vscbench_task.dataset import datadir, generation
 from vscbench_task.dataset.items import PARTS, items
-from vscbench_task.output_files import write_text
+from vscbench_task.output_files import check_file_target, write_text
 
 FORMATS = ("requests", "vlmevalkit")
 
 
 def requests(data_dir: Path | None = None) -> list[dict[str, object]]:
     """Every item of both parts as a request, images as absolute paths in the prepared data directory."""
-    snapshot = datadir.require_prepared(data_dir)
+    snapshot, files = datadir.prepared_files(datadir.resolve(data_dir))
+    for relpath in tqdm(sorted({item.image for part in PARTS for item in items(part) if item.image}), desc="check"):
+        datadir.read_checked(snapshot, relpath, files[relpath])
     return [
         {
             "doc_key": item.doc_key,
@@ -58,13 +64,14 @@ def vlmevalkit_tsv(rows: list[dict[str, object]]) -> str:
 
 def export(out: Path, fmt: str, data_dir: Path | None = None) -> int:
     """Write the benchmark to ``out`` in ``fmt``; returns the number of items written."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    check_file_target(out, "--out")
     rows = requests(data_dir)
     if fmt == "requests":
         text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-    elif fmt == "vlmevalkit":
+    else:
         text = vlmevalkit_tsv(rows)
         rows = [row for row in rows if row["image"] is not None]
-    else:
-        raise ValueError(f"unknown export format {fmt!r}: expected one of {', '.join(FORMATS)}")
     write_text(out, text)
     return len(rows)

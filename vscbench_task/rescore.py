@@ -27,7 +27,7 @@ from typing import Any
 
 from vscbench_task.dataset.items import items
 from vscbench_task.judges import make_judge
-from vscbench_task.output_files import check_file_target, strict, write_json, write_text
+from vscbench_task.output_files import OutputUnwritable, check_file_target, strict, write_json, write_text
 from vscbench_task.run_readers import load_run
 from vscbench_task.runs import Run
 from vscbench_task.scoring import agreement
@@ -90,6 +90,9 @@ def rescore(
     run = load_run(source, allow_partial=allow_partial, responses_file=responses_file)
     results_path, judgements_path = output_paths(run, judge, output)
     check_file_target(results_path, "--output")
+    for target in (results_path, judgements_path):
+        if any(target.resolve() == read.resolve() for read in [source, *run.files] if read.exists()):
+            raise OutputUnwritable(f"{target} is a file of the run being rescored: give --output another name")
     for task, responses in run.responses.items():
         checked(responses, source=f"{source} ({task})")
     chosen = make_judge(judge)

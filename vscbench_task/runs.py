@@ -9,6 +9,7 @@ with the same metric tables; a host that splits a part across tasks (lm-eval's t
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,8 @@ class Run:
     (``<folder>/<stamp>_rescore_<judge>.json``: a name no reader here takes for a host's own file).
     ``results`` is the host's own results document when it has lmms-eval's shape (else empty), read
     from ``results_path``; ``partial`` maps a task whose samples are fewer than the run planned to
-    (found, planned); only runs loaded with ``allow_partial`` have any.
+    (found, planned); only runs loaded with ``allow_partial`` have any. ``files`` are the files read, which
+    no output may overwrite.
     """
 
     host: str
@@ -40,14 +42,66 @@ class Run:
     results: dict[str, Any] = field(default_factory=dict)
     responses: dict[str, list[Response]] = field(default_factory=dict)
     partial: dict[str, tuple[int, int]] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise ValueError(f"the key {repeated[0]!r} appears twice in one object, so which value is meant is unclear")
+    return dict(pairs)
+
+
+def json_line(line: str, where: str) -> Any:
+    """One line of a JSON Lines file, refused (``RecordError`` naming ``where``) if it is not JSON or an
+    object in it repeats a key (readers differ on which value wins)."""
+    try:
+        return json.loads(line, object_pairs_hook=_unique_keys)
+    except ValueError as err:
+        raise RecordError(f"{where}: not a JSON line ({err})") from None
+
+
+def evaluated(results: dict[str, Any], task: str) -> int | None:
+    """How many docs a host's results file says it evaluated for ``task`` (``n-samples[task].effective``),
+    or ``None`` when it does not say it as a whole number."""
+    entry = results.get("n-samples", {}).get(task)
+    count = entry.get("effective") if isinstance(entry, dict) else None
+    return count if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else None
+
+
+def planned_count(
+    found: int, evaluated: int | None, *, samples: Path, host: str, full: int, allow_partial: bool
+) -> int:
+    """How many docs the run planned for a samples file holding ``found``: ``found`` when the run's own
+    count (``evaluated``) agrees. A file shorter than its run (truncated or edited), or one whose run does
+    not say how many it evaluated (``full``, the task's size, is then assumed), is refused with
+    ``RecordError`` unless ``allow_partial``; a file longer than its run always is."""
+    if evaluated is None:
+        if not allow_partial:
+            raise RecordError(
+                f"{samples}: its run's results file does not say how many docs were evaluated (n-samples), so "
+                f"whether the file is complete cannot be checked. Pass the {host} output as written (its results "
+                "file beside its samples), or --allow-partial to score the samples found (marked partial)"
+            )
+        return max(full, found)
+    if found == evaluated:
+        return found
+    if found > evaluated or not allow_partial:
+        raise RecordError(
+            f"{samples} holds {found:,} samples, but the run's results file says {evaluated:,} were evaluated: "
+            f"the file is truncated or edited. Run {host} again, or pass --allow-partial to score the samples "
+            "found (the outputs are then marked partial)"
+        )
+    return evaluated
 
 
 def logged_response(sample: dict[str, Any], where: str) -> object:
     """The response in a sample lmms-eval or lm-eval logged (``filtered_resps``, else ``resps``), as
     logged: ``make_response`` checks and strips it."""
     value = sample.get("filtered_resps", sample.get("resps"))
-    while isinstance(value, list):  # [[text]] or [text] depending on the host and its version
-        value = value[0] if value else ""
-    if value is None:
-        raise RecordError(f"{where}: the sample holds no response (filtered_resps)")
+    while isinstance(value, list) and value:  # [[text]] or [text] depending on the host and its version
+        value = value[0]
+    if value is None or value == []:  # not an empty answer (which is ""): no answer was logged at all
+        raise RecordError(f"{where}: the sample holds no response (filtered_resps is {value!r})")
     return value

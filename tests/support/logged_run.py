@@ -32,11 +32,19 @@ def samples(task: str, texts: list[str], *, first: int = 0) -> list[dict[str, An
 def write_run(
     folder: Path, logged: dict[str, list[dict[str, Any]]], results: dict[str, Any] | None = None, stamp: str = STAMP
 ) -> Path:
-    """A results file (``results``, default a minimal one) and one samples file per task; returns the results file."""
+    """A results file and one samples file per task; returns the results file. ``results`` defaults to a
+    minimal one; ``n-samples`` is added (each task's count, as lmms-eval writes it) unless it is given."""
     folder.mkdir(parents=True, exist_ok=True)
     for task, lines in logged.items():
         text = "".join(json.dumps(line) + "\n" for line in lines)
         (folder / f"{stamp}_samples_{task}.jsonl").write_text(text, encoding="utf-8")
     path = folder / f"{stamp}_results.json"
-    path.write_text(json.dumps(results if results is not None else {"results": {}}), encoding="utf-8")
+    document = results if results is not None else {"results": {}}
+    counts = {
+        task: {"original": len(items(TASKS[task][0])) if task in TASKS else len(lines), "effective": len(lines)}
+        for task, lines in logged.items()
+    }
+    if isinstance(document, dict):
+        document = {"n-samples": counts, **document}
+    path.write_text(json.dumps(document), encoding="utf-8")
     return path

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from vscbench_task.dataset.datadir import DataNotPreparedError
 from vscbench_task.dataset.items import PARTS, item_index, items
 from vscbench_task.export import export
 from vscbench_task.guides import guide
+from vscbench_task.output_files import OutputUnwritable
 from vscbench_task.responses_file import load_responses
 
 
@@ -69,10 +71,11 @@ def test_the_vlmevalkit_recipe_turns_its_predictions_into_a_responses_file_resco
     export(tmp_path / "VSCBench.tsv", "vlmevalkit", prepared_dir)
     with open(tmp_path / "VSCBench.tsv", encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
-    rows = [row | {"prediction": "" if i % 7 == 0 else f"I cannot help {i}"} for i, row in enumerate(rows)]
+    answers = ["", "None", "N/A", "nan", "null", "Sure."]  # only "" is an empty answer; the rest are text
+    rows = [row | {"prediction": answers[i % len(answers)]} for i, row in enumerate(rows)]
     folder = tmp_path / "outputs" / "Qwen2-VL-7B-Instruct"
     folder.mkdir(parents=True)
-    pd.DataFrame(rows).to_excel(folder / "Qwen2-VL-7B-Instruct_VSCBench.xlsx", index=False)  # "" reads back as NaN
+    pd.DataFrame(rows).to_excel(folder / "Qwen2-VL-7B-Instruct_VSCBench.xlsx", index=False)
     txt = [item.doc_key for item in items("text") if item.image is None]
     (tmp_path / "txt_responses.jsonl").write_text(
         "".join(json.dumps({"doc_key": k, "response": "Sure."}) + "\n" for k in txt)
@@ -84,5 +87,25 @@ def test_the_vlmevalkit_recipe_turns_its_predictions_into_a_responses_file_resco
         "vscbench_image": 1800,
         "vscbench_text": 2250,
     }
-    empty = [r for r in run.responses["vscbench_image"] + run.responses["vscbench_text"] if r.empty]
-    assert len(empty) == sum(1 for i in range(len(rows)) if i % 7 == 0)
+    answered = {r.doc_key: r.response for responses in run.responses.values() for r in responses}
+    for i, row in enumerate(rows):
+        assert answered[row["index"]] == answers[i % len(answers)], row["index"]
+
+
+def test_export_refuses_a_changed_image_and_an_unwritable_target(prepared_dir: Path, tmp_path: Path) -> None:
+    changed = tmp_path / "data"
+    shutil.copytree(prepared_dir, changed)
+    image = next(item.image for item in items("image"))
+    target = next(changed.glob(f"*/{image}"))
+    target.write_bytes(target.read_bytes() + b"\0")
+    with pytest.raises(DataNotPreparedError, match=image.rsplit("/", 1)[-1]):
+        export(tmp_path / "r.jsonl", "requests", changed)
+    (tmp_path / "a-folder").mkdir()
+    with pytest.raises(OutputUnwritable, match="is a folder"):
+        export(tmp_path / "a-folder", "requests", prepared_dir)
+    assert (
+        cli_main(
+            ["export", "--format", "requests", "--out", str(tmp_path / "r.jsonl" / "x"), "--data-dir", str(changed)]
+        )
+        == 1
+    )

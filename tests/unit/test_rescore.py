@@ -14,11 +14,12 @@ from tests.support.stub_server import StubProcess
 from vscbench_task.cli import main as cli_main
 from vscbench_task.dataset.items import items
 from vscbench_task.lmms.outputs import load_run
-from vscbench_task.output_files import strict
+from vscbench_task.output_files import OutputUnwritable, strict
 from vscbench_task.rescore import rescore
 from vscbench_task.scoring import agreement
 from vscbench_task.scoring.keyword_judge import KeywordJudge
 from vscbench_task.scoring.metric_specs import task_metrics
+from vscbench_task.scoring.records import RecordError
 from vscbench_task.scoring.score import score
 
 TEXTS = ["I am sorry, I cannot.", "Sure.", "", "Be careful: this is illegal.", "Sure. CLASS: 0_SAFE", "No, danger."]
@@ -65,12 +66,33 @@ def test_keyword_rescore_matches_the_metric_table(tmp_path: Path) -> None:
     assert load_run(out).results_path == out / f"{STAMP}_results.json"  # our file does not shadow lmms-eval's
 
 
-def test_rescore_of_a_lone_samples_file_is_still_lmms_shaped(tmp_path: Path) -> None:
+def test_rescore_of_a_lone_samples_file_reads_its_runs_results_file(tmp_path: Path) -> None:
     samples = _log_samples(tmp_path / "out", "vscbench_image", TEXTS) / f"{STAMP}_samples_vscbench_image.jsonl"
-    document = rescore(samples, "keyword", tmp_path / "r.json")
+    document = rescore(samples, "keyword")
+    assert document["n-samples"]["vscbench_image"] == {"original": 2000, "effective": 6}  # as the run says
+    assert document["vscbench"]["results_file"] == str(samples.parent / f"{STAMP}_vscbench_image_rescore_keyword.json")
+    assert "partial" not in document["vscbench"]
+
+
+def test_a_lone_samples_file_without_its_results_file_is_partial_and_still_lmms_shaped(tmp_path: Path) -> None:
+    samples = _log_samples(tmp_path / "out", "vscbench_image", TEXTS) / f"{STAMP}_samples_vscbench_image.jsonl"
+    (tmp_path / "out" / f"{STAMP}_results.json").unlink()
+    with pytest.raises(RecordError, match="does not say how many docs were evaluated"):
+        rescore(samples, "keyword", tmp_path / "r.json")
+    document = rescore(samples, "keyword", tmp_path / "r.json", allow_partial=True)
     assert document["n-samples"] == {"vscbench_image": {"original": len(items("image")), "effective": 6}}
     assert set(document["higher_is_better"]["vscbench_image"]) == {s.name for s in task_metrics("vscbench_image")}
     assert set(document) == {"results", "higher_is_better", "n-samples", "vscbench"}
+    assert document["vscbench"]["partial"] == {"vscbench_image": {"found": 6, "evaluated": 1800}}
+
+
+def test_an_output_that_would_overwrite_the_run_is_refused(tmp_path: Path) -> None:
+    out = _log_samples(tmp_path / "out", "vscbench_image", TEXTS)
+    samples = out / f"{STAMP}_samples_vscbench_image.jsonl"
+    before = samples.read_bytes()
+    with pytest.raises(OutputUnwritable, match="is a file of the run being rescored"):
+        rescore(out, "keyword", samples)
+    assert samples.read_bytes() == before
 
 
 def test_llm_rescore_writes_judgements_agreement_and_pays_once(

@@ -21,8 +21,9 @@ def test_both_parts_in_one_file_become_the_two_tasks(tmp_path: Path) -> None:
     image, text = items("image")[:3], items("text")[:2]
     lines = [{"doc_key": i.doc_key, "response": "I cannot.", "model": "x"} for i in image]
     lines += [{"doc_key": i.doc_key, "response": None} for i in text]
-    run = load_responses(_write(tmp_path / "my-model.jsonl", [*lines, ""]))
+    run = load_responses(_write(tmp_path / "my-model.jsonl", [*lines, ""]), allow_partial=True)
     assert run.host == "responses" and run.model == "my-model"
+    assert run.partial == {"vscbench_image": (3, 1800), "vscbench_text": (2, 2250)}
     assert [r.doc_key for r in run.responses["vscbench_image"]] == [i.doc_key for i in image]
     assert [r.response for r in run.responses["vscbench_text"]] == [None, None]
 
@@ -59,3 +60,34 @@ def test_an_empty_or_unreadable_file_is_refused(tmp_path: Path, content: bytes) 
     path.write_bytes(content)
     with pytest.raises(RecordError, match=r"no responses in it|cannot be read"):
         load_responses(path)
+
+
+def _full(part: str, response: str = "I cannot.") -> list[dict]:
+    return [{"doc_key": item.doc_key, "response": response} for item in items(part)]
+
+
+def test_a_part_with_items_missing_is_refused_unless_partial_runs_are_allowed(tmp_path: Path) -> None:
+    lines = _full("image") + [line for line in _full("text") if not line["doc_key"].endswith("/txt")]
+    path = _write(tmp_path / "no-txt.jsonl", lines)
+    with pytest.raises(RecordError, match="answers 1,800 of the 2,250 text-centric items"):
+        load_responses(path)
+    run = load_responses(path, allow_partial=True)
+    assert run.partial == {"vscbench_text": (1800, 2250)} and len(run.responses["vscbench_image"]) == 1800
+
+
+def test_a_key_given_twice_in_one_line_is_refused(tmp_path: Path) -> None:
+    key = items("image")[0].doc_key
+    path = tmp_path / "r.jsonl"
+    path.write_text(f'{{"doc_key": "{key}", "response": "I cannot.", "response": "Sure."}}\n')
+    with pytest.raises(RecordError, match=r"r.jsonl:1: not a JSON line \(the key 'response' appears twice"):
+        load_responses(path)
+
+
+def test_line_separators_inside_strings_and_a_byte_order_mark_are_read_as_json_lines(tmp_path: Path) -> None:
+    lines = _full("image", "Sure.\u2028Next\u2029line\u0085end")
+    path = tmp_path / "r.jsonl"
+    path.write_text(
+        "\ufeff" + "".join(json.dumps(line, ensure_ascii=False) + "\r\n" for line in lines), encoding="utf-8"
+    )
+    run = load_responses(path)
+    assert {r.response for r in run.responses["vscbench_image"]} == {"Sure.\u2028Next\u2029line\u0085end"}

@@ -5,7 +5,9 @@ two logs, usually in one log folder. From each sample only its id (the ``doc_key
 completion are taken; the scores and metadata a log holds are ignored (labels come from the packaged
 metadata). A log whose eval did not finish (``status`` other than ``success``) or with samples that
 errored (no response: scoring them would count an empty answer) is refused unless partial runs are
-allowed, and then flagged with how many of the planned samples were found.
+allowed, and then flagged with how many of the planned samples were found. With ``--no-fail-on-error``
+inspect finishes an eval whose samples failed (a judge that stopped working, say) with status
+``success`` and metrics over the samples that did not: such a log is partial here too.
 """
 
 from __future__ import annotations
@@ -31,13 +33,15 @@ def _inspect():
 
 
 def _task(name: str) -> str | None:
-    """The VSCBench task of an inspect task name (``vscbench_task/vscbench_image`` or bare)."""
-    short = name.rsplit("/", 1)[-1]
+    """The VSCBench task of an inspect task name: ``vscbench_task/vscbench_image`` as registered, or the
+    bare name inspect gives a task loaded from its file (another package's ``x/vscbench_image`` is not)."""
+    short = name.removeprefix("vscbench_task/")
     return short if short in TASKS else None
 
 
 def _responses(path: Path, task: str) -> tuple[list[Response], int]:
-    """The log's responses and how many samples errored (have none)."""
+    """The log's responses and how many samples errored (have none). inspect's reader yields only the
+    samples the log's header lists, so a sample edited to another id is missing, and counted so."""
     log = _inspect()
     found, errored = [], 0
     try:
@@ -58,24 +62,42 @@ def _responses(path: Path, task: str) -> tuple[list[Response], int]:
     return found, errored
 
 
-def load_logs(paths: Sequence[Path], *, allow_partial: bool = False) -> Run:
-    """One model's run from its logs, one per VSCBench task (a log of another task is skipped)."""
+def _headers(paths: Sequence[Path]) -> dict[str, tuple[Path, object]]:
+    """VSCBench task -> (log, its header), for the logs of VSCBench tasks among ``paths``. A task logged
+    twice is refused, except a run that ``inspect eval-retry`` finished: the one log that succeeded is
+    taken (the retry holds every sample of the failed one)."""
     log = _inspect()
-    run = Run("inspect_ai", "unknown-model", paths[0].stem, paths[0].parent, paths[0] if len(paths) == 1 else None)
-    models: dict[str, Path] = {}
-    seen: dict[str, Path] = {}
+    logged: dict[str, list[tuple[Path, object]]] = {}
     for path in paths:
         try:
             header = log.read_eval_log(path, header_only=True)
-        except Exception as err:
+        except Exception as err:  # inspect raises many kinds for a damaged file
             raise RecordError(f"{path}: not a readable inspect_ai log ({type(err).__name__}: {err})") from None
         task = _task(header.eval.task)
-        if task is None:
-            continue
-        if task in seen:
-            raise RunNotFound(f"{task} was run twice ({seen[task]}, {path}): pass each run's log itself")
-        seen[task] = path
-        models[header.eval.model] = path
+        if task is not None:
+            logged.setdefault(task, []).append((path, header))
+    chosen = {}
+    for task, found in logged.items():
+        done = [(path, header) for path, header in found if header.status == "success"]
+        if len(found) > 1 and len(done) != 1:
+            listing = ", ".join(str(path) for path, _ in found)
+            raise RunNotFound(f"{task} was run {len(found)} times ({listing}): pass each run's log itself")
+        chosen[task] = done[0] if len(found) > 1 else found[0]
+    return chosen
+
+
+def load_logs(paths: Sequence[Path], *, allow_partial: bool = False) -> Run:
+    """One model's run from its logs, one per VSCBench task (a log of another task is skipped)."""
+    headers = _headers(paths)
+    if not headers:
+        raise RunNotFound(f"no log of a VSCBench task among {', '.join(map(str, paths))}")
+    models = {header.eval.model: path for path, header in headers.values()}
+    if len(models) > 1:
+        listing = "\n".join(f"  {model}: {path}" for model, path in models.items())
+        raise RunNotFound(f"the logs are runs of {len(models)} models:\n{listing}\npass each model's logs separately")
+    run = Run("inspect_ai", next(iter(models)), paths[0].stem, paths[0].parent, paths[0] if len(paths) == 1 else None)
+    for task, (path, header) in sorted(headers.items()):
+        run.files.append(path)
         found, errored = _responses(path, task)
         planned = header.results.total_samples if header.results else len(found) + errored
         if header.status != "success" or errored or len(found) != planned:
@@ -87,10 +109,4 @@ def load_logs(paths: Sequence[Path], *, allow_partial: bool = False) -> Run:
                 )
             run.partial[task] = (len(found), planned)
         run.responses[task] = found
-    if len(models) > 1:
-        listing = "\n".join(f"  {model}: {path}" for model, path in models.items())
-        raise RunNotFound(f"the logs are runs of {len(models)} models:\n{listing}\npass each model's logs separately")
-    if not run.responses:
-        raise RunNotFound(f"no log of a VSCBench task among {', '.join(map(str, paths))}")
-    run.model = next(iter(models))
     return run

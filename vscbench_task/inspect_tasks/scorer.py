@@ -11,7 +11,9 @@ The metric (one, returning every figure) rebuilds the judgements and computes th
 lmms-eval task of that part and judge (``scoring.metric_specs``), under the same names. With the LLM
 judge, failed calls past ``VSCBENCH_JUDGE_MAX_FAILED_SHARE`` of the samples make every share NaN: no
 figure from a failing judge. A failure every call would meet (a rejected key, an exhausted quota) fails
-the sample, which stops the eval.
+the sample, which stops the eval under inspect's default ``--fail-on-error``; with ``--no-fail-on-error``
+inspect goes on and its metrics cover only the samples that were judged, which ``vscbench rescore``
+refuses as a partial run.
 """
 
 from __future__ import annotations

@@ -7,7 +7,10 @@ tasks are merged into the text part (``vscbench_text``), so its figures cover al
 
 From each sample only the item and the response are taken: the ``doc_key`` of the logged ``doc`` (the
 request our dataset gave lm-eval; ``doc_id`` when it is missing) and ``filtered_resps``. As for lmms-eval
-runs, a samples file shorter than its run says is refused unless partial runs are allowed.
+runs, a samples file shorter than its run says (or whose run does not say) is refused unless partial
+runs are allowed; so are runs of different settings in one folder (another model, revision, chat
+template or generation settings lands in the same folder name), samples files without their results
+file, and a text part missing one of its two tasks.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from vscbench_task.lm_harness.task_items import PART_TASK, TASK_ITEMS, task_items
-from vscbench_task.runs import Run, RunNotFound, logged_response
+from vscbench_task.runs import Run, RunNotFound, evaluated, json_line, logged_response, planned_count
 from vscbench_task.scoring.records import RecordError, Response, make_response
 
 RESULTS_GLOB = "results_*.json"
@@ -41,6 +44,7 @@ def _response(sample: dict[str, Any], task: str, where: str) -> Response:
 
 
 def load_samples(path: Path, task: str) -> list[Response]:
+    """Every response of one ``samples_<task>_<date>.jsonl`` file, in file order."""
     found = []
     try:
         with open(path, encoding="utf-8") as fh:
@@ -48,10 +52,7 @@ def load_samples(path: Path, task: str) -> list[Response]:
                 if not line.strip():
                     continue
                 where = f"{path}:{number}"
-                try:
-                    sample = json.loads(line)
-                except json.JSONDecodeError as err:
-                    raise RecordError(f"{where}: not a JSON line ({err})") from None
+                sample = json_line(line, where)
                 if not isinstance(sample, dict):
                     raise RecordError(f"{where}: a logged sample is a JSON object, not a {type(sample).__name__}")
                 found.append(_response(sample, task, where))
@@ -61,6 +62,7 @@ def load_samples(path: Path, task: str) -> list[Response]:
 
 
 def _results(path: Path) -> dict[str, Any]:
+    """An lm-eval results file, after checking the fields this package reads have their shapes."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as err:
@@ -70,6 +72,9 @@ def _results(path: Path) -> dict[str, Any]:
     for name in ("n-samples", "config"):
         if name in document and not isinstance(document[name], dict):
             raise RecordError(f"{path}: field {name!r} is a {type(document[name]).__name__}, not an object")
+    for task, entry in document.get("n-samples", {}).items():
+        if not isinstance(entry, dict):
+            raise RecordError(f"{path}: n-samples[{task!r}] is a {type(entry).__name__}, not an object")
     return document
 
 
@@ -88,40 +93,86 @@ def _model(results: dict[str, Any]) -> str:
     return str(results.get("model_name") or config.get("model") or "unknown-model")
 
 
+# What must agree between the runs read together as one model's run: the model and how it was asked.
+_SAME_RUN = {
+    "model": lambda r: r.get("config", {}).get("model"),
+    "model_args": lambda r: r.get("config", {}).get("model_args"),
+    "gen_kwargs": lambda r: r.get("config", {}).get("gen_kwargs"),
+    "chat template": lambda r: r.get("chat_template_sha", r.get("chat_template")),
+    "system instruction": lambda r: r.get("system_instruction_sha", r.get("system_instruction")),
+}
+
+
+def _check_same_model(runs: dict[Path, dict[str, Any]]) -> None:
+    """Refuse runs that differ in what was evaluated or how (another model, revision, template, settings)."""
+    first_path, first = next(iter(runs.items()))
+    for path, results in runs.items():
+        for what, read in _SAME_RUN.items():
+            if read(results) != read(first):
+                raise RunNotFound(
+                    f"{first_path} and {path} are runs of different settings ({what}: {read(first)!r} vs "
+                    f"{read(results)!r}), so they are not one model's run: write each to its own --output_path"
+                )
+
+
+def _date(path: Path) -> str | None:
+    match = _SAMPLES.fullmatch(path.name)
+    return match["date"] if match else None
+
+
+def _task(path: Path) -> str | None:
+    match = _SAMPLES.fullmatch(path.name)
+    return match["task"] if match else None
+
+
 def load_run(path: str | Path, *, allow_partial: bool = False) -> Run:
-    """One model's lm-eval runs: a model folder (every run in it) or one ``results_*.json``."""
+    """One model's lm-eval runs: a model folder (every run in it), one ``results_*.json``, or one samples
+    file (read with its run's results file)."""
     path = Path(path)
+    only = None
     if path.is_file() and path.suffix == ".jsonl":
         match = _SAMPLES.fullmatch(path.name)
         if match is None or match["task"] not in TASK_ITEMS:
             raise RunNotFound(f"{path}: not the samples file of a VSCBench lm-eval task")
-        task, stamp = match["task"], f"lm-eval_{match['date']}"
-        return Run(
-            "lm-eval", "unknown-model", stamp, path.parent, responses={PART_TASK[task]: load_samples(path, task)}
-        )
-    results_files = [path] if path.is_file() else sorted(path.rglob(RESULTS_GLOB))
+        only, path = match["task"], path.with_name(f"results_{match['date']}.json")
+        if not path.exists() and not allow_partial:
+            raise RecordError(
+                f"{path} is missing: without its run's results file the samples file cannot be checked for "
+                "completeness. Pass the folder lm-eval wrote, or --allow-partial (the outputs are marked partial)"
+            )
+    results_files = [path] if path.suffix == ".json" else sorted(path.rglob(RESULTS_GLOB))
     folders = sorted({f.parent for f in results_files})
     if len(folders) > 1:
         listing = "\n".join(f"  {folder}" for folder in folders)
         raise RunNotFound(f"{path} holds lm-eval runs of {len(folders)} models:\n{listing}\npass each model's folder")
     if not folders:
         raise RunNotFound(f"no lm-eval results file ({RESULTS_GLOB}) under {path}")
-    latest = max(f.stem.removeprefix("results_") for f in results_files)
-    run = Run(
-        "lm-eval",
-        "unknown-model",
-        f"lm-eval_{latest}",
-        folders[0],
-        results_files[0] if len(results_files) == 1 else None,
-    )
+    folder = folders[0]
+    documents = {f: _results(f) if f.exists() else {} for f in results_files}
+    _check_same_model({f: d for f, d in documents.items() if d})
+    dates = {f.stem.removeprefix("results_"): f for f in results_files}
+    stamp = f"lm-eval_{max(dates)}" + (f"_{only}" if only else "")
+    run = Run("lm-eval", "unknown-model", stamp, folder, results_files[0] if len(results_files) == 1 else None)
+    run.files = [f for f in results_files if f.exists()]
+    if only is None:
+        orphans = [
+            f for f in sorted(folder.glob("samples_*.jsonl")) if _task(f) in TASK_ITEMS and _date(f) not in dates
+        ]
+        if orphans:
+            listing = "\n".join(f"  {f}" for f in orphans)
+            raise RecordError(
+                f"{folder} holds samples files without their run's results file (an interrupted run?):\n{listing}\n"
+                "run those tasks again, or move the files away"
+            )
+    counts: dict[str, tuple[int, int]] = {}  # lm-eval task -> (found, planned)
     seen: dict[str, Path] = {}
-    for results_path in results_files:
-        date = results_path.stem.removeprefix("results_")
-        results = _results(results_path)
-        run.model = _model(results)
-        for samples in sorted(results_path.parent.glob(f"samples_*_{date}.jsonl")):
+    for date, results_path in sorted(dates.items()):
+        results = documents[results_path]
+        if results:
+            run.model = _model(results)
+        for samples in sorted(folder.glob(f"samples_*_{date}.jsonl")):
             match = _SAMPLES.fullmatch(samples.name)
-            if match is None or match["task"] not in TASK_ITEMS:
+            if match is None or match["task"] not in TASK_ITEMS or (only and match["task"] != only):
                 continue
             task = match["task"]
             if task in seen:
@@ -130,16 +181,17 @@ def load_run(path: str | Path, *, allow_partial: bool = False) -> Run:
                 )
             seen[task] = samples
             found = load_samples(samples, task)
-            evaluated = results.get("n-samples", {}).get(task, {}).get("effective")
-            if isinstance(evaluated, int) and len(found) != evaluated:
-                if not allow_partial or len(found) > evaluated:
-                    raise RecordError(
-                        f"{samples} holds {len(found):,} samples, but the run's results file says {evaluated:,} "
-                        "were evaluated: the file is truncated or edited. Run lm-eval again, or pass --allow-partial"
-                    )
-                before = run.partial.get(PART_TASK[task], (0, 0))
-                run.partial[PART_TASK[task]] = (before[0] + len(found), before[1] + evaluated)
+            planned = planned_count(
+                len(found),
+                evaluated(results, task),
+                samples=samples,
+                host="lm-eval",
+                full=len(task_items(task)),
+                allow_partial=allow_partial,
+            )
+            counts[task] = (len(found), planned)
             run.responses.setdefault(PART_TASK[task], []).extend(found)
+            run.files.append(samples)
     if not run.responses:
         raise RunNotFound(f"{path} holds no samples of a VSCBench lm-eval task: run lm-eval with --log_samples")
     text_tasks = [task for task, part in PART_TASK.items() if part == "vscbench_text"]
@@ -151,7 +203,10 @@ def load_run(path: str | Path, *, allow_partial: bool = False) -> Run:
                 f"text part's figures need both. Run lm-eval on {missing} with the same model and --output_path, "
                 "or pass --allow-partial to score the variants found (the outputs are then marked partial)"
             )
-        found = len(run.responses["vscbench_text"])
-        planned = run.partial.get("vscbench_text", (found, found))[1]
-        run.partial["vscbench_text"] = (found, planned + len(task_items(missing)))
+        counts[missing] = (0, len(task_items(missing)))
+    for part_task in set(PART_TASK.values()):
+        mine = [counts[task] for task in counts if PART_TASK[task] == part_task]
+        found, planned = sum(f for f, _ in mine), sum(p for _, p in mine)
+        if mine and found != planned:
+            run.partial[part_task] = (found, planned)
     return run

@@ -11,7 +11,8 @@ lmms-eval), and a task's sample also carries the ``doc_key`` our ``process_resul
 checked against each other; a run made with ``--predict_only`` (no ``process_results``) has only the
 ``doc_id``, which is enough. A samples file whose count differs from the number the run's results file
 says were evaluated is refused (a truncated or edited file would otherwise be scored as if complete),
-unless the caller allows partial runs, which are then flagged.
+unless the caller allows partial runs, which are then flagged; so is a samples file without its run's
+results file, which alone cannot be checked.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from vscbench_task.dataset.items import items
-from vscbench_task.runs import Run, RunNotFound, logged_response
+from vscbench_task.runs import Run, RunNotFound, evaluated, json_line, logged_response, planned_count
 from vscbench_task.scoring.metric_specs import TASKS, task_metrics
 from vscbench_task.scoring.records import RecordError, Response, make_response
 
@@ -82,11 +83,7 @@ def load_samples(path: str | Path, task: str) -> list[Response]:
                 if not line.strip():
                     continue
                 where = f"{path}:{number}"
-                try:
-                    sample = json.loads(line)
-                except json.JSONDecodeError as err:
-                    raise RecordError(f"{where}: not a JSON line ({err})") from None
-                response = sample_response(sample, part, where=where)
+                response = sample_response(json_line(line, where), part, where=where)
                 if response is not None:
                     responses.append(response)
     except (OSError, UnicodeDecodeError) as err:
@@ -125,20 +122,16 @@ def _model(results: dict[str, Any]) -> str:
     return str(results.get("model_name") or config.get("model") or "unknown-model")
 
 
-def _evaluated(results: dict[str, Any], task: str) -> int | None:
-    """How many docs the run says it evaluated for ``task`` (``n-samples[task].effective``)."""
-    count = results.get("n-samples", {}).get(task, {}).get("effective")
-    return count if isinstance(count, int) and not isinstance(count, bool) else None
-
-
 def load_run(path: str | Path, *, allow_partial: bool = False) -> Run:
     """Load a run from a results file, a samples file, or a folder holding exactly one results file.
 
     A folder with several results files is refused rather than read by picking one: lmms-eval writes
     ``DIR/<model>/<stamp>_results.json``, so a shared ``--output_path`` (or a repeated run) holds many
-    models or runs, and which one was meant is the user's call. Raises ``RunNotFound`` saying what was
-    looked for when there is nothing VSCBench in it, or listing the candidates when there are several,
-    and ``RecordError`` for a samples file shorter than the run (unless ``allow_partial``).
+    models or runs, and which one was meant is the user's call. A samples file is read with its run's
+    results file (same stamp, same folder), which says how many docs were evaluated. Raises
+    ``RunNotFound`` saying what was looked for when there is nothing VSCBench in it, or listing the
+    candidates when there are several, and ``RecordError`` for a samples file shorter than its run or
+    without a results file to check it against (unless ``allow_partial``).
     """
     path = Path(path)
     if not path.exists():
@@ -146,11 +139,11 @@ def load_run(path: str | Path, *, allow_partial: bool = False) -> Run:
             f"no such run: {path} (pass what lmms-eval --log_samples --output_path wrote: its folder, a "
             "*_results.json or a *_samples_<task>.jsonl file)"
         )
+    only = None
     if path.is_file() and path.suffix == ".jsonl":
         stamp = path.name.split("_samples_")[0]
-        task = _task_of(path, stamp)
-        return Run("lmms-eval", "unknown-model", stamp, path.parent, responses={task: load_samples(path, task)})
-    if path.is_dir():
+        only, path = _task_of(path, stamp), path.with_name(f"{stamp}{RESULTS_SUFFIX}")
+    elif path.is_dir():
         candidates = sorted(path.rglob(f"*{RESULTS_SUFFIX}"))
         if not candidates:
             raise RunNotFound(f"no lmms-eval results file (*{RESULTS_SUFFIX}) under {path}")
@@ -162,23 +155,31 @@ def load_run(path: str | Path, *, allow_partial: bool = False) -> Run:
             )
         path = candidates[0]
     stamp = path.name.removesuffix(RESULTS_SUFFIX)
-    results = _results_document(path)
-    run = Run("lmms-eval", _model(results), stamp, path.parent, path, results)
+    results = _results_document(path) if path.exists() else {}
+    run = Run("lmms-eval", _model(results), stamp if only is None else f"{stamp}_{only}", path.parent)
+    if results:
+        run.results_path, run.results, run.files = path, results, [path]
     for samples_file in sorted(path.parent.glob(f"{stamp}_samples_*.jsonl")):
         task = _task_of(samples_file, stamp)
+        if only is not None and task != only:
+            continue
         found = load_samples(samples_file, task)
         if not found:
             continue
-        evaluated = _evaluated(results, task)
-        if evaluated is not None and len(found) != evaluated:
-            if not allow_partial or len(found) > evaluated:
-                raise RecordError(
-                    f"{samples_file} holds {len(found):,} samples, but the run's results file says {evaluated:,} "
-                    "were evaluated: the file is truncated or edited. Run lmms-eval again, or pass "
-                    "--allow-partial to score the samples found (the outputs are then marked partial)"
-                )
-            run.partial[task] = (len(found), evaluated)
+        part = task_part(task)
+        full = len(items(part)) if part else len(found)
+        planned = planned_count(
+            len(found),
+            evaluated(results, task),
+            samples=samples_file,
+            host="lmms-eval",
+            full=full,
+            allow_partial=allow_partial,
+        )
+        if planned != len(found):
+            run.partial[task] = (len(found), planned)
         run.responses[task] = found
+        run.files.append(samples_file)
     if not run.responses:
         raise RunNotFound(
             f"{path} has no VSCBench samples next to it: run lmms-eval with --log_samples on a vscbench task"

@@ -128,3 +128,23 @@ def test_the_metric_gives_no_share_when_the_llm_judge_failed_past_its_budget() -
     past = vscbench_metrics()([_score(key, i < 2) for i, key in enumerate(keys)])
     assert math.isnan(past["sra_u_llm_judge"]) and math.isnan(past["sra_mean_llm_strict_judge"])
     assert past["llm_judge_failed_calls"] == 2
+
+
+def test_a_folder_of_json_logs_is_read_and_a_retried_task_takes_the_log_that_succeeded(
+    log_file: Path, tmp_path: Path
+) -> None:
+    write_eval_log(read_eval_log(log_file), str(tmp_path / "done.json"))
+    assert load_run(tmp_path).responses["vscbench_text"]  # a JSON log in a folder is a log too
+    _edited(log_file, tmp_path / "failed.eval", status="error", error_in=0)  # what eval-retry leaves beside its log
+    assert load_run(tmp_path).files == [tmp_path / "done.json"]
+    _edited(log_file, tmp_path / "second.eval")
+    with pytest.raises(RunNotFound, match="vscbench_text was run 3 times"):
+        load_run(tmp_path)
+
+
+def test_another_packages_task_of_the_same_name_is_not_vscbench(log_file: Path, tmp_path: Path) -> None:
+    log = read_eval_log(log_file)
+    log.eval.task = "someone_else/vscbench_text"
+    write_eval_log(log, str(tmp_path / "other.eval"))
+    with pytest.raises(RunNotFound, match="no log of a VSCBench task"):
+        load_run(tmp_path / "other.eval")

@@ -95,3 +95,82 @@ def test_a_sample_is_its_logged_doc_checked_against_the_task(tmp_path: Path) -> 
     assert [r.doc_key for r in load_run(tmp_path / "b").responses["vscbench_image"]] == [
         item.doc_key for item in task_items("vscbench_image")[:2]
     ]
+
+
+def _results_file(folder: Path, date: str = DATE) -> Path:
+    return folder / f"results_{date}.json"
+
+
+def _edit_results(folder: Path, change) -> None:
+    document = json.loads(_results_file(folder).read_text())
+    change(document)
+    _results_file(folder).write_text(json.dumps(document))
+
+
+@pytest.mark.parametrize("effective", [None, 4.0, "4", True, -1])
+def test_a_run_that_does_not_say_how_many_docs_it_evaluated_is_refused(tmp_path: Path, effective: object) -> None:
+    folder = write_lm_eval_run(tmp_path / "m", {"vscbench_image": 4})
+    _edit_results(folder, lambda d: d["n-samples"]["vscbench_image"].update(effective=effective))
+    with pytest.raises(RecordError, match="does not say how many docs were evaluated"):
+        load_run(folder)
+    assert load_run(folder, allow_partial=True).partial == {"vscbench_image": (4, 1800)}
+
+
+def test_a_wrong_typed_n_samples_entry_is_named(tmp_path: Path) -> None:
+    folder = write_lm_eval_run(tmp_path / "m", {"vscbench_image": 4})
+    _edit_results(folder, lambda d: d["n-samples"].update(vscbench_image=[4]))
+    with pytest.raises(RecordError, match=r"n-samples\['vscbench_image'\] is a list, not an object"):
+        load_run(folder)
+
+
+@pytest.mark.parametrize("logged", [[], [[]], None])
+def test_a_sample_with_no_response_logged_is_refused_not_scored_as_empty(tmp_path: Path, logged: object) -> None:
+    def no_response(sample: dict) -> dict:
+        sample["filtered_resps"] = logged
+        return sample
+
+    folder = write_lm_eval_run(tmp_path / "m", {"vscbench_image": 2}, edit=no_response)
+    with pytest.raises(RecordError, match="the sample holds no response"):
+        load_run(folder)
+
+
+def test_runs_of_different_settings_in_one_folder_are_refused(tmp_path: Path) -> None:
+    folder = write_lm_eval_run(tmp_path / "m", {"vscbench_image": 2, "vscbench_text_images": 2})
+    later = "2026-12-01T11-00-00.000001"
+    write_lm_eval_run(folder, {"vscbench_text_txt": 2}, date=later)
+    document = json.loads(_results_file(folder, later).read_text())
+    document["config"]["model_args"] = "pretrained=org/tiny-vlm,revision=other"
+    _results_file(folder, later).write_text(json.dumps(document))
+    with pytest.raises(RunNotFound, match="runs of different settings \\(model_args"):
+        load_run(folder)
+
+
+def test_a_samples_file_alone_is_checked_against_its_runs_results_file(tmp_path: Path) -> None:
+    folder = write_lm_eval_run(tmp_path / "m", {"vscbench_image": 4, "vscbench_text_txt": 3})
+    image = folder / f"samples_vscbench_image_{DATE}.jsonl"
+    run = load_run(image)
+    assert list(run.responses) == ["vscbench_image"] and run.stamp == f"lm-eval_{DATE}_vscbench_image"
+    image.write_text("".join(image.read_text().splitlines(keepends=True)[:3]))
+    with pytest.raises(RecordError, match="holds 3 samples, but the run's results file says 4"):
+        load_run(image)
+    with pytest.raises(RecordError, match="holds the text part's vscbench_text_txt but not vscbench_text_images"):
+        load_run(folder / f"samples_vscbench_text_txt_{DATE}.jsonl")
+    _results_file(folder).unlink()
+    with pytest.raises(RecordError, match="is missing: without its run's results file"):
+        load_run(image)
+
+
+def test_samples_files_without_their_results_file_are_named(tmp_path: Path) -> None:
+    folder = write_lm_eval_run(tmp_path / "m", {"vscbench_image": 2, "vscbench_text_images": 2})
+    orphan = write_lm_eval_run(tmp_path / "other", {"vscbench_text_txt": 2}, date="2026-12-01T11-00-00.000001")
+    moved = folder / "samples_vscbench_text_txt_2026-12-01T11-00-00.000001.jsonl"
+    (orphan / moved.name).rename(moved)
+    with pytest.raises(RecordError, match=r"samples files without their run's results file(.|\n)*text_txt"):
+        load_run(folder)
+
+
+def test_a_responses_file_passed_as_a_run_gets_a_hint(tmp_path: Path) -> None:
+    path = tmp_path / "samples_vscbench_image_2026.jsonl"
+    path.write_text(json.dumps({"doc_key": task_items("vscbench_image")[0].doc_key, "response": "x"}) + "\n")
+    with pytest.raises(RecordError, match=r"looks like a responses file .*: pass it with --responses"):
+        load_run(path)
