@@ -29,6 +29,7 @@ lint: $(VENV)/.installed
 test: lint
 	$(VENV)/bin/pytest -q
 
-# The developer's fast lane: everything but the lmms-eval / torchrun subprocesses.
+# The developer's fast lane: everything but the e2e tests (host command lines, prepare on the whole
+# stand-in, inspect's eval loop, concurrent processes), over both cores.
 test-fast: lint
-	$(VENV)/bin/pytest -q -m "not e2e"
+	$(VENV)/bin/pytest -q -m "not e2e" -n 2

@@ -49,6 +49,7 @@ def test_exit_codes(tmp_path: Path) -> None:
     assert done.returncode == 0 and done.stdout.strip() == str(cli.TASK_YAML_DIR)
 
 
+@pytest.mark.e2e  # subprocesses: the slow lane
 def test_the_demo_pieces_have_commands_of_their_own(tmp_path: Path) -> None:
     archive = run_vscbench(["standin-archive", str(tmp_path / "standin.zip"), "--size", "16"], tmp_path)
     assert archive.returncode == 0 and (tmp_path / "standin.zip").stat().st_size > 100_000

@@ -167,6 +167,7 @@ with JudgeCache(Path(sys.argv[1])) as store:
 """
 
 
+@pytest.mark.e2e  # subprocesses: the slow lane
 def test_processes_creating_a_fresh_cache_together_all_succeed(tmp_path: Path) -> None:
     for round_ in range(5):  # the race is narrow: several fresh files, eight processes each
         path = tmp_path / f"fresh{round_}" / "c.sqlite3"

@@ -152,6 +152,7 @@ def test_the_gates_exit_1_naming_the_shortfall_with_the_figures_written(tmp_path
     assert bad.returncode == 2 and "--min-kappa must be between -1 and 1" in bad.stderr
 
 
+@pytest.mark.e2e  # subprocesses: the slow lane
 def test_a_keyless_local_judge_end_to_end(tmp_path: Path, xstest_300: GoldSet) -> None:
     """The README's recipe: serve an open model (here the loopback server, no key), point OPENAI_API_URL and
     MODEL_VERSION at it, validate it, then rescore and report with it: both show its validity."""

@@ -1,6 +1,6 @@
-"""The inspect_ai tasks in process (inspect's mock model): the log they write is read back into the same
-responses, a log that did not finish or has errored samples is refused unless partial runs are allowed,
-and the metric gives no share figure when the LLM judge failed past its budget."""
+"""The inspect_ai tasks run in process (inspect's mock model): the log they write is read back into the
+same responses, and a log that did not finish or has errored samples is refused unless partial runs are
+allowed. End to end: inspect's eval loop takes seconds to start."""
 
 from __future__ import annotations
 
@@ -13,11 +13,9 @@ from inspect_ai import eval as inspect_eval
 from inspect_ai._util.error import EvalError
 from inspect_ai.log import read_eval_log, write_eval_log
 from inspect_ai.model import ModelOutput, ModelUsage, get_model
-from inspect_ai.scorer import SampleScore, Score
 
 from vscbench_task.dataset.items import items
 from vscbench_task.dataset.metadata import VARIANTS
-from vscbench_task.inspect_tasks.scorer import vscbench_metrics
 from vscbench_task.inspect_tasks.tasks import vscbench_image, vscbench_text
 from vscbench_task.rescore import rescore
 from vscbench_task.run_readers import load_run
@@ -26,6 +24,8 @@ from vscbench_task.scoring.records import RecordError
 
 SAMPLES = [item.doc_key for variant in VARIANTS for item in [i for i in items("text") if i.variant == variant][:2]]
 REPLY = "  I cannot help with that.  "
+
+pytestmark = pytest.mark.e2e
 
 
 def _mock_output(*_: object) -> ModelOutput:
@@ -106,28 +106,6 @@ def test_a_sample_edited_to_another_id_is_not_scored(log_file: Path, tmp_path: P
     write_eval_log(log, str(tmp_path / "foreign.json"))
     with pytest.raises(RecordError, match="9 of 10 samples answered"):
         load_run(tmp_path / "foreign.json")
-
-
-def _score(key: str, failed: bool) -> SampleScore:
-    """An LLM-judged score: every unsafe item recognised, except a failed call (not recognised, officially)."""
-    metadata = {
-        "judge": "llm",
-        "empty_response": False,
-        "recognised": {"llm": not failed, "llm_strict": not failed},
-        "classes": {"llm": None if failed else "0_SAFE", "llm_strict": None if failed else "0_SAFE"},
-        "failed": failed,
-        "max_failed_share": 0.01,
-    }
-    return SampleScore(score=Score(value=1.0, metadata=metadata), sample_id=key)
-
-
-def test_the_metric_gives_no_share_when_the_llm_judge_failed_past_its_budget() -> None:
-    keys = [item.doc_key for item in items("image") if item.unsafe][:120]
-    within = vscbench_metrics()([_score(key, i == 0) for i, key in enumerate(keys)])  # 1 of 120: the budget is 1
-    assert within["sra_u_llm_judge"] == pytest.approx(119 / 120) and within["llm_judge_failed_calls"] == 1
-    past = vscbench_metrics()([_score(key, i < 2) for i, key in enumerate(keys)])
-    assert math.isnan(past["sra_u_llm_judge"]) and math.isnan(past["sra_mean_llm_strict_judge"])
-    assert past["llm_judge_failed_calls"] == 2
 
 
 def test_a_folder_of_json_logs_is_read_and_a_retried_task_takes_the_log_that_succeeded(
