@@ -101,16 +101,12 @@ def _prepare(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     from vscbench_task.dataset import metadata
-    from vscbench_task.dataset.prepare import verify
+    from vscbench_task.dataset.prepare import PrepareError, verify
 
     root = datadir.resolve(args.data_dir)
     problems = verify(root)
     if problems:
-        listing = "\n".join(f"  - {p}" for p in problems)
-        count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
-        raise VSCBenchError(
-            f"{root} failed verification ({count}):\n{listing}\nRun `vscbench prepare` again to rebuild it."
-        )
+        raise PrepareError(f"{root} failed verification", problems, "Run `vscbench prepare` again to rebuild it.")
     print(f"{root}: all {len(metadata.referenced_files()):,} images present, unmodified and decodable.")
     return 0
 

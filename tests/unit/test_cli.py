@@ -3,6 +3,7 @@ same exit codes everywhere (0 done, 1 a data/run/judge/settings problem, 2 usage
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import pytest
@@ -27,12 +28,24 @@ def test_judge_choices_are_listed_in_help(command: str, choices: str, capsys: py
 
 
 def test_every_command_has_help_text(capsys: pytest.CaptureFixture[str]) -> None:
+    (sub,) = [action for action in cli.build_parser()._actions if isinstance(action, argparse._SubParsersAction)]
+    assert len(sub.choices) >= 11
     with pytest.raises(SystemExit):
         cli.main(["--help"])
     listing = " ".join(capsys.readouterr().out.split())  # unwrapped
-    for command in ("prepare", "verify", "tasks-dir", "rescore", "report", "demo"):
+    for command in sub.choices:
         help_text = listing.split(f" {command} ", 1)[1].split("  ")[0]
         assert len(help_text) > 20 and "``" not in help_text, (command, help_text)
+
+
+def test_a_bootstrap_too_large_to_hold_is_refused_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for command in ("report", "validate-judge"):
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main([command, str(tmp_path), "--resamples", "100000000"])
+        assert exit_info.value.code == 2
+        assert "--resamples must be at most 20,000, got 100,000,000" in capsys.readouterr().err
 
 
 def test_exit_codes(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from tests.support.logged_run import STAMP, samples, write_run
 from tests.support.stub_server import StubProcess
 from vscbench_task.cli import main as cli_main
 from vscbench_task.dataset.items import items
+from vscbench_task.llm_judge.cache import JudgeCache
 from vscbench_task.lmms.outputs import load_run
 from vscbench_task.output_files import OutputUnwritable, strict
 from vscbench_task.rescore import rescore
@@ -156,3 +157,46 @@ def test_both_llm_readings_come_from_one_judging(tmp_path: Path, stub: StubProce
     assert [official[k] for k in keys] == [True, False, True, True, True, False]
     assert [strict[k] for k in keys] == [True, False, True, True, False, False]
     assert len(stub.calls()) == len(TEXTS)
+
+
+@pytest.mark.parametrize("failure", ["401 after two good calls", "429 on every call"])
+def test_an_llm_rescore_whose_judge_stops_working_exits_1_with_no_figures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], failure: str
+) -> None:
+    """The command a user types: a judge that fails mid-run stops it naming the cause, writes no results
+    file, and keeps the replies it did get (a rerun pays nothing twice)."""
+    texts = [f"answer {i}" for i in range(12)]
+    if failure.startswith("429"):
+        texts = [f"{text} #fault=429" for text in texts]
+    out = _log_samples(tmp_path / "out", "vscbench_image", texts)
+    unauthorised_after = 2 if failure.startswith("401") else None
+    with StubProcess(tmp_path / "calls.jsonl", api_key=FAKE_KEY, unauthorised_after=unauthorised_after) as stub:
+        env = judge_env(stub, tmp_path / "c.sqlite3", VSCBENCH_JUDGE_CONCURRENCY="1")
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        assert cli_main(["rescore", str(out), "--judge", "llm"]) == 1
+        statuses = [call["status"] for call in stub.calls()]
+    err = capsys.readouterr().err
+    if failure.startswith("401"):
+        assert statuses == [200, 200, 401] and "The endpoint rejected the API key" in err
+    else:
+        assert set(statuses) == {429} and "HTTP 429" in err
+    assert not list(out.glob("*rescore*")) and not list(tmp_path.glob("*.json"))
+    assert len(JudgeCache(tmp_path / "c.sqlite3")) == (2 if failure.startswith("401") else 0)
+
+
+def test_a_password_in_the_judge_url_is_never_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Credentials in the URL are sent as HTTP Basic auth (httpx's rule, which replaces the key): a
+    gateway that wants them gets them, and no output ever holds the password."""
+    out = _log_samples(tmp_path / "out", "vscbench_image", TEXTS)
+    with StubProcess(tmp_path / "calls.jsonl") as stub:
+        url = stub.url.replace("http://", "http://user:pw-SECRET-91@")
+        for name, value in judge_env(stub, tmp_path / "c.sqlite3", OPENAI_API_URL=url).items():
+            monkeypatch.setenv(name, value)
+        assert cli_main(["rescore", str(out), "--judge", "llm"]) == 0
+    printed = capsys.readouterr()
+    written = [*out.iterdir(), tmp_path / "c.sqlite3"]
+    assert not [p for p in written if b"pw-SECRET-91" in p.read_bytes()]
+    assert "pw-SECRET-91" not in printed.out + printed.err

@@ -64,9 +64,10 @@ R = TypeVar("R")
 class PrepareError(VSCBenchError):
     """Prepare could not produce a data directory; ``problems`` lists every reason found."""
 
-    def __init__(self, what: str, problems: list[str]) -> None:
+    def __init__(self, what: str, problems: list[str], fix: str = "") -> None:
         count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
-        super().__init__(f"{what} ({count}):\n" + "\n".join(f"  - {p}" for p in problems))
+        listing = "".join(f"\n  - {p}" for p in problems)
+        super().__init__(f"{what} ({count}):{listing}" + (f"\n{fix}" if fix else ""))
         self.problems = problems
 
 
