@@ -29,7 +29,8 @@ lint: $(VENV)/.installed
 test: lint
 	$(VENV)/bin/pytest -q
 
-# The developer's fast lane: everything but the e2e tests (host command lines, prepare on the whole
-# stand-in, inspect's eval loop, concurrent processes), over both cores.
+# The developer's fast lane: tests/unit but its e2e tests (concurrent processes, subprocess CLI runs),
+# over both cores; tests/e2e holds host command lines, prepare on the whole stand-in, inspect's eval
+# loop and the tiny-model builds.
 test-fast: lint
-	$(VENV)/bin/pytest -q -m "not e2e" -n 2
+	$(VENV)/bin/pytest -q tests/unit -m "not e2e" -n 2

@@ -1,4 +1,6 @@
-"""The tiny Qwen-VL models of the demo: their processor renders lmms-eval's messages with few image tokens."""
+"""The tiny Qwen-VL models of the demo: their processor renders lmms-eval's messages with few image tokens.
+
+In the slow lane: building the models imports torch and transformers (seconds before the first test)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from transformers import AutoProcessor
 
 from tests.conftest import TinyModels
 from vscbench_task.demo import tiny_qwen_vl
+
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(params=tiny_qwen_vl.VARIANTS)
