@@ -26,8 +26,9 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# Both cores, one worker per test file (a file's module fixtures, such as its lmms-eval runs, are built once).
 test: lint
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile
 
 # The developer's fast lane: tests/unit but its e2e tests (concurrent processes, subprocess CLI runs),
 # over both cores; tests/e2e holds host command lines, prepare on the whole stand-in, inspect's eval
