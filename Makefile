@@ -30,8 +30,8 @@ lint: $(VENV)/.installed
 test: lint
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile
 
-# The developer's fast lane: tests/unit but its e2e tests (concurrent processes, subprocess CLI runs),
-# over both cores; tests/e2e holds host command lines, prepare on the whole stand-in, inspect's eval
-# loop and the tiny-model builds.
+# The developer's fast lane: tests/unit without its few slow multi-process tests (marked e2e), over both
+# cores. tests/e2e (all marked e2e) holds every host's command line, prepare on the whole stand-in,
+# inspect's eval loop and the tiny-model builds.
 test-fast: lint
 	$(VENV)/bin/pytest -q tests/unit -m "not e2e" -n 2

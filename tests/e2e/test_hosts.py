@@ -43,7 +43,7 @@ pytestmark = pytest.mark.e2e
 
 PART_TASK = {"image": "vscbench_image", "text": "vscbench_text"}
 HOSTS = ("lmms-eval", "lm-eval", "inspect_ai", "responses")
-LIMIT = 180  # per part (two of every stratum), for the hosts that send every request through HTTP
+LIMIT = 180  # per part (every stratum: 15 per image one, 2 per text one), for the hosts sending over HTTP
 SUBSET = {part: [item.doc_key for item in items(part)[:LIMIT]] for part in PARTS}
 FULL = {part: [item.doc_key for item in items(part)] for part in PARTS}
 ANSWERED = {"lmms-eval": SUBSET, "inspect_ai": SUBSET, "lm-eval": FULL, "responses": FULL}

@@ -361,7 +361,9 @@ def test_verify_names_modified_and_deleted_files(good_state: Path, tmp_path: Pat
     ]
     done = subprocess.run([*CLI, "verify", "--data-dir", str(data_dir)], capture_output=True, text=True)
     assert done.returncode == 1
+    assert f"{data_dir} failed verification (2 problems):" in done.stderr
     assert IMAGE_FILE in done.stderr and TEXT_FILE in done.stderr
+    assert done.stderr.rstrip().endswith("Run `vscbench prepare` again to rebuild it.")
 
 
 def test_verify_of_an_unprepared_dir_says_how_to_prepare(tmp_path: Path) -> None:

@@ -104,7 +104,7 @@ class State:
         self.rng = random.Random(args.random_classes) if args.random_classes is not None else None
         self.requests = 0
 
-    def record(self, sha: str, status: int, body: dict[str, Any]) -> int:
+    def record(self, sha: str, status: int, body: dict[str, Any], auth: str = "") -> int:
         """Log one request; returns how many requests for this prompt came before it."""
         with self.lock:
             before = self.attempts[sha]
@@ -118,6 +118,7 @@ class State:
                     "temperature": body.get("temperature"),
                     "roles": [m.get("role") for m in body.get("messages", [])],
                     "keys": sorted(body),
+                    "auth": auth,  # the scheme only (Bearer, Basic, api-key), never the credential
                 }
                 self.log.write(json.dumps(entry) + "\n")
                 self.log.flush()
@@ -164,7 +165,8 @@ class Handler(BaseHTTPRequestHandler):
         if state.args.quota_exhausted:
             kind = "quota"
         status = 401 if not authorised or kind == "401" else {"500": 500, "429": 429, "quota": 429}.get(kind or "", 200)
-        state.record(sha, status, body)
+        scheme = "api-key" if self.headers.get("api-key") else self.headers.get("Authorization", "").split(" ")[0]
+        state.record(sha, status, body, scheme)
         time.sleep(state.args.hang if kind == "timeout" else state.args.latency)
         if status == 401:
             self._send(401, b'{"error": {"message": "Incorrect API key provided"}}')

@@ -159,30 +159,35 @@ def test_both_llm_readings_come_from_one_judging(tmp_path: Path, stub: StubProce
     assert len(stub.calls()) == len(TEXTS)
 
 
-@pytest.mark.parametrize("failure", ["401 after two good calls", "429 on every call"])
+@pytest.mark.parametrize(
+    ("unauthorised_after", "fault", "statuses", "cause", "cached"),
+    [(2, "", [200, 200, 401], "The endpoint rejected the API key", 2), (None, " #fault=429", None, "HTTP 429", 0)],
+    ids=["401 after two good calls", "429 on every call"],
+)
 def test_an_llm_rescore_whose_judge_stops_working_exits_1_with_no_figures(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], failure: str
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    unauthorised_after: int | None,
+    fault: str,
+    statuses: list[int] | None,
+    cause: str,
+    cached: int,
 ) -> None:
     """The command a user types: a judge that fails mid-run stops it naming the cause, writes no results
     file, and keeps the replies it did get (a rerun pays nothing twice)."""
-    texts = [f"answer {i}" for i in range(12)]
-    if failure.startswith("429"):
-        texts = [f"{text} #fault=429" for text in texts]
-    out = _log_samples(tmp_path / "out", "vscbench_image", texts)
-    unauthorised_after = 2 if failure.startswith("401") else None
+    out = _log_samples(tmp_path / "out", "vscbench_image", [f"answer {i}{fault}" for i in range(12)])
     with StubProcess(tmp_path / "calls.jsonl", api_key=FAKE_KEY, unauthorised_after=unauthorised_after) as stub:
-        env = judge_env(stub, tmp_path / "c.sqlite3", VSCBENCH_JUDGE_CONCURRENCY="1")
+        env = judge_env(stub, tmp_path / "c.sqlite3", VSCBENCH_JUDGE_CONCURRENCY="1", VSCBENCH_JUDGE_RETRIES="1")
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         assert cli_main(["rescore", str(out), "--judge", "llm"]) == 1
-        statuses = [call["status"] for call in stub.calls()]
-    err = capsys.readouterr().err
-    if failure.startswith("401"):
-        assert statuses == [200, 200, 401] and "The endpoint rejected the API key" in err
-    else:
-        assert set(statuses) == {429} and "HTTP 429" in err
+        logged = [call["status"] for call in stub.calls()]
+    assert logged == statuses if statuses else set(logged) == {429}
+    assert cause in capsys.readouterr().err
     assert not list(out.glob("*rescore*")) and not list(tmp_path.glob("*.json"))
-    assert len(JudgeCache(tmp_path / "c.sqlite3")) == (2 if failure.startswith("401") else 0)
+    with JudgeCache(tmp_path / "c.sqlite3") as store:
+        assert len(store) == cached
 
 
 def test_a_password_in_the_judge_url_is_never_written(
@@ -196,7 +201,8 @@ def test_a_password_in_the_judge_url_is_never_written(
         for name, value in judge_env(stub, tmp_path / "c.sqlite3", OPENAI_API_URL=url).items():
             monkeypatch.setenv(name, value)
         assert cli_main(["rescore", str(out), "--judge", "llm"]) == 0
+        assert {call["auth"] for call in stub.calls()} == {"Basic"}
     printed = capsys.readouterr()
-    written = [*out.iterdir(), tmp_path / "c.sqlite3"]
+    written = [*out.iterdir(), *tmp_path.glob("c.sqlite3*")]
     assert not [p for p in written if b"pw-SECRET-91" in p.read_bytes()]
     assert "pw-SECRET-91" not in printed.out + printed.err
