@@ -17,6 +17,7 @@ from pathlib import Path
 
 from vscbench_task.dataset import datadir
 from vscbench_task.dataset.metadata import DOWNLOAD_URL
+from vscbench_task.demo import BACKENDS, HEAD_DIMS
 from vscbench_task.errors import VSCBenchError
 from vscbench_task.scoring.bootstrap_settings import DEFAULT_RESAMPLES, DEFAULT_SEED, MAX_RESAMPLES
 from vscbench_task.scoring.readings import JUDGES, READINGS
@@ -314,7 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cmd.add_argument("--workdir", type=Path, help="where to build everything (default: a new temp folder)")
     # Not llava_hf: in lmms-eval 0.7.3 it cannot answer the text part's image-less requests (see README).
-    cmd.add_argument("--backend", choices=("qwen2_5_vl", "qwen2_vl"), default="qwen2_5_vl", help="lmms-eval backend")
+    cmd.add_argument("--backend", choices=BACKENDS, default=BACKENDS[0], help="lmms-eval backend")
     cmd.add_argument(
         "--limit",
         type=_whole_number(0, "--limit"),
@@ -342,13 +343,13 @@ def build_parser() -> argparse.ArgumentParser:
         "write the demo's tiny random Qwen-VL (save_pretrained) and print the lmms-eval options that run it on a CPU",
     )
     cmd.add_argument("dest", type=Path, help="the folder to write the model into")
-    cmd.add_argument("--backend", choices=("qwen2_5_vl", "qwen2_vl"), default="qwen2_5_vl", help="lmms-eval backend")
+    cmd.add_argument("--backend", choices=BACKENDS, default=BACKENDS[0], help="lmms-eval backend")
     cmd.add_argument("--seed", type=_whole_number(0, "--seed"), default=0, help="weight seed (default 0)")
     cmd.add_argument(
         "--head-dim",
         type=int,
-        choices=(16, 64),
-        default=16,
+        choices=HEAD_DIMS,
+        default=HEAD_DIMS[0],
         help="attention head size (default 16, the smallest model; 64 for vLLM's CPU attention, which rejects 16)",
     )
     return parser

@@ -10,6 +10,7 @@ with the same metric tables; a host that splits a part across tasks (lm-eval's t
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,38 @@ def json_line(line: str, where: str) -> Any:
         return json.loads(line, object_pairs_hook=_unique_keys)
     except ValueError as err:
         raise RecordError(f"{where}: not a JSON line ({err})") from None
+
+
+def json_lines(path: Path, what: str) -> Iterator[tuple[str, Any]]:
+    """Each non-blank line of a host's JSON Lines file, parsed (``json_line``), with where it stands
+    (``path:line``); a file that cannot be read as text is refused as ``what``."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for number, line in enumerate(fh, 1):
+                if line.strip():
+                    where = f"{path}:{number}"
+                    yield where, json_line(line, where)
+    except (OSError, UnicodeDecodeError) as err:
+        raise RecordError(f"{path}: cannot be read as {what} ({err})") from None
+
+
+def results_document(path: Path, host: str, objects: Sequence[str], per_task: Sequence[str]) -> dict[str, Any]:
+    """A host's results file, after checking the fields this package reads have their shapes: each of
+    ``objects`` present is an object, and so is each task's entry in each of ``per_task``."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise RecordError(f"{path}: not a readable {host} results file ({err})") from None
+    if not isinstance(document, dict):
+        raise RecordError(f"{path}: an {host} results file holds a JSON object, not a {type(document).__name__}")
+    for name in objects:
+        if name in document and not isinstance(document[name], dict):
+            raise RecordError(f"{path}: field {name!r} is a {type(document[name]).__name__}, not an object")
+    for name in per_task:
+        for task, entry in document.get(name, {}).items():
+            if not isinstance(entry, dict):
+                raise RecordError(f"{path}: {name}[{task!r}] is a {type(entry).__name__}, not an object")
+    return document
 
 
 def evaluated(results: dict[str, Any], task: str) -> int | None:

@@ -35,10 +35,11 @@ from transformers import (
 )
 
 from vscbench_task.dataset import metadata as md
+from vscbench_task.demo import BACKENDS
 from vscbench_task.scoring.keyword_judge import KEYWORDS
 
 Variant = Literal["qwen2_5_vl", "qwen2_vl"]
-VARIANTS: tuple[Variant, ...] = ("qwen2_5_vl", "qwen2_vl")
+VARIANTS: tuple[Variant, ...] = BACKENDS
 
 IM_START, IM_END, END_OF_TEXT = "<|im_start|>", "<|im_end|>", "<|endoftext|>"
 VISION_START, VISION_END, IMAGE_PAD, VIDEO_PAD = "<|vision_start|>", "<|vision_end|>", "<|image_pad|>", "<|video_pad|>"

@@ -15,16 +15,26 @@ file, and a text part missing one of its two tasks.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 from vscbench_task.lm_harness.task_items import PART_TASK, TASK_ITEMS, task_items
-from vscbench_task.runs import Run, RunNotFound, evaluated, json_line, logged_response, planned_count
+from vscbench_task.runs import (
+    Run,
+    RunNotFound,
+    evaluated,
+    json_lines,
+    logged_response,
+    planned_count,
+    results_document,
+)
 from vscbench_task.scoring.records import RecordError, Response, make_response
 
 RESULTS_GLOB = "results_*.json"
+# The results file's fields this reader takes: objects, and objects holding an object per task.
+OBJECTS = ("n-samples", "config")
+PER_TASK = ("n-samples",)
 _SAMPLES = re.compile(r"samples_(?P<task>.+)_(?P<date>[^_]+)\.jsonl")
 
 
@@ -46,36 +56,11 @@ def _response(sample: dict[str, Any], task: str, where: str) -> Response:
 def load_samples(path: Path, task: str) -> list[Response]:
     """Every response of one ``samples_<task>_<date>.jsonl`` file, in file order."""
     found = []
-    try:
-        with open(path, encoding="utf-8") as fh:
-            for number, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                where = f"{path}:{number}"
-                sample = json_line(line, where)
-                if not isinstance(sample, dict):
-                    raise RecordError(f"{where}: a logged sample is a JSON object, not a {type(sample).__name__}")
-                found.append(_response(sample, task, where))
-    except (OSError, UnicodeDecodeError) as err:
-        raise RecordError(f"{path}: cannot be read as a samples file ({err})") from None
+    for where, sample in json_lines(path, "a samples file"):
+        if not isinstance(sample, dict):
+            raise RecordError(f"{where}: a logged sample is a JSON object, not a {type(sample).__name__}")
+        found.append(_response(sample, task, where))
     return found
-
-
-def _results(path: Path) -> dict[str, Any]:
-    """An lm-eval results file, after checking the fields this package reads have their shapes."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as err:
-        raise RecordError(f"{path}: not a readable lm-eval results file ({err})") from None
-    if not isinstance(document, dict):
-        raise RecordError(f"{path}: an lm-eval results file holds a JSON object, not a {type(document).__name__}")
-    for name in ("n-samples", "config"):
-        if name in document and not isinstance(document[name], dict):
-            raise RecordError(f"{path}: field {name!r} is a {type(document[name]).__name__}, not an object")
-    for task, entry in document.get("n-samples", {}).items():
-        if not isinstance(entry, dict):
-            raise RecordError(f"{path}: n-samples[{task!r}] is a {type(entry).__name__}, not an object")
-    return document
 
 
 def _model(results: dict[str, Any]) -> str:
@@ -148,7 +133,7 @@ def load_run(path: str | Path, *, allow_partial: bool = False) -> Run:
     if not folders:
         raise RunNotFound(f"no lm-eval results file ({RESULTS_GLOB}) under {path}")
     folder = folders[0]
-    documents = {f: _results(f) if f.exists() else {} for f in results_files}
+    documents = {f: results_document(f, "lm-eval", OBJECTS, PER_TASK) if f.exists() else {} for f in results_files}
     _check_same_model({f: d for f, d in documents.items() if d})
     dates = {f.stem.removeprefix("results_"): f for f in results_files}
     stamp = f"lm-eval_{max(dates)}" + (f"_{only}" if only else "")

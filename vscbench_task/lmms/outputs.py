@@ -17,17 +17,27 @@ results file, which alone cannot be checked.
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from vscbench_task.dataset.items import items
-from vscbench_task.runs import Run, RunNotFound, evaluated, json_line, logged_response, planned_count
+from vscbench_task.runs import (
+    Run,
+    RunNotFound,
+    evaluated,
+    json_lines,
+    logged_response,
+    planned_count,
+    results_document,
+)
 from vscbench_task.scoring.metric_specs import TASKS, task_metrics
 from vscbench_task.scoring.records import RecordError, Response, make_response
 
 RESULTS_SUFFIX = "_results.json"
+# The results file's fields this reader takes: objects, and objects holding an object per task.
+OBJECTS = ("results", "configs", "versions", "higher_is_better", "n-samples", "config")
+PER_TASK = ("results", "higher_is_better", "n-samples")
 
 
 @cache
@@ -75,42 +85,13 @@ def task_part(task: str) -> str | None:
 
 def load_samples(path: str | Path, task: str) -> list[Response]:
     """All VSCBench responses of one ``*_samples_<task>.jsonl`` file, in file order."""
-    responses = []
     part = task_part(task)
-    try:
-        with open(path, encoding="utf-8") as fh:
-            for number, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                where = f"{path}:{number}"
-                response = sample_response(json_line(line, where), part, where=where)
-                if response is not None:
-                    responses.append(response)
-    except (OSError, UnicodeDecodeError) as err:
-        raise RecordError(f"{path}: cannot be read as a samples file ({err})") from None
-    return responses
+    found = (sample_response(sample, part, where=where) for where, sample in json_lines(Path(path), "a samples file"))
+    return [response for response in found if response is not None]
 
 
 def _task_of(samples: Path, stamp: str) -> str:
     return samples.name.removeprefix(f"{stamp}_samples_").removesuffix(".jsonl")
-
-
-def _results_document(path: Path) -> dict[str, Any]:
-    """An lmms-eval results file, after checking the fields this package reads have their shapes."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as err:
-        raise RecordError(f"{path}: not a readable lmms-eval results file ({err})") from None
-    if not isinstance(document, dict):
-        raise RecordError(f"{path}: an lmms-eval results file holds a JSON object, not a {type(document).__name__}")
-    for name in ("results", "configs", "versions", "higher_is_better", "n-samples", "config"):
-        if name in document and not isinstance(document[name], dict):
-            raise RecordError(f"{path}: field {name!r} is a {type(document[name]).__name__}, not an object")
-    for name in ("results", "higher_is_better", "n-samples"):
-        for task, entry in document.get(name, {}).items():
-            if not isinstance(entry, dict):
-                raise RecordError(f"{path}: {name}[{task!r}] is a {type(entry).__name__}, not an object")
-    return document
 
 
 def _model(results: dict[str, Any]) -> str:
@@ -155,7 +136,7 @@ def load_run(path: str | Path, *, allow_partial: bool = False) -> Run:
             )
         path = candidates[0]
     stamp = path.name.removesuffix(RESULTS_SUFFIX)
-    results = _results_document(path) if path.exists() else {}
+    results = results_document(path, "lmms-eval", OBJECTS, PER_TASK) if path.exists() else {}
     run = Run("lmms-eval", _model(results), stamp if only is None else f"{stamp}_{only}", path.parent)
     if results:
         run.results_path, run.results, run.files = path, results, [path]
