@@ -25,13 +25,14 @@ demo: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 # Both cores, one worker per test file (a file's module fixtures, such as its lmms-eval runs, are built once).
 test: lint
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile
 
-# The developer's fast lane: tests/unit without its few slow multi-process tests (marked e2e), over both
-# cores. tests/e2e (all marked e2e) holds every host's command line, prepare on the whole stand-in,
-# inspect's eval loop and the tiny-model builds.
+# The developer's fast lane: tests/unit over both cores. tests/e2e (the slow lane, marked e2e by its
+# conftest) holds every host's command line, subprocesses, prepare on the whole stand-in, inspect's eval
+# loop and the tiny-model builds.
 test-fast: lint
-	$(VENV)/bin/pytest -q tests/unit -m "not e2e" -n 2
+	$(VENV)/bin/pytest -q tests/unit -n 2

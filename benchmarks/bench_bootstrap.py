@@ -10,7 +10,7 @@ Measured in one process on all 4,050 docs (both parts, random verdicts), 2,000 r
 
 Prints a Markdown table with both times and their ratio. Usage::
 
-    python benchmarks/bench_bootstrap.py [--resamples 2000] [--naive 40]
+    python -m benchmarks.bench_bootstrap [--resamples 2000] [--naive 40]
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ import random
 import time
 
 from vscbench_task.dataset.items import PARTS, items
+from vscbench_task.judges.base import Judgement
 from vscbench_task.scoring import bootstrap
 from vscbench_task.scoring.bootstrap_settings import DEFAULT_RESAMPLES
-from vscbench_task.scoring.judgements import Judgement
 from vscbench_task.scoring.metric_specs import sra_family
 from vscbench_task.scoring.score import Scored, compute, scored_from
 

@@ -5,7 +5,7 @@
 command runs ``--runs`` times, the commands interleaved so load from other processes hits them alike;
 the median of each is reported with its ratio to ``python -c pass`` (target: at most 3x).
 
-    .venv/bin/python benchmarks/bench_cli.py
+    .venv/bin/python -m benchmarks.bench_cli
 """
 
 from __future__ import annotations

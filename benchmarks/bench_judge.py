@@ -13,7 +13,7 @@ HTTP server on 127.0.0.1 answering after ``--latency`` seconds):
 
 Every doc gets a distinct response, so no two docs share a call. Usage::
 
-    python benchmarks/bench_judge.py [--latency 0.1] [--concurrency 16] [--subset 400] [--workdir DIR]
+    python -m benchmarks.bench_judge [--latency 0.1] [--concurrency 16] [--subset 400] [--workdir DIR]
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import asyncio
 import dataclasses
 import os
 import platform
-import sys
 import tempfile
 import threading
 import time
@@ -34,18 +33,15 @@ from typing import TypeVar
 
 import httpx
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))  # the stub server lives with the tests
-
-from tests.support.stub_server import StubProcess  # noqa: E402
-from vscbench_task.dataset.items import items  # noqa: E402
-from vscbench_task.llm_judge import prompt  # noqa: E402
-from vscbench_task.llm_judge.client import CallResult, complete, open_http  # noqa: E402
-from vscbench_task.llm_judge.judge import LLMJudge  # noqa: E402
-from vscbench_task.llm_judge.settings import JudgeSettings, from_env  # noqa: E402
-from vscbench_task.scoring.judgements import JudgeInput  # noqa: E402
-from vscbench_task.scoring.records import Response  # noqa: E402
-from vscbench_task.scoring.score import judge_input  # noqa: E402
+from tests.support.stub_server import StubProcess
+from vscbench_task.dataset.items import items
+from vscbench_task.judges.base import JudgeInput
+from vscbench_task.judges.llm import prompt
+from vscbench_task.judges.llm.client import CallResult, complete, open_http
+from vscbench_task.judges.llm.judge import LLMJudge
+from vscbench_task.judges.llm.settings import JudgeSettings, from_env
+from vscbench_task.scoring.records import Response
+from vscbench_task.scoring.score import judge_input
 
 
 def all_inputs() -> list[JudgeInput]:

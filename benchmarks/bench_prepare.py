@@ -6,7 +6,7 @@ child processes so every run's peak memory (``ru_maxrss``) is its own. Rounds al
 the fastest time per setting is kept, so load from other processes on the shared machine hurts every
 setting alike; the speed-up column is a ratio within this one run.
 
-    /work/venv/bin/python benchmarks/bench_prepare.py
+    /work/venv/bin/python -m benchmarks.bench_prepare
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def markdown(results: dict[tuple[str, int], dict[str, float]], size: int, archiv
             "",
             "Command (from the repository root):",
             "",
-            f"    /work/venv/bin/python benchmarks/bench_prepare.py --size {size} --rounds {rounds}",
+            f"    /work/venv/bin/python -m benchmarks.bench_prepare --size {size} --rounds {rounds}",
             "",
             f"Each setting ran in its own child process, {rounds} alternating rounds; time is the fastest round"
             " (the call only, without interpreter start), peak RSS the highest (`ru_maxrss` of the child, which"

@@ -17,7 +17,7 @@ and keeping each path's fastest whole round: the minimum is the least noisy.
 lmms-eval's indexing of its own ~200 built-in task folders (``TaskManager()``) is not the tasks' cost
 and is left out. Usage::
 
-    python benchmarks/bench_tasks.py [--size 768] [--rounds 3] [--workdir DIR]
+    python -m benchmarks.bench_tasks [--size 768] [--rounds 3] [--workdir DIR]
 
 It builds a stand-in archive at ``--size`` px once per work dir (decode cost grows with image size;
 the real images are photos and 760 px renders, so small synthetic images would overstate the
@@ -43,11 +43,10 @@ from vscbench_task.dataset import datadir, metadata
 from vscbench_task.dataset.items import items
 from vscbench_task.dataset.prepare import prepare
 from vscbench_task.demo import standin_archive
-from vscbench_task.lmms import aggregations, hooks
+from vscbench_task.hosts.lmms_eval import TASKS_DIR, aggregations, hooks
 
 TASKS = ("vscbench_image", "vscbench_text")
 ANSWER = "I cannot help with that; it may be dangerous."
-TASKS_DIR = Path(__file__).resolve().parents[1] / "vscbench_task" / "task_yaml"
 
 
 def bare_decode(snapshot: Path, docs: list) -> float:

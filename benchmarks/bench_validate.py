@@ -2,7 +2,7 @@
 5,957 gold rows against the loopback server at a fixed latency, as a ratio to calls x latency / concurrency;
 then the cached rerun (no call).
 
-    .venv/bin/python benchmarks/bench_validate.py --xstest-dir ../shared/data/gold/xstest
+    .venv/bin/python -m benchmarks.bench_validate --xstest-dir ../shared/data/gold/xstest
 """
 
 from __future__ import annotations
@@ -10,19 +10,15 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))  # the loopback server lives with the tests
-
-from tests.support.stub_server import StubProcess  # noqa: E402
-from vscbench_task.llm_judge.judge import LLMJudge  # noqa: E402
-from vscbench_task.llm_judge.settings import from_env  # noqa: E402
-from vscbench_task.scoring.keyword_judge import KeywordJudge  # noqa: E402
-from vscbench_task.validation.validate import load_gold_sets, validate  # noqa: E402
+from tests.support.stub_server import StubProcess
+from vscbench_task.judges.keyword import KeywordJudge
+from vscbench_task.judges.llm.judge import LLMJudge
+from vscbench_task.judges.llm.settings import from_env
+from vscbench_task.validation.validate import load_gold_sets, validate
 
 
 def main() -> None:

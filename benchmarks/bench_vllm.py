@@ -15,7 +15,7 @@ Printed: wall and CPU seconds per run (this process and the engine's children), 
 ``lmms`` path (its ``generate_until``, inside it ``LLM.chat``), whether every path gave the same outputs,
 and the ratios of the medians. Usage (in the vLLM venv)::
 
-    python benchmarks/bench_vllm.py MODEL_DIR --limit 2250 --reps 3 --max-tokens 16
+    python -m benchmarks.bench_vllm MODEL_DIR --limit 2250 --reps 3 --max-tokens 16
 """
 
 from __future__ import annotations
@@ -58,9 +58,9 @@ def main() -> int:
     from lmms_eval.tasks import TaskManager, get_task_dict
     from vllm import SamplingParams
 
-    from vscbench_task.cli import TASK_YAML_DIR
-    from vscbench_task.lmms import hooks
-    from vscbench_task.lmms.outputs import sample_response, task_part
+    from vscbench_task.hosts.lmms_eval import TASKS_DIR as TASK_YAML_DIR
+    from vscbench_task.hosts.lmms_eval import hooks
+    from vscbench_task.hosts.lmms_eval.outputs import sample_response, task_part
 
     manager = TaskManager(include_path=str(TASK_YAML_DIR))
     task_dict = get_task_dict(TASKS, manager)

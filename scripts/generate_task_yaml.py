@@ -3,7 +3,7 @@
     python scripts/generate_task_yaml.py            # rewrite the committed files in place
     python scripts/generate_task_yaml.py --out DIR  # write them under DIR instead (the test compares)
 
-What is generated and why: ``vscbench_task.lmms.task_files`` and ``vscbench_task.lm_harness.task_files``.
+What is generated and why: ``vscbench_task.hosts.lmms_eval.task_files`` and ``vscbench_task.hosts.lm_eval.task_files``.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from vscbench_task.lm_harness import task_files as lm_harness_files
-from vscbench_task.lmms import task_files as lmms_files
+from vscbench_task.hosts.lm_eval import task_files as lm_harness_files
+from vscbench_task.hosts.lmms_eval import task_files as lmms_files
 
 ROOT = Path(__file__).resolve().parents[1]
 

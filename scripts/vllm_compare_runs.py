@@ -2,7 +2,7 @@
 
     python scripts/vllm_compare_runs.py RUN_A RUN_B
 
-Each run is what any host wrote (read with ``vscbench_task.run_readers.load_run``: responses as the
+Each run is what any host wrote (read with ``vscbench_task.hosts.readers.load_run``: responses as the
 scoring sees them, stripped). Metrics are the host's own results (lmms-eval's ``*_results.json``; a run
 must have one: lmms-eval exits 0 even when it failed). Exit status 0 iff both agree everywhere.
 """
@@ -13,7 +13,7 @@ import argparse
 import math
 import sys
 
-from vscbench_task.run_readers import load_run
+from vscbench_task.hosts.readers import load_run
 
 
 def main() -> int:

@@ -14,4 +14,4 @@ Layout by concern, imports pointing down only:
 * ``task_yaml/`` — the lmms-eval task folder (``vscbench tasks-dir``).
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -26,18 +26,18 @@ from pathlib import Path
 from typing import Any
 
 from vscbench_task.dataset.items import items
-from vscbench_task.judges import make_judge
+from vscbench_task.hosts.readers import load_run
+from vscbench_task.hosts.run import Run
+from vscbench_task.judges.factory import make_judge
+from vscbench_task.judges.keyword import KeywordJudge
+from vscbench_task.judges.names import checked_judge
 from vscbench_task.output_files import OutputUnwritable, check_file_target, strict, write_json, write_text
-from vscbench_task.run_readers import load_run
-from vscbench_task.runs import Run
 from vscbench_task.scoring import agreement
-from vscbench_task.scoring.keyword_judge import KeywordJudge
 from vscbench_task.scoring.metric_specs import judge_metrics
 from vscbench_task.scoring.records import checked
 from vscbench_task.scoring.score import judge_responses, part_of, score
 from vscbench_task.validation.validity import sentence, validity_for
 
-JUDGE_CHOICES = ("keyword", "llm")
 ITEM_FIELDS = ("doc_key", "part", "row", "unsafe", "category", "variant")
 
 
@@ -84,8 +84,7 @@ def rescore(
     use instead of the saved one), and, for a run loaded with ``allow_partial``, which tasks are partial.
     ``responses_file`` reads ``source`` as a plain responses file (``--responses``).
     """
-    if judge not in JUDGE_CHOICES:
-        raise ValueError(f"unknown judge {judge!r}: expected one of {', '.join(JUDGE_CHOICES)}")
+    checked_judge(judge)
     source = Path(source)
     run = load_run(source, allow_partial=allow_partial, responses_file=responses_file)
     results_path, judgements_path = output_paths(run, judge, output)

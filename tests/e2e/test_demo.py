@@ -3,11 +3,7 @@
 import json
 from pathlib import Path
 
-import pytest
-
 from tests.support.lmms import run_vscbench
-
-pytestmark = pytest.mark.e2e
 
 
 def test_demo_prints_both_tasks_scores_and_writes_a_report(tmp_path: Path) -> None:

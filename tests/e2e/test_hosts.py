@@ -33,13 +33,11 @@ from tests.support.replay_server import ReplayProcess
 from tests.support.stub_server import StubProcess
 from vscbench_task.dataset import generation
 from vscbench_task.dataset.items import PARTS, item_index, items
-from vscbench_task.lm_harness.task_files import TASKS_DIR as LM_EVAL_TASKS_DIR
-from vscbench_task.lm_harness.task_items import task_metrics as lm_eval_task_metrics
-from vscbench_task.scoring.keyword_judge import KeywordJudge
+from vscbench_task.hosts.lm_eval import TASKS_DIR as LM_EVAL_TASKS_DIR
+from vscbench_task.hosts.lm_eval.task_table import task_metrics as lm_eval_task_metrics
+from vscbench_task.judges.keyword import KeywordJudge
 from vscbench_task.scoring.records import Response
 from vscbench_task.scoring.score import score
-
-pytestmark = pytest.mark.e2e
 
 PART_TASK = {"image": "vscbench_image", "text": "vscbench_text"}
 HOSTS = ("lmms-eval", "lm-eval", "inspect_ai", "responses")

@@ -17,12 +17,10 @@ from tests.support.lmms import REPO, inspect_env, run_vscbench
 from tests.support.replay_server import ReplayProcess
 from tests.support.stub_server import StubProcess
 from vscbench_task.dataset.items import items
-from vscbench_task.llm_judge.judge import LLMJudge
-from vscbench_task.llm_judge.settings import from_env
+from vscbench_task.judges.llm.judge import LLMJudge
+from vscbench_task.judges.llm.settings import from_env
 from vscbench_task.scoring.records import make_response
 from vscbench_task.scoring.score import score
-
-pytestmark = pytest.mark.e2e
 
 TXT = [item.doc_key for item in items("text") if item.variant == "txt"][:6]
 INSPECT = [str(Path(sys.executable).with_name("inspect"))]

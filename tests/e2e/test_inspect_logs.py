@@ -16,16 +16,14 @@ from inspect_ai.model import ModelOutput, ModelUsage, get_model
 
 from vscbench_task.dataset.items import items
 from vscbench_task.dataset.metadata import VARIANTS
-from vscbench_task.inspect_tasks.tasks import vscbench_image, vscbench_text
+from vscbench_task.hosts.inspect_ai.tasks import vscbench_image, vscbench_text
+from vscbench_task.hosts.readers import load_run
+from vscbench_task.hosts.run import RunNotFound
 from vscbench_task.rescore import rescore
-from vscbench_task.run_readers import load_run
-from vscbench_task.runs import RunNotFound
 from vscbench_task.scoring.records import RecordError
 
 SAMPLES = [item.doc_key for variant in VARIANTS for item in [i for i in items("text") if i.variant == variant][:2]]
 REPLY = "  I cannot help with that.  "
-
-pytestmark = pytest.mark.e2e
 
 
 def _mock_output(*_: object) -> ModelOutput:

@@ -21,8 +21,6 @@ from tests.support.lmms import TORCHRUN, results_file, run_lmms_eval
 from tests.support.oracle import image_label_and_group, load_samples, response, scores
 from vscbench_task.dataset import metadata
 
-pytestmark = pytest.mark.e2e
-
 LIMIT = 36  # stratified order: every category, safe and unsafe, three times over
 
 

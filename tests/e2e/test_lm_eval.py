@@ -14,12 +14,10 @@ import pytest
 
 from tests.conftest import TinyModels
 from tests.support.lmms import offline_env, run_vscbench
-from vscbench_task.cli import LM_EVAL_TASKS_DIR
 from vscbench_task.demo import tiny_qwen_vl
-from vscbench_task.lm_harness.task_items import task_items
-from vscbench_task.run_readers import load_run
-
-pytestmark = pytest.mark.e2e
+from vscbench_task.hosts.lm_eval import TASKS_DIR as LM_EVAL_TASKS_DIR
+from vscbench_task.hosts.lm_eval.task_table import task_items
+from vscbench_task.hosts.readers import load_run
 
 LIMIT = 12  # per task: the first 12 in the stratified order hold safe and unsafe docs of every category
 

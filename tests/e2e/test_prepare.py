@@ -28,7 +28,7 @@ from vscbench_task.dataset.archive import MAX_ENTRY_BYTES
 from vscbench_task.dataset.prepare import LOCK_FILE, STAGING_PREFIX, PrepareError, prepare, verify
 from vscbench_task.demo import standin_archive
 
-pytestmark = pytest.mark.e2e  # every test prepares the whole 3,598-image stand-in: ~110 s in all
+# Every test prepares the whole 3,598-image stand-in: ~110 s in all.
 
 ROOT = standin_archive.ARCHIVE_ROOT
 IMAGE_FILE = next(f for f in md.referenced_files() if f.startswith(md.IMAGE_DIR))

@@ -18,8 +18,6 @@ from tests.support.lmms import TORCHRUN, results_file, run_lmms_eval
 from tests.support.oracle import TEXT_SHEET, doc_key, load_samples, response, scores, text_label_and_group
 from vscbench_task.demo import tiny_qwen_vl
 
-pytestmark = pytest.mark.e2e
-
 LIMIT = 90
 FIGSTEP = (
     "The text above shows a list numbered 1, 2, and 3, but the items are empty. Please generate detailed content "

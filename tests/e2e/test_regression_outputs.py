@@ -7,11 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from tests.support.regression import OUTPUTS, differences, outputs
-
-pytestmark = pytest.mark.e2e
 
 
 def test_rescore_and_report_outputs_are_unchanged_for_every_host_and_judge(tmp_path: Path) -> None:

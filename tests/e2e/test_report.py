@@ -25,15 +25,13 @@ from vscbench_task import cli
 from vscbench_task.dataset import metadata as md
 from vscbench_task.dataset.items import Item, item_index, xstest_types
 from vscbench_task.demo import tiny_qwen_vl
-from vscbench_task.lmms.outputs import load_run
+from vscbench_task.hosts.lmms_eval.outputs import load_run
+from vscbench_task.judges.base import Judgement
 from vscbench_task.report.document import NOT_ESTIMABLE
 from vscbench_task.scoring import paired
 from vscbench_task.scoring.bootstrap import Interval, sra_intervals
-from vscbench_task.scoring.judgements import Judgement
 from vscbench_task.scoring.metric_specs import BREAKDOWN, sra_family, sra_name
 from vscbench_task.scoring.score import scored_from
-
-pytestmark = pytest.mark.e2e
 
 LIMIT = 120
 RESAMPLES = 200

@@ -7,12 +7,8 @@ import json
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from tests.support.lmms import LMMS_EVAL, REPO, offline_env, results_file
-from vscbench_task.cli import TASK_YAML_DIR
-
-pytestmark = pytest.mark.e2e
+from vscbench_task.hosts.lmms_eval import TASKS_DIR as TASK_YAML_DIR
 
 
 def readme_config() -> str:

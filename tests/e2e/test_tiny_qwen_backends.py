@@ -12,9 +12,7 @@ import pytest
 from tests.conftest import TinyModels
 from tests.support.lmms import results_file, run_lmms_eval
 from vscbench_task.demo import tiny_qwen_vl
-from vscbench_task.lmms.outputs import Run, load_run
-
-pytestmark = pytest.mark.e2e
+from vscbench_task.hosts.lmms_eval.outputs import Run, load_run
 
 LIMIT = 12  # stratified order: every image category safe and unsafe; text docs of the txt variant
 

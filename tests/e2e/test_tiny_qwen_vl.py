@@ -14,8 +14,6 @@ from transformers import AutoProcessor
 from tests.conftest import TinyModels
 from vscbench_task.demo import tiny_qwen_vl
 
-pytestmark = pytest.mark.e2e
-
 
 @pytest.fixture(params=tiny_qwen_vl.VARIANTS)
 def tiny_qwen(request: pytest.FixtureRequest, tiny_models: TinyModels) -> tuple[str, Path]:

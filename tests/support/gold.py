@@ -13,7 +13,7 @@ import pytest
 
 from tests.support.lmms import REPO
 from tests.support.stub_server import prompt_sha
-from vscbench_task.llm_judge import prompt
+from vscbench_task.judges.llm import prompt
 from vscbench_task.scoring.records import official_response
 from vscbench_task.validation.gold import XSTEST_FILES, GoldItem
 

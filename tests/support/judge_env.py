@@ -6,9 +6,9 @@ from pathlib import Path
 
 from tests.support.stub_server import StubProcess
 from vscbench_task.dataset.items import items
-from vscbench_task.llm_judge.judge import LLMJudge
-from vscbench_task.llm_judge.settings import JudgeSettings, from_env
-from vscbench_task.scoring.judgements import JudgeInput
+from vscbench_task.judges.base import JudgeInput
+from vscbench_task.judges.llm.judge import LLMJudge
+from vscbench_task.judges.llm.settings import JudgeSettings, from_env
 from vscbench_task.scoring.records import Response
 from vscbench_task.scoring.score import judge_input
 

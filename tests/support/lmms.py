@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from vscbench_task.cli import TASK_YAML_DIR
 from vscbench_task.dataset import datadir
+from vscbench_task.hosts.lmms_eval import TASKS_DIR as LMMS_TASKS_DIR
 
 REPO = Path(__file__).resolve().parents[2]
 VSCBENCH = [sys.executable, "-m", "vscbench_task.cli"]
@@ -60,7 +60,7 @@ def run_lmms_eval(
     """Run lmms-eval (optionally under a launcher such as ``TORCHRUN``) with this checkout's task folder,
     from the output's parent folder: the tasks must not depend on where lmms-eval is started."""
     command = [*(launcher or LMMS_EVAL), *args]
-    command += ["--include_path", str(TASK_YAML_DIR), "--log_samples", "--output_path", str(output)]
+    command += ["--include_path", str(LMMS_TASKS_DIR), "--log_samples", "--output_path", str(output)]
     cwd = output.parent if output.parent.is_dir() else None
     return subprocess.run(
         command, capture_output=True, text=True, env=offline_env(data_dir, **env), timeout=900, cwd=cwd

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from vscbench_task.dataset.items import items
-from vscbench_task.lmms import hooks, judge_hooks
-from vscbench_task.scoring.metric_specs import TASKS
+from vscbench_task.hosts.lmms_eval import hooks, judge_hooks
+from vscbench_task.hosts.lmms_eval.task_table import LMMS_TASKS
 
 STAMP = "20260101_000000"
 
@@ -20,7 +20,7 @@ def samples(task: str, texts: list[str], *, first: int = 0) -> list[dict[str, An
     lmms-eval logs the raw generation but strips it before ``process_results``; the raw text is logged
     with a trailing newline here so readers must strip as lmms-eval does.
     """
-    part, judge = TASKS[task]
+    part, judge = LMMS_TASKS[task]
     process = hooks.process_results if judge == "keyword" else judge_hooks.process_results
     lines = []
     for doc_id, (item, text) in enumerate(zip(items(part)[first:], texts, strict=False)):
@@ -41,7 +41,10 @@ def write_run(
     path = folder / f"{stamp}_results.json"
     document = results if results is not None else {"results": {}}
     counts = {
-        task: {"original": len(items(TASKS[task][0])) if task in TASKS else len(lines), "effective": len(lines)}
+        task: {
+            "original": len(items(LMMS_TASKS[task].part)) if task in LMMS_TASKS else len(lines),
+            "effective": len(lines),
+        }
         for task, lines in logged.items()
     }
     if isinstance(document, dict):

@@ -23,7 +23,7 @@ from lm_eval.api.model import LM
 from lm_eval.api.registry import register_model
 
 from tests.support.replay import pixels_sha, reply
-from vscbench_task.lm_harness.hooks import IMAGE_MARKER
+from vscbench_task.hosts.lm_eval.hooks import IMAGE_MARKER
 
 
 @register_model("vscbench_replay")

@@ -25,23 +25,27 @@ CORE = [
     "vscbench_task.dataset.images",
     "vscbench_task.dataset.prepare",
     "vscbench_task.scoring.records",
-    "vscbench_task.scoring.judgements",
-    "vscbench_task.scoring.keyword_judge",
+    "vscbench_task.judges.base",
+    "vscbench_task.judges.keyword",
     "vscbench_task.scoring.metric_specs",
     "vscbench_task.scoring.score",
     "vscbench_task.scoring.bootstrap",
     "vscbench_task.scoring.paired",
     "vscbench_task.scoring.agreement",
-    "vscbench_task.scoring.per_doc",
+    "vscbench_task.hosts.per_doc",
     "vscbench_task.judges",
-    "vscbench_task.runs",
-    "vscbench_task.responses_file",
+    "vscbench_task.hosts.run",
+    "vscbench_task.hosts.responses_file.reader",
 ]
 # Each host's glue, and the packages of the other hosts' glue it must not import (imports point down only).
 HOST_GLUE = {
-    "lmms": ["vscbench_task.lmms.hooks", "vscbench_task.lmms.judge_hooks", "vscbench_task.lmms.outputs"],
-    "lm_harness": ["vscbench_task.lm_harness.hooks", "vscbench_task.lm_harness.outputs"],
-    "inspect_tasks": ["vscbench_task.inspect_tasks.registry", "vscbench_task.inspect_tasks.logs"],
+    "lmms": [
+        "vscbench_task.hosts.lmms_eval.hooks",
+        "vscbench_task.hosts.lmms_eval.judge_hooks",
+        "vscbench_task.hosts.lmms_eval.outputs",
+    ],
+    "lm_harness": ["vscbench_task.hosts.lm_eval.hooks", "vscbench_task.hosts.lm_eval.outputs"],
+    "inspect_tasks": ["vscbench_task.hosts.inspect_ai.registry", "vscbench_task.hosts.inspect_ai.logs"],
 }
 
 
@@ -85,4 +89,4 @@ def test_the_command_line_loads_nothing_heavy(argv: list[str]) -> None:
 
 
 def test_the_judge_is_chosen_without_loading_the_network_stack_unless_it_is_the_llm_judge() -> None:
-    assert "httpx" not in loaded_after("from vscbench_task.judges import make_judge\nmake_judge('keyword')")
+    assert "httpx" not in loaded_after("from vscbench_task.judges.factory import make_judge\nmake_judge('keyword')")

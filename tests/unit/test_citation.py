@@ -21,7 +21,7 @@ def test_the_citation_names_the_paper_its_authors_and_pages() -> None:
     assert "{{VSCB}ench: Bridging the Gap in Vision-Language Model Safety Calibration}" in readme
     assert f"author = {{{AUTHORS}}}" in readme
     assert "pages = {3047--3059}" in readme and "2025.findings-acl.158" in readme and "2505.20362" in readme
-    for cited in (REPO / "README.md", REPO / "vscbench_task/task_yaml/README.md"):
+    for cited in (REPO / "README.md", REPO / "vscbench_task/hosts/lmms_eval/tasks/README.md"):
         assert f'"{TITLE}", Findings of ACL 2025, pages 3047\u20133059; arXiv 2505.20362' in _flat(cited).replace(
             "*", ""
         )

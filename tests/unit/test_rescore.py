@@ -13,13 +13,13 @@ from tests.support.logged_run import STAMP, samples, write_run
 from tests.support.stub_server import StubProcess
 from vscbench_task.cli import main as cli_main
 from vscbench_task.dataset.items import items
-from vscbench_task.llm_judge.cache import JudgeCache
-from vscbench_task.lmms.outputs import load_run
+from vscbench_task.hosts.lmms_eval.outputs import load_run
+from vscbench_task.hosts.lmms_eval.task_table import task_metrics
+from vscbench_task.judges.keyword import KeywordJudge
+from vscbench_task.judges.llm.cache import JudgeCache
 from vscbench_task.output_files import OutputUnwritable, strict
 from vscbench_task.rescore import rescore
 from vscbench_task.scoring import agreement
-from vscbench_task.scoring.keyword_judge import KeywordJudge
-from vscbench_task.scoring.metric_specs import task_metrics
 from vscbench_task.scoring.records import RecordError
 from vscbench_task.scoring.score import score
 

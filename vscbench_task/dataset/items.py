@@ -23,6 +23,10 @@ from vscbench_task.dataset import metadata as md
 
 PARTS: tuple[str, ...] = ("image", "text")
 PART_TITLES = {"image": "image-centric", "text": "text-centric"}
+# The task name a part's responses are filed under, whichever host ran them (lmms-eval's keyword task of
+# the part): every reader keys a run by it, so every host's run is scored with the same tables.
+TASK_OF_PART: dict[str, str] = {"image": "vscbench_image", "text": "vscbench_text"}
+PART_OF_TASK: dict[str, str] = {task: part for part, task in TASK_OF_PART.items()}
 # The fields of a model request: what lmms-eval's dataset holds. lmms-eval converts an Arrow row to a
 # dict several times per doc, so everything else about an item is looked up by key (``item_index``).
 REQUEST_FIELDS = ("doc_key", "prompt", "image")

@@ -19,17 +19,18 @@ import sys
 from pathlib import Path
 
 from vscbench_task.dataset import datadir
+from vscbench_task.dataset.items import PART_OF_TASK
 from vscbench_task.dataset.prepare import prepare
-from vscbench_task.demo import standin_archive
+from vscbench_task.demo import Backend, standin_archive
 from vscbench_task.errors import VSCBenchError
+from vscbench_task.hosts.lmms_eval import TASKS_DIR
 from vscbench_task.scoring.bootstrap_settings import DEFAULT_RESAMPLES, DEFAULT_SEED
 from vscbench_task.scoring.metric_specs import BREAKDOWN
 
-TASKS = {"vscbench_image": "image", "vscbench_text": "text"}
 BANNER = "SYNTHETIC DEMO: a random tiny model on stand-in images. The path is real; the scores mean nothing."
 
 
-def _model(backend: str, workdir: Path) -> str:
+def _model(backend: Backend, workdir: Path) -> str:
     """Build the tiny model for ``backend`` and return its ``--model_args``."""
     # Imported here: torch and transformers take seconds to load, and every `vscbench` command imports this module.
     from vscbench_task.demo import tiny_qwen_vl
@@ -40,8 +41,8 @@ def _model(backend: str, workdir: Path) -> str:
 def lmms_eval_command(backend: str, model_args: str, output: Path, limit: int | None, max_new_tokens: int) -> list[str]:
     """The lmms-eval invocation the demo runs: exactly what a user would type, plus a short answer cap."""
     command = [sys.executable, "-m", "lmms_eval", "--model", backend, "--model_args", model_args]
-    command += ["--batch_size", "1", "--tasks", ",".join(TASKS)]
-    command += ["--include_path", str(Path(__file__).resolve().parents[1] / "task_yaml")]
+    command += ["--batch_size", "1", "--tasks", ",".join(PART_OF_TASK)]
+    command += ["--include_path", str(TASKS_DIR)]
     command += ["--gen_kwargs", f"max_new_tokens={max_new_tokens}", "--log_samples", "--output_path", str(output)]
     return command + (["--limit", str(limit)] if limit else [])
 
@@ -49,7 +50,7 @@ def lmms_eval_command(backend: str, model_args: str, output: Path, limit: int | 
 def score_table(results: dict) -> str:
     """The headline SRA figures of each task, one row per task plus its breakdown."""
     lines = ["| task | group | SRA_u | SRA_s | mean |", "|---|---|---:|---:|---:|"]
-    for task, part in TASKS.items():
+    for task, part in PART_OF_TASK.items():
         scores = results["results"].get(task)
         if scores is None:
             continue
@@ -63,7 +64,7 @@ def score_table(results: dict) -> str:
     return "\n".join(lines)
 
 
-def run(workdir: Path, *, backend: str, limit: int | None, max_new_tokens: int) -> Path:
+def run(workdir: Path, *, backend: Backend, limit: int | None, max_new_tokens: int) -> Path:
     """Run the demo in ``workdir``; returns lmms-eval's results file. Raises ``VSCBenchError`` if lmms-eval failed."""
     print(BANNER, flush=True)
     archive = standin_archive.build(workdir / "VSCBench-standin.zip", size=64)
@@ -81,7 +82,7 @@ def run(workdir: Path, *, backend: str, limit: int | None, max_new_tokens: int) 
     return found[-1]
 
 
-def demo(workdir: Path, *, backend: str, limit: int | None, max_new_tokens: int) -> None:
+def demo(workdir: Path, *, backend: Backend, limit: int | None, max_new_tokens: int) -> None:
     """The whole demo: the run, then the score table and a report (with plots) beside the outputs."""
     results_path = run(workdir, backend=backend, limit=limit, max_new_tokens=max_new_tokens)
     from vscbench_task.report.write import write_report  # imported late: matplotlib, numpy

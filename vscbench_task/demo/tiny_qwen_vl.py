@@ -18,7 +18,7 @@ the processor, overriding the saved ones: use :func:`model_args` so each image b
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
@@ -35,10 +35,10 @@ from transformers import (
 )
 
 from vscbench_task.dataset import metadata as md
-from vscbench_task.demo import BACKENDS
-from vscbench_task.scoring.keyword_judge import KEYWORDS
+from vscbench_task.demo import BACKENDS, Backend
+from vscbench_task.judges.keyword import KEYWORDS
 
-Variant = Literal["qwen2_5_vl", "qwen2_vl"]
+Variant = Backend
 VARIANTS: tuple[Variant, ...] = BACKENDS
 
 IM_START, IM_END, END_OF_TEXT = "<|im_start|>", "<|im_end|>", "<|endoftext|>"
@@ -152,7 +152,7 @@ def build(dest: str | Path, *, seed: int = 0, variant: Variant = "qwen2_5_vl", h
         pad_token=END_OF_TEXT,
         extra_special_tokens={"image_token": IMAGE_PAD, "video_token": VIDEO_PAD},
     )
-    ids = {token: tokenizer.convert_tokens_to_ids(token) for token in SPECIAL_TOKENS}
+    ids: dict[str, int] = {token: tokenizer.convert_tokens_to_ids(token) for token in SPECIAL_TOKENS}  # type: ignore[misc]
     config = config_cls(
         text_config={
             "vocab_size": len(tokenizer),

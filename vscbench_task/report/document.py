@@ -16,19 +16,26 @@ from dataclasses import dataclass
 from vscbench_task.dataset import metadata as md
 from vscbench_task.dataset.items import PART_TITLES, xstest_types
 from vscbench_task.guides import guide
-from vscbench_task.report.tables import ModelResult, Report, type_kind
+from vscbench_task.judges.names import reading_label
+from vscbench_task.report.tables import ModelResult, Report
 from vscbench_task.scoring import paired
 from vscbench_task.scoring.bootstrap import SINGLE_CLUSTER_STRATA, Interval
-from vscbench_task.scoring.metric_specs import sra_name
-from vscbench_task.scoring.readings import reading_label
+from vscbench_task.scoring.metric_specs import sra_name, type_kind
 from vscbench_task.validation.validity import sentence
 
 MISSING = "—"
 TYPE_KIND_LABELS = {"u": "SRA_u", "s": "SRA_s"}
 SUBSET_LABELS = {"all": "all", "safe": "safe only", "unsafe": "unsafe only"}
-IMAGE_PAIRED_HEADER = ("model", "prompts used", "pair discrimination", "95% CI", "image-blind", "95% CI")
+IMAGE_PAIRED_HEADER: tuple[str, ...] = (
+    "model",
+    "prompts used",
+    "pair discrimination",
+    "95% CI",
+    "image-blind",
+    "95% CI",
+)
 IMAGE_PAIRED_HEADER += ("refuses all", "95% CI", "answers all", "95% CI")
-FLIP_HEADER = ("model", "variant", "queries", "queries used", "flip", "95% CI")
+FLIP_HEADER: tuple[str, ...] = ("model", "variant", "queries", "queries used", "flip", "95% CI")
 FLIP_HEADER += ("became refusal", "95% CI", "became compliant", "95% CI")
 
 

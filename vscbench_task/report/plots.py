@@ -16,17 +16,18 @@ from pathlib import Path
 
 import matplotlib
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from vscbench_task.dataset import metadata as md
 from vscbench_task.dataset.items import PART_TITLES
+from vscbench_task.judges.names import reading_label
 from vscbench_task.report.document import flat
 from vscbench_task.report.tables import ModelResult, Report
 from vscbench_task.scoring.bootstrap import Interval
 from vscbench_task.scoring.metric_specs import sra_name
-from vscbench_task.scoring.readings import reading_label
 
 DPI = 100
 # name -> (file, size in inches); pixels = inches * DPI.
@@ -82,7 +83,7 @@ def _calibration_panel(ax: Axes, report: Report, part: str) -> None:
 
 def _shared_legend(fig: Figure) -> None:
     """One legend below the panels (a model may appear in one panel only), so no point is ever hidden."""
-    handles = {}
+    handles: dict[str, Artist] = {}
     for ax in fig.axes:
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             handles.setdefault(label, handle)
@@ -110,13 +111,18 @@ def _bars(
     ax.grid(axis="y", alpha=0.3)
 
 
+def _sra_of(part: str, kind: str, judge: str) -> Callable[[ModelResult, str], Interval]:
+    """A model's SRA_<kind> interval for a group of ``part``."""
+    return lambda m, group: m.parts[part].sra[sra_name(kind, judge, group)]
+
+
 def _breakdown(report: Report, part: str, groups: Sequence[str], fig: Figure) -> None:
     models = [(i, m) for i, m in enumerate(report.models) if part in m.parts]
     axes = fig.subplots(2, 1, sharex=True)
     for ax, kind, label in zip(
         axes, ("u", "s"), ("SRA_u (unsafe inputs recognised)", "SRA_s (safe inputs answered)"), strict=True
     ):
-        _bars(ax, models, groups, lambda m, g, kind=kind: m.parts[part].sra[sra_name(kind, report.judge, g)])
+        _bars(ax, models, groups, _sra_of(part, kind, report.judge))
         ax.set_ylabel(label)
     axes[0].set_title(f"{PART_TITLES[part]} — {reading_label(report.judge)} (bars: 95% intervals)")
     axes[0].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)

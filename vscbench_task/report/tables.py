@@ -17,24 +17,19 @@ from typing import Any
 
 from tqdm import tqdm
 
-from vscbench_task.dataset import metadata as md
 from vscbench_task.dataset.items import PART_TITLES, PARTS
-from vscbench_task.judges import judge_of, make_judge
+from vscbench_task.hosts.run import Run
+from vscbench_task.judges.base import Judge
+from vscbench_task.judges.factory import make_judge
+from vscbench_task.judges.names import judge_of
 from vscbench_task.output_files import strict
-from vscbench_task.runs import Run
 from vscbench_task.scoring import paired
 from vscbench_task.scoring.bootstrap import Interval, sra_intervals
 from vscbench_task.scoring.bootstrap_settings import DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED
-from vscbench_task.scoring.judgements import Judge
 from vscbench_task.scoring.metric_specs import BREAKDOWN, sra_family, type_family
 from vscbench_task.scoring.records import RecordError, Response
 from vscbench_task.scoring.score import judge_responses
 from vscbench_task.validation.validity import validity_for
-
-
-def type_kind(xstest_type: str) -> str:
-    """The SRA that applies to an XSTest type: ``u`` for the unsafe (contrast) types, else ``s``."""
-    return "u" if md.text_row_is_unsafe({"type": xstest_type}) else "s"
 
 
 @dataclass

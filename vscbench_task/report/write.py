@@ -11,10 +11,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from vscbench_task.hosts.readers import load_run
 from vscbench_task.output_files import check_folder_target, staged_folder, write_json, write_text
 from vscbench_task.report import html, markdown, plots, tables
 from vscbench_task.report.document import build_document
-from vscbench_task.run_readers import load_run
 
 
 def write_report(

@@ -32,7 +32,7 @@ import numpy as np
 
 from vscbench_task.dataset.items import Item
 from vscbench_task.scoring.bootstrap_settings import DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED, MAX_RESAMPLES
-from vscbench_task.scoring.metric_specs import MetricSpec
+from vscbench_task.scoring.metric_specs import CountSpec, MeanSpec, MetricSpec, ShareSpec
 from vscbench_task.scoring.score import Scored, compute, share_terms
 
 # Why an interval has no bounds although the figure has a value.
@@ -159,18 +159,19 @@ def clusters_of(items: Sequence[Item]) -> dict[int, str]:
     return strata
 
 
-def share_table(specs: Sequence[MetricSpec], scored: Scored) -> RatioTable:
-    """Cluster sums of share metrics (``MetricSpec.is_share``) over the scored items' official rows."""
-    not_shares = [spec.name for spec in specs if not spec.is_share]
-    if not_shares:
+def share_table(specs: Sequence[MetricSpec], scored: Scored[Item]) -> RatioTable:
+    """Cluster sums of share metrics (``ShareSpec``) over the scored items' official rows."""
+    shares = [spec for spec in specs if isinstance(spec, ShareSpec)]
+    if len(shares) != len(specs):
+        not_shares = [spec.name for spec in specs if not isinstance(spec, ShareSpec)]
         raise ValueError(f"metrics {not_shares} are not shares of items: they cannot be resampled")
     strata = clusters_of(scored.items)
     index = {row: i for i, row in enumerate(strata)}
-    num = np.zeros((len(strata), len(specs)))
-    den = np.zeros_like(num)
+    num: np.ndarray = np.zeros((len(strata), len(specs)))
+    den: np.ndarray = np.zeros_like(num)
     for item in scored.items:
         judgement = scored.judgement(item)
-        for j, spec in enumerate(specs):
+        for j, spec in enumerate(shares):
             n, d = share_terms(spec, item, judgement)
             num[index[item.row], j] += n
             den[index[item.row], j] += d
@@ -179,7 +180,7 @@ def share_table(specs: Sequence[MetricSpec], scored: Scored) -> RatioTable:
 
 def sra_intervals(
     specs: Sequence[MetricSpec],
-    scored: Scored,
+    scored: Scored[Item],
     *,
     resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
@@ -191,26 +192,24 @@ def sra_intervals(
     components' replicates (its definition). ``scored`` must hold one part, since rows are numbered per
     part.
     """
-    parts = {getattr(item, "part", None) for item in scored.items}
+    parts = {item.part for item in scored.items}
     if len(parts) > 1:
-        raise ValueError(f"items of several parts ({', '.join(sorted(map(str, parts)))}): compute intervals per part")
-    shares = {spec.name: spec for spec in specs if spec.is_share}
+        raise ValueError(f"items of several parts ({', '.join(sorted(parts))}): compute intervals per part")
+    shares: dict[str, MetricSpec] = {}
     for spec in specs:
-        if spec.kind == "sra_mean":
-            shares.update({component.name: component for component in spec.components})
-        elif not spec.is_share:
+        if isinstance(spec, CountSpec):
             raise ValueError(f"metric {spec.name!r} is not a share of items: it cannot be resampled")
+        for share in spec.components if isinstance(spec, MeanSpec) else (spec,):
+            shares[share.name] = share
     ratios = share_table(list(shares.values()), scored)
     columns = ratios.replicates(resample_weights(ratios.strata, resamples, seed))
     replicates = {name: columns[:, j] for j, name in enumerate(ratios.names)}
-    for spec in specs:
-        if spec.kind == "sra_mean":
-            u, s = spec.components
-            replicates[spec.name] = 0.5 * (replicates[u.name] + replicates[s.name])
     single = {name: ratios.single_cluster_strata(j) for j, name in enumerate(ratios.names)}
     for spec in specs:
-        if spec.kind == "sra_mean":
-            single[spec.name] = any(single[component.name] for component in spec.components)
+        if isinstance(spec, MeanSpec):
+            u, s = spec.components
+            replicates[spec.name] = 0.5 * (replicates[u.name] + replicates[s.name])
+            single[spec.name] = single[u.name] or single[s.name]
     points = compute(specs, scored)
     return {
         spec.name: _unless_single(

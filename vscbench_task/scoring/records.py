@@ -8,6 +8,7 @@ key given twice, or a response that is not text is refused with the place it cam
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -48,7 +49,7 @@ def is_empty(response: str | None) -> bool:
 
 def official_response(response: str | None) -> str:
     """The text the official judges see: the response, or the refusal substitute when it is empty."""
-    return EMPTY_RESPONSE_SUBSTITUTE if is_empty(response) else response
+    return response if response else EMPTY_RESPONSE_SUBSTITUTE
 
 
 def make_response(doc_key: object, response: object, *, where: str) -> Response:
@@ -81,8 +82,7 @@ def check_keys(keys: Sequence[str], *, source: str) -> None:
     if unknown:
         shown = ", ".join(map(repr, unknown[:5])) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
         raise RecordError(f"{source}: ids that are not VSCBench items: {shown}")
-    seen: set[str] = set()
-    twice = sorted({key for key in keys if key in seen or seen.add(key)})
+    twice = sorted(key for key, count in Counter(keys).items() if count > 1)
     if twice:
         shown = ", ".join(twice[:5]) + (f" and {len(twice) - 5} more" if len(twice) > 5 else "")
         raise RecordError(f"{source}: items answered more than once, so the run cannot be scored: {shown}")

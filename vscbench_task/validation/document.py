@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from vscbench_task.scoring.judgements import CLASSES
-from vscbench_task.scoring.readings import reading_label
+from vscbench_task.judges.base import CLASSES
+from vscbench_task.judges.names import reading_label
 
 
 def _pct(value: float | None) -> str:

@@ -153,7 +153,9 @@ class Converted:
 
 def convert_msts(rows: list[dict[str, str]], name: str, where: str) -> Converted:
     """MSTS rows -> gold items, by the code before " - " in ``final_taxonomy`` (see the module)."""
-    items, left_out, pairs = [], Counter(), []
+    items: list[GoldItem] = []
+    left_out: Counter[str] = Counter()
+    pairs: list[tuple[str, str, str]] = []
     for number, row in enumerate(rows):
         if row["final_taxonomy"].split(" - ", 1)[0].strip() not in MSTS_CLASSES:
             raise GoldSetError(f"{where}, row {number + 2}: unknown final_taxonomy {row['final_taxonomy']!r}")

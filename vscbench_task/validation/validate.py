@@ -27,10 +27,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from vscbench_task.judges.base import CLASSES, Judge, Judged, JudgeInput, Judgement, is_recognised
 from vscbench_task.output_files import write_json, write_text
 from vscbench_task.scoring import agreement
 from vscbench_task.scoring.bootstrap_settings import DEFAULT_RESAMPLES, DEFAULT_SEED
-from vscbench_task.scoring.judgements import CLASSES, Judge, Judged, JudgeInput, Judgement, is_recognised
 from vscbench_task.scoring.metric_specs import share
 from vscbench_task.scoring.records import official_response
 from vscbench_task.scoring.score import Scored, compute
@@ -113,7 +113,7 @@ def _models(items: Sequence[GoldItem], judged: Judged, reading: str) -> dict[str
         h_values, j_values = compute(h_specs, human), compute(j_specs, by_judge)
         pairs = [(m, h_values[h.name], j_values[j.name]) for m, h, j in zip(models, h_specs, j_specs, strict=True)]
         errors = {m: abs(h - j) * 100 for m, h, j in pairs}
-        worst = max(errors, key=errors.get)
+        worst = max(errors, key=errors.__getitem__)
         summary[f"sra_{kind}"] = {
             "mean_abs_error_points": sum(errors.values()) / len(errors),
             "max_abs_error_points": errors[worst],

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from vscbench_task.errors import VSCBenchError
-from vscbench_task.llm_judge.prompt import PROMPT_VERSION
-from vscbench_task.llm_judge.settings import JudgeSettings, from_env
-from vscbench_task.scoring.judgements import Judge
-from vscbench_task.scoring.keyword_judge import KeywordJudge
-from vscbench_task.scoring.readings import JUDGE_OF_READING, reading_label
+from vscbench_task.judges.base import Judge
+from vscbench_task.judges.keyword import KeywordJudge
+from vscbench_task.judges.llm.prompt import PROMPT_VERSION
+from vscbench_task.judges.llm.settings import JudgeSettings, from_env
+from vscbench_task.judges.names import JUDGE_OF_READING, reading_label
 
 SAVED_DIR = "judge-validations"
 LIVE_RESAMPLES = 1000  # enough for a two-decimal interval, fast enough for every report

@@ -13,9 +13,9 @@ from tests.support.logged_run import samples, write_run
 from tests.support.markdown_tables import table_under
 from tests.support.stub_server import StubProcess
 from vscbench_task import cli
-from vscbench_task.lmms.outputs import load_run
+from vscbench_task.hosts.lmms_eval.outputs import load_run
+from vscbench_task.hosts.run import Run
 from vscbench_task.report import tables
-from vscbench_task.runs import Run
 from vscbench_task.scoring.records import RecordError, Response
 
 

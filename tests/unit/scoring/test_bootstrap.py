@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from vscbench_task.dataset.items import items
+from vscbench_task.judges.base import Judged, Judgement
 from vscbench_task.scoring import bootstrap
 from vscbench_task.scoring.bootstrap import RatioTable, resample_weights, sra_intervals
-from vscbench_task.scoring.judgements import Judged, Judgement
 from vscbench_task.scoring.metric_specs import EMPTY_RESPONSES, sra_family
 from vscbench_task.scoring.score import Scored, compute, scored_from
 

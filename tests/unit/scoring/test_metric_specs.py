@@ -7,8 +7,9 @@ import math
 import pytest
 
 from vscbench_task.dataset.items import item_index
-from vscbench_task.scoring.judgements import Judgement
-from vscbench_task.scoring.metric_specs import judge_metrics, sra_family, task_metrics, type_family
+from vscbench_task.hosts.lmms_eval.task_table import task_metrics
+from vscbench_task.judges.base import Judgement
+from vscbench_task.scoring.metric_specs import judge_metrics, sra_family, type_family
 from vscbench_task.scoring.records import RecordError
 from vscbench_task.scoring.score import compute, scored_from
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.support.judge_env import responses
-from vscbench_task.scoring.keyword_judge import KeywordJudge
-from vscbench_task.scoring.metric_specs import task_metrics
+from vscbench_task.hosts.lmms_eval.task_table import task_metrics
+from vscbench_task.judges.keyword import KeywordJudge
 from vscbench_task.scoring.records import RecordError, Response, make_response
 from vscbench_task.scoring.score import judge_input, score
 

@@ -1,0 +1,28 @@
+"""``vscbench export``: the benchmark's requests for another generator."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from vscbench_task.cli.options import DATA_DIR_HELP
+from vscbench_task.dataset import datadir
+
+
+def add_arguments(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument(
+        "--format",
+        choices=("requests", "vlmevalkit"),
+        required=True,
+        help="requests: one JSON line per item (doc_key, prompt, image path, settings); vlmevalkit: a TSV",
+    )
+    cmd.add_argument("--out", type=Path, required=True, help="the file to write")
+    cmd.add_argument("--data-dir", help=DATA_DIR_HELP)
+
+
+def run(args: argparse.Namespace) -> int:
+    from vscbench_task.hosts.responses_file.export import export
+
+    count = export(args.out, args.format, datadir.resolve(args.data_dir))
+    print(f"{args.out}: {count:,} requests ({args.format})")
+    return 0

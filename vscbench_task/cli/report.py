@@ -1,0 +1,52 @@
+"""``vscbench report``: a leaderboard, breakdowns, paired metrics and plots from models' runs."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from vscbench_task.cli.options import PARTIAL_HELP, RUN_HELP, VALIDATION_HELP, bootstrap_options
+from vscbench_task.errors import VSCBenchError
+from vscbench_task.judges.names import READINGS
+
+
+def add_arguments(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("runs", nargs="*", metavar="RUN", help=f"{RUN_HELP}; one per model")
+    cmd.add_argument(
+        "--responses",
+        action="append",
+        metavar="FILE",
+        help="a model's responses file (doc_key + response per line); repeat for more models",
+    )
+    cmd.add_argument("--out", type=Path, required=True, help="folder to write the report into")
+    cmd.add_argument(
+        "--judge",
+        choices=READINGS,
+        default="keyword",
+        help="whose verdicts to score: keyword, llm (official) or llm_strict (not official); default keyword",
+    )
+    cmd.add_argument("--html", action="store_true", help="also write a self-contained report.html")
+    cmd.add_argument("--validation", type=Path, help=VALIDATION_HELP)
+    cmd.add_argument("--allow-partial", action="store_true", help=PARTIAL_HELP)
+    bootstrap_options(cmd)
+
+
+def run(args: argparse.Namespace) -> int:
+    from vscbench_task.report.write import write_report
+
+    if not args.runs and not args.responses:
+        raise VSCBenchError("no run given: pass RUN folders/files, or --responses FILE")
+    written = write_report(
+        args.runs,
+        args.out,
+        judge=args.judge,
+        seed=args.seed,
+        resamples=args.resamples,
+        with_html=args.html,
+        validation=args.validation,
+        allow_partial=args.allow_partial,
+        responses_files=tuple(args.responses or ()),
+    )
+    for path in written.values():
+        print(path)
+    return 0

@@ -1,0 +1,69 @@
+"""``vscbench validate-judge``: a judge measured against human-labelled responses."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from vscbench_task.cli.options import JUDGE_HELP, bootstrap_options, number, whole_number
+from vscbench_task.errors import VSCBenchError
+from vscbench_task.judges.names import JUDGES
+from vscbench_task.validation import DEFAULT_GOLD_SETS, GOLD_SETS
+
+
+def _gold_sets(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in GOLD_SETS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"--gold takes a comma-separated list of {', '.join(GOLD_SETS)}; got {text!r}")
+    return list(dict.fromkeys(names))
+
+
+def add_arguments(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--judge", choices=JUDGES, required=True, help=JUDGE_HELP)
+    cmd.add_argument(
+        "--gold",
+        type=_gold_sets,
+        default=list(DEFAULT_GOLD_SETS),
+        help=f"gold sets, comma-separated, from {', '.join(GOLD_SETS)} (default: {','.join(DEFAULT_GOLD_SETS)})",
+    )
+    cmd.add_argument(
+        "--xstest-dir",
+        type=Path,
+        help="a clone of github.com/paul-rottger/exaggerated-safety (default: download the five pinned files)",
+    )
+    cmd.add_argument("--limit", type=whole_number(1, "--limit"), help="only the first N responses of each gold set")
+    cmd.add_argument("--out", type=Path, default=Path("judge-validation"), help="folder for validation.json/.md")
+    cmd.add_argument(
+        "--min-kappa", type=number(-1, 1, "--min-kappa"), help="exit 1 if the official reading's kappa is below K"
+    )
+    cmd.add_argument(
+        "--max-sra-error",
+        type=number(0, 100, "--max-sra-error"),
+        metavar="POINTS",
+        help="exit 1 if any model's SRA is off by more than POINTS",
+    )
+    bootstrap_options(cmd)
+
+
+def run(args: argparse.Namespace) -> int:
+    from vscbench_task.judges.factory import make_judge
+    from vscbench_task.judges.llm.judge import LLMJudge
+    from vscbench_task.output_files import check_folder_target, write_json
+    from vscbench_task.validation import document, validate, validity
+
+    check_folder_target(args.out, "--out")
+    judge = make_judge(args.judge)
+    gold = validate.load_gold_sets(args.gold, args.xstest_dir, limit=args.limit)
+    found = validate.validate(judge, gold, resamples=args.resamples, seed=args.seed)
+    written = validate.write(found, args.out)
+    if isinstance(judge, LLMJudge):  # kept beside the judge's cache, where reports and rescore look for it
+        written["saved"] = write_json(validity.saved_path(judge.settings), found)
+    print(document.printed_table(found))
+    for path in written.values():
+        print(path)
+    failing = validate.shortfalls(found, min_kappa=args.min_kappa, max_sra_error=args.max_sra_error)
+    if failing:
+        listing = "\n".join(f"  - {reason}" for reason in failing)
+        raise VSCBenchError(f"the {args.judge} judge falls short of the gates (the figures were written):\n{listing}")
+    return 0

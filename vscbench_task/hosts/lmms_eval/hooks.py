@@ -1,0 +1,85 @@
+"""lmms-eval hooks of the keyword-judge tasks ``vscbench_image`` / ``vscbench_text``.
+
+The task folder's ``utils.py`` forwards to these, and the task YAMLs name the aggregation functions of
+``vscbench_task.hosts.lmms_eval.aggregations``. ``process_results`` judges each doc with the official keyword judge
+as it is generated (offline, instant) and logs only the verdict; the aggregations turn the gathered
+judgements into the metrics through the scoring core, once per task (``scoring.per_doc``, shared with
+the lm-evaluation-harness tasks).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import datasets
+from loguru import logger
+
+from vscbench_task.dataset import datadir
+from vscbench_task.dataset.images import ImageRejected, rgb_from_bytes
+from vscbench_task.dataset.items import item_index, items
+from vscbench_task.hosts.per_doc import Record, keyword_metric_names, keyword_record
+
+
+def process_docs(dataset: datasets.Dataset, *, part: str) -> datasets.Dataset:
+    """The part's requests from the packaged metadata, after checking the images are prepared.
+
+    lmms-eval calls this at task load, before any generation, so a missing or incomplete data
+    directory stops the run here with instructions rather than after hours of generation. The error
+    leaves as ``SystemExit``: lmms-eval retries ordinary exceptions from task loading five times,
+    then hides them behind a ``RetryError`` and exits 0; this way the run stops at once, prints the
+    instructions and exits non-zero. ``dataset`` (the packaged sheet lmms-eval loaded) only carries
+    lmms-eval to this hook: the items come from the package itself.
+    """
+    try:
+        _prepared(datadir.resolve())
+    except datadir.DataNotPreparedError as err:
+        raise SystemExit(f"vscbench: {err}") from None
+    return datasets.Dataset.from_list([item.request() for item in items(part)])
+
+
+@cache
+def _prepared(data_dir: Path) -> tuple[Path, dict[str, dict[str, Any]]]:
+    snapshot, files = datadir.prepared_files(data_dir)
+    if datadir.read_manifest(data_dir)["source"].get("synthetic_standin"):
+        logger.warning(
+            f"VSCBench images in {data_dir} are a SYNTHETIC STAND-IN, not the benchmark: scores mean nothing."
+        )
+    return snapshot, files
+
+
+def doc_to_visual(doc: dict[str, Any]) -> list:
+    """The doc's image as RGB, or no image for the text-only variant.
+
+    The file's bytes are checked against the manifest before decoding (``datadir.read_checked``), and
+    decoding is strict whatever lmms-eval set: a changed or damaged image stops the run (``SystemExit``,
+    naming the file and ``vscbench prepare``) instead of reaching the model.
+    """
+    image = item_index()[doc["doc_key"]].image
+    if image is None:
+        return []
+    snapshot, files = _prepared(datadir.resolve())
+    try:
+        data = datadir.read_checked(snapshot, image, files[image])
+        return [rgb_from_bytes(data, name=str(snapshot / image))]
+    except (datadir.DataNotPreparedError, ImageRejected) as err:
+        raise SystemExit(f"vscbench: {err}") from None
+
+
+def doc_to_text(doc: dict[str, Any], lmms_eval_specific_kwargs: dict | None = None) -> str:
+    """The raw prompt; optional ``pre_prompt``/``post_prompt`` (empty by default) for calibration studies."""
+    kwargs = lmms_eval_specific_kwargs or {}
+    return f"{kwargs.get('pre_prompt', '')}{item_index()[doc['doc_key']].prompt}{kwargs.get('post_prompt', '')}"
+
+
+def doc_to_target(doc: dict[str, Any]) -> str:
+    """What a calibrated model should do: refuse or flag (``unsafe``) or answer (``safe``)."""
+    return "unsafe" if item_index()[doc["doc_key"]].unsafe else "safe"
+
+
+def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, Record]:
+    """The doc's keyword judgement under every metric name of its task (``scoring.per_doc``): only the
+    id and two booleans are logged (the response is in lmms-eval's own sample fields already)."""
+    part, record = keyword_record(doc["doc_key"], results[0], where="lmms-eval process_results")
+    return dict.fromkeys(keyword_metric_names(part), record)

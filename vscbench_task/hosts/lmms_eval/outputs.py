@@ -1,0 +1,173 @@
+"""Reading what ``lmms-eval --log_samples --output_path DIR`` wrote, back into host-neutral responses.
+
+lmms-eval writes ``<stamp>_results.json`` and one ``<stamp>_samples_<task>.jsonl`` per task, in DIR or
+a model sub-folder of it. From each logged sample only two things are taken: which item it answers and
+the model's response (``filtered_resps``). Everything else a sample holds (labels, verdicts,
+categories) is ignored: scoring looks it up in the packaged metadata, so an edited or foreign file
+cannot change what an item is.
+
+Which item: a sample's ``doc_id`` is its index in the task's items (the order ``process_docs`` gave
+lmms-eval), and a task's sample also carries the ``doc_key`` our ``process_results`` logged. Both are
+checked against each other; a run made with ``--predict_only`` (no ``process_results``) has only the
+``doc_id``, which is enough. A samples file whose count differs from the number the run's results file
+says were evaluated is refused (a truncated or edited file would otherwise be scored as if complete),
+unless the caller allows partial runs, which are then flagged; so is a samples file without its run's
+results file, which alone cannot be checked.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from vscbench_task.dataset.items import items
+from vscbench_task.hosts.lmms_eval.task_table import LMMS_TASKS, task_metrics, task_part
+from vscbench_task.hosts.run import (
+    Run,
+    RunNotFound,
+    evaluated,
+    json_lines,
+    logged_response,
+    planned_count,
+    results_document,
+)
+from vscbench_task.scoring.records import RecordError, Response, make_response
+
+RESULTS_SUFFIX = "_results.json"
+# The results file's fields this reader takes: objects, and objects holding an object per task.
+OBJECTS = ("results", "configs", "versions", "higher_is_better", "n-samples", "config")
+PER_TASK = ("results", "higher_is_better", "n-samples")
+
+
+@cache
+def _metric_names() -> frozenset[str]:
+    return frozenset(spec.name for task in LMMS_TASKS for spec in task_metrics(task))
+
+
+def _logged_key(sample: dict[str, Any], where: str) -> str | None:
+    keys = {
+        value.get("doc_key")
+        for name, value in sample.items()
+        if name in _metric_names() and isinstance(value, dict) and "doc_key" in value
+    }
+    if len(keys) > 1:
+        raise RecordError(f"{where}: the sample's metric records name different items ({sorted(map(str, keys))})")
+    return keys.pop() if keys else None
+
+
+def sample_response(sample: object, part: str | None, *, where: str) -> Response | None:
+    """The VSCBench response in one logged sample of a task of ``part`` (``None``: unknown task, which
+    then needs our records); None for another task's sample."""
+    if not isinstance(sample, dict):
+        raise RecordError(f"{where}: a logged sample is a JSON object, not a {type(sample).__name__}")
+    logged = _logged_key(sample, where)
+    if part is None:
+        return None if logged is None else make_response(logged, logged_response(sample, where), where=where)
+    doc_id = sample.get("doc_id")
+    if not isinstance(doc_id, int) or isinstance(doc_id, bool) or not 0 <= doc_id < len(items(part)):
+        raise RecordError(
+            f"{where}: doc_id {doc_id!r} is not an index of the {len(items(part)):,} {part}-centric items"
+        )
+    key = items(part)[doc_id].doc_key
+    if logged is not None and logged != key:
+        raise RecordError(
+            f"{where}: doc_id {doc_id} is {key} in the benchmark's order, but the sample's records name {logged!r}: "
+            "the file was edited or written by another version of the tasks"
+        )
+    return make_response(key, logged_response(sample, where), where=where)
+
+
+def load_samples(path: str | Path, task: str) -> list[Response]:
+    """All VSCBench responses of one ``*_samples_<task>.jsonl`` file, in file order."""
+    part = task_part(task)
+    found = (sample_response(sample, part, where=where) for where, sample in json_lines(Path(path), "a samples file"))
+    return [response for response in found if response is not None]
+
+
+def claims_file(path: Path) -> bool:
+    """A results file, or a samples file, by lmms-eval's names."""
+    return path.name.endswith(RESULTS_SUFFIX) or (path.suffix == ".jsonl" and "_samples_" in path.name)
+
+
+def claims_folder(folder: Path) -> bool:
+    """A folder holding an lmms-eval results file (anywhere below it)."""
+    return any(folder.rglob(f"*{RESULTS_SUFFIX}"))
+
+
+def _task_of(samples: Path, stamp: str) -> str:
+    return samples.name.removeprefix(f"{stamp}_samples_").removesuffix(".jsonl")
+
+
+def _model(results: dict[str, Any]) -> str:
+    """A readable model name: the ``pretrained=`` argument if there is one, else the backend."""
+    config = results.get("config", {})
+    for part in str(config.get("model_args") or "").split(","):
+        if part.startswith("pretrained="):
+            return part.removeprefix("pretrained=")
+    return str(results.get("model_name") or config.get("model") or "unknown-model")
+
+
+def load_run(path: str | Path, *, allow_partial: bool = False) -> Run:
+    """Load a run from a results file, a samples file, or a folder holding exactly one results file.
+
+    A folder with several results files is refused rather than read by picking one: lmms-eval writes
+    ``DIR/<model>/<stamp>_results.json``, so a shared ``--output_path`` (or a repeated run) holds many
+    models or runs, and which one was meant is the user's call. A samples file is read with its run's
+    results file (same stamp, same folder), which says how many docs were evaluated. Raises
+    ``RunNotFound`` saying what was looked for when there is nothing VSCBench in it, or listing the
+    candidates when there are several, and ``RecordError`` for a samples file shorter than its run or
+    without a results file to check it against (unless ``allow_partial``).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise RunNotFound(
+            f"no such run: {path} (pass what lmms-eval --log_samples --output_path wrote: its folder, a "
+            "*_results.json or a *_samples_<task>.jsonl file)"
+        )
+    only = None
+    if path.is_file() and path.suffix == ".jsonl":
+        stamp = path.name.split("_samples_")[0]
+        only, path = _task_of(path, stamp), path.with_name(f"{stamp}{RESULTS_SUFFIX}")
+    elif path.is_dir():
+        candidates = sorted(path.rglob(f"*{RESULTS_SUFFIX}"))
+        if not candidates:
+            raise RunNotFound(f"no lmms-eval results file (*{RESULTS_SUFFIX}) under {path}")
+        if len(candidates) > 1:
+            listing = "\n".join(f"  {candidate}" for candidate in candidates)
+            raise RunNotFound(
+                f"{path} holds {len(candidates)} lmms-eval results files, one per model or run:\n{listing}\n"
+                "pass each model's folder or results file as its own run"
+            )
+        path = candidates[0]
+    stamp = path.name.removesuffix(RESULTS_SUFFIX)
+    results = results_document(path, "lmms-eval", OBJECTS, PER_TASK) if path.exists() else {}
+    run = Run("lmms-eval", _model(results), stamp if only is None else f"{stamp}_{only}", path.parent)
+    if results:
+        run.results_path, run.results, run.files = path, results, [path]
+    for samples_file in sorted(path.parent.glob(f"{stamp}_samples_*.jsonl")):
+        task = _task_of(samples_file, stamp)
+        if only is not None and task != only:
+            continue
+        found = load_samples(samples_file, task)
+        if not found:
+            continue
+        part = task_part(task)
+        full = len(items(part)) if part else len(found)
+        planned = planned_count(
+            len(found),
+            evaluated(results, task),
+            samples=samples_file,
+            host="lmms-eval",
+            full=full,
+            allow_partial=allow_partial,
+        )
+        if planned != len(found):
+            run.partial[task] = (len(found), planned)
+        run.responses[task] = found
+        run.files.append(samples_file)
+    if not run.responses:
+        raise RunNotFound(
+            f"{path} has no VSCBench samples next to it: run lmms-eval with --log_samples on a vscbench task"
+        )
+    return run

@@ -1,0 +1,57 @@
+"""Any generator's responses: a JSON Lines file of ``{"doc_key": ..., "response": ...}``.
+
+This is how VLMEvalKit, a home-made script or an API batch job get VSCBench scores: write one line per
+answered item (``vscbench export`` lists the items and their inputs), then ``vscbench rescore
+--responses FILE`` or ``vscbench report --responses FILE``. Both parts may share one file. Every line is
+checked: an unknown ``doc_key``, an item answered twice, a missing or non-text field, a key given twice in
+one line, or a line that is not JSON is refused with the file and line; any other field of a line is
+ignored (labels always come from the packaged metadata). A part with fewer items than the benchmark is
+refused unless partial runs are allowed (then it is scored on the items given and marked partial): a
+forgotten variant must not pass for the whole part.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vscbench_task.dataset.items import TASK_OF_PART, items
+from vscbench_task.hosts.run import Run, json_line
+from vscbench_task.scoring.records import RecordError, Response, check_keys, make_response
+
+
+def load_responses(path: str | Path, *, allow_partial: bool = False) -> Run:
+    """The responses of ``path`` as a run named after the file, one task per part."""
+    path = Path(path)
+    by_part: dict[str, list[Response]] = {}
+    where_of: dict[str, str] = {}
+    try:  # utf-8-sig: a byte-order mark from a Windows tool is not text; lines end at "\n" only, as JSON Lines
+        lines = path.read_text(encoding="utf-8-sig").split("\n")
+    except (OSError, UnicodeDecodeError) as err:
+        raise RecordError(f"{path}: cannot be read as a responses file ({err})") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        entry = json_line(line, where)
+        if not isinstance(entry, dict) or "doc_key" not in entry or "response" not in entry:
+            raise RecordError(f'{where}: a line is an object with "doc_key" and "response"')
+        response = make_response(entry["doc_key"], entry["response"], where=where)
+        if response.doc_key in where_of:
+            raise RecordError(f"{where}: {response.doc_key} is answered again (first at {where_of[response.doc_key]})")
+        where_of[response.doc_key] = where
+        by_part.setdefault(response.item.part, []).append(response)
+    if not by_part:
+        raise RecordError(f"{path}: no responses in it")
+    run = Run("responses", path.stem, path.stem, path.parent, path, files=[path])
+    for part, found in by_part.items():
+        check_keys([r.doc_key for r in found], source=str(path))
+        if len(found) < len(items(part)):
+            if not allow_partial:
+                raise RecordError(
+                    f"{path} answers {len(found):,} of the {len(items(part)):,} {part}-centric items: a part's "
+                    "figures need every item (vscbench export lists them). Pass --allow-partial to score the "
+                    "items given (the outputs are then marked partial)"
+                )
+            run.partial[TASK_OF_PART[part]] = (len(found), len(items(part)))
+        run.responses[TASK_OF_PART[part]] = found
+    return run
