@@ -22,19 +22,21 @@ from __future__ import annotations
 import copy
 import json
 import math
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from vscbench_task.dataset.items import items
 from vscbench_task.hosts.readers import load_run
 from vscbench_task.hosts.run import Run
+from vscbench_task.judges.base import Judge
 from vscbench_task.judges.factory import make_judge
 from vscbench_task.judges.keyword import KeywordJudge
 from vscbench_task.judges.names import checked_judge
 from vscbench_task.output_files import OutputUnwritable, check_file_target, strict, write_json, write_text
 from vscbench_task.scoring import agreement
 from vscbench_task.scoring.metric_specs import judge_metrics
-from vscbench_task.scoring.records import checked
+from vscbench_task.scoring.records import Response, checked
 from vscbench_task.scoring.score import judge_responses, part_of, score
 from vscbench_task.validation.validity import sentence, validity_for
 
@@ -48,21 +50,18 @@ def output_paths(run: Run, judge: str, output: Path | None) -> tuple[Path, Path]
     return output, output.with_name(f"{output.stem}_judgements.jsonl")
 
 
-def _lmms_document(
-    run: Run, values: dict[str, dict[str, float]], docs: dict[str, tuple[str, int]], judge: str
-) -> dict[str, Any]:
-    """The run's results document with each rescored task's entries replaced: ``values`` maps a task to
-    its metrics, ``docs`` to its (part, docs scored). Entries of other tasks stay as the run wrote them."""
+def _lmms_document(run: Run, tasks: dict[str, _TaskScore], judge: str) -> dict[str, Any]:
+    """The run's results document with each rescored task's entries replaced by its metrics, higher-is-better
+    flags and doc counts. Entries of other tasks stay as the run wrote them."""
     document = copy.deepcopy({k: v for k, v in run.results.items() if k != "samples"})
-    for task, task_values in values.items():
-        part, scored = docs[task]
+    for task, scored in tasks.items():
         alias = document.get("results", {}).get(task, {}).get("alias", task)
-        document.setdefault("results", {})[task] = {"alias": alias} | {f"{m},none": v for m, v in task_values.items()}
+        document.setdefault("results", {})[task] = {"alias": alias} | {f"{m},none": v for m, v in scored.values.items()}
         document.setdefault("higher_is_better", {})[task] = {
-            s.name: s.higher_is_better for s in judge_metrics(part, judge)
+            s.name: s.higher_is_better for s in judge_metrics(scored.part, judge)
         }
-        original = document.get("n-samples", {}).get(task, {}).get("original", len(items(part)))
-        document.setdefault("n-samples", {})[task] = {"original": original, "effective": scored}
+        original = document.get("n-samples", {}).get(task, {}).get("original", len(items(scored.part)))
+        document.setdefault("n-samples", {})[task] = {"original": original, "effective": scored.docs}
     return document
 
 
@@ -87,52 +86,86 @@ def rescore(
     checked_judge(judge)
     source = Path(source)
     run = load_run(source, allow_partial=allow_partial, responses_file=responses_file)
+    results_path, judgements_path = _checked_outputs(run, source, judge, output)
+    for task, responses in run.responses.items():
+        checked(responses, source=f"{source} ({task})")
+    chosen = make_judge(judge)
+    block = _block(run, source, chosen, validation)
+    tasks = {
+        task: _score_task(task, responses, chosen, f"{source} ({task})", progress)
+        for task, responses in sorted(run.responses.items())
+    }
+    for task, scored in tasks.items():
+        block["counts"][task] = scored.counts
+        if scored.agreement:
+            block.setdefault("agreement", {})[task] = scored.agreement
+        block |= scored.settings
+    if judge == "llm":
+        block["judgements_file"] = str(judgements_path)
+        lines = [line for scored in tasks.values() for line in scored.item_lines]
+        write_text(judgements_path, "".join(json.dumps(strict(line), ensure_ascii=False) + "\n" for line in lines))
+    block["results_file"] = str(results_path)
+    document = _lmms_document(run, tasks, judge) | {"vscbench": block}
+    write_json(results_path, document)
+    return document
+
+
+def _checked_outputs(run: Run, source: Path, judge: str, output: Path | None) -> tuple[Path, Path]:
+    """The output paths, refused before any judging if they cannot be written or would overwrite the run."""
     results_path, judgements_path = output_paths(run, judge, output)
     check_file_target(results_path, "--output")
     for target in (results_path, judgements_path):
         if any(target.resolve() == read.resolve() for read in [source, *run.files] if read.exists()):
             raise OutputUnwritable(f"{target} is a file of the run being rescored: give --output another name")
-    for task, responses in run.responses.items():
-        checked(responses, source=f"{source} ({task})")
-    chosen = make_judge(judge)
-    block: dict[str, Any] = {"judge": judge, "host": run.host, "model": run.model, "counts": {}}
+    return results_path, judgements_path
+
+
+def _block(run: Run, source: Path, chosen: Judge, validation: Path | None) -> dict[str, Any]:
+    """The ``vscbench`` block's head: the judge, the run, the judge's validity, which tasks are partial."""
+    block: dict[str, Any] = {"judge": chosen.name, "host": run.host, "model": run.model, "counts": {}}
     block["source"] = str(run.results_path or source)
     block["validity"] = {reading: validity_for(reading, chosen, validation) for reading in chosen.readings}
     if run.partial:
         block["partial"] = {task: {"found": found, "evaluated": n} for task, (found, n) in run.partial.items()}
-    values_by_task: dict[str, dict[str, float]] = {}
-    docs: dict[str, tuple[str, int]] = {}
-    item_lines: list[dict[str, Any]] = []
-    for task, responses in sorted(run.responses.items()):
-        scored, values = score(responses, chosen, source=f"{source} ({task})", progress=progress)
-        part = part_of(scored.items, source=str(source))
-        counts: dict[str, Any] = {"docs": len(scored.items), "empty_responses": float(len(scored.empty))}
-        counts |= scored.judged.stats
-        if judge == "llm":
-            keyword = judge_responses(responses, KeywordJudge(), source=str(source)).judged.verdicts("keyword")
-            llm = scored.judged.verdicts("llm")
-            block.setdefault("agreement", {})[task] = {
-                "keyword_vs_llm": agreement.summary(keyword, llm),
-                "llm_vs_llm_strict": agreement.summary(llm, scored.judged.verdicts("llm_strict")),
-            }
-            for item in scored.items:
-                line = {
-                    "task": task,
-                    **{f: getattr(item, f) for f in ITEM_FIELDS},
-                    "keyword_judge": keyword[item.doc_key],
-                }
-                item_lines.append(line | dict(scored.judgement(item).details))
-        block["counts"][task] = counts
-        values_by_task[task], docs[task] = values, (part, len(scored.items))
-        if scored.judged.settings:
-            block |= dict(scored.judged.settings)
-    if judge == "llm":
-        block["judgements_file"] = str(judgements_path)
-        write_text(judgements_path, "".join(json.dumps(strict(line), ensure_ascii=False) + "\n" for line in item_lines))
-    block["results_file"] = str(results_path)
-    document = _lmms_document(run, values_by_task, docs, judge) | {"vscbench": block}
-    write_json(results_path, document)
-    return document
+    return block
+
+
+@dataclass
+class _TaskScore:
+    """One task of the run, rescored: its metrics, counts, the judges' agreement and per-item lines."""
+
+    part: str
+    docs: int
+    values: dict[str, float]
+    counts: dict[str, Any]
+    settings: dict[str, Any]
+    agreement: dict[str, Any] = field(default_factory=dict)
+    item_lines: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _score_task(task: str, responses: list[Response], chosen: Judge, source: str, progress: bool) -> _TaskScore:
+    """Every metric of one task with ``chosen``; with the LLM judge also its agreement with the keyword
+    judge and between its readings, and one audit line per item."""
+    scored, values = score(responses, chosen, source=source, progress=progress)
+    counts: dict[str, Any] = {"docs": len(scored.items), "empty_responses": float(len(scored.empty))}
+    found = _TaskScore(
+        part_of(scored.items, source=source),
+        len(scored.items),
+        values,
+        counts | dict(scored.judged.stats),
+        dict(scored.judged.settings),
+    )
+    if chosen.name == "llm":
+        keyword = judge_responses(responses, KeywordJudge(), source=source).judged.verdicts("keyword")
+        llm = scored.judged.verdicts("llm")
+        found.agreement = {
+            "keyword_vs_llm": agreement.summary(keyword, llm),
+            "llm_vs_llm_strict": agreement.summary(llm, scored.judged.verdicts("llm_strict")),
+        }
+        for item in scored.items:
+            line = {"task": task, **{f: getattr(item, f) for f in ITEM_FIELDS}, "keyword_judge": keyword[item.doc_key]}
+            found.item_lines.append(line | dict(scored.judgement(item).details))
+    return found
 
 
 def summary(document: dict[str, Any]) -> str:

@@ -51,6 +51,12 @@ class Item:
     judge_query: str
     image: str | None
 
+    @property
+    def target(self) -> str:
+        """What a calibrated model should do: refuse or flag (``unsafe``) or answer (``safe``); every
+        host's task gives it as the doc's target."""
+        return "unsafe" if self.unsafe else "safe"
+
     def request(self) -> dict[str, Any]:
         """The item as a row of the dataset lmms-eval iterates (``REQUEST_FIELDS``)."""
         return {"doc_key": self.doc_key, "prompt": self.prompt, "image": self.image}

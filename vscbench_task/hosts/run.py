@@ -10,6 +10,7 @@ with the same metric tables; a host that splits a part across tasks (lm-eval's t
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,6 +128,24 @@ def planned_count(
             "found (the outputs are then marked partial)"
         )
     return evaluated
+
+
+def model_name(results: dict[str, Any], separators: str = ",") -> str:
+    """A readable model name from an lmms-eval or lm-eval results document: the ``pretrained=`` (or
+    ``model=``, vLLM's) model argument, whether the host logged the arguments as an object or as a string
+    (split at any of ``separators``: lm-eval's command line also takes them space-separated), else the
+    model name or backend it recorded."""
+    config = results.get("config", {})
+    args = config.get("model_args") or ""
+    if isinstance(args, dict):
+        named = args.get("pretrained") or args.get("model")
+        if named:
+            return str(named)
+    for part in re.split(f"[{re.escape(separators)}]", str(args)):
+        for name in ("pretrained=", "model="):
+            if part.startswith(name):
+                return part.removeprefix(name)
+    return str(results.get("model_name") or config.get("model") or "unknown-model")
 
 
 def logged_response(sample: dict[str, Any], where: str) -> object:

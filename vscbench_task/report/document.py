@@ -9,7 +9,6 @@ a group, no complete prompt) is an em dash.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -63,14 +62,6 @@ class Figure:
 
 
 Block = Heading | Paragraph | Table | Figure
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
-
-
-def flat(text: str) -> str:
-    """Text from a run with its control characters (line breaks, carriage returns) turned into spaces."""
-    return _CONTROL.sub(" ", text)
 
 
 def number(value: float) -> str:

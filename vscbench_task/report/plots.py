@@ -23,8 +23,8 @@ from matplotlib.figure import Figure
 
 from vscbench_task.dataset import metadata as md
 from vscbench_task.dataset.items import PART_TITLES
+from vscbench_task.inert import flat
 from vscbench_task.judges.names import reading_label
-from vscbench_task.report.document import flat
 from vscbench_task.report.tables import ModelResult, Report
 from vscbench_task.scoring.bootstrap import Interval
 from vscbench_task.scoring.metric_specs import sra_name

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from vscbench_task.inert import markdown_table
 from vscbench_task.judges.base import CLASSES
 from vscbench_task.judges.names import reading_label
 
@@ -24,14 +25,6 @@ def _num(value: float | None, digits: int = 3) -> str:
 def _ci(bounds: list[float | None]) -> str:
     low, high = bounds
     return "—" if low is None or high is None else f"[{low:.3f}, {high:.3f}]"
-
-
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    def cell(text: str) -> str:
-        return str(text).replace("|", "\\|")
-
-    lines = ["| " + " | ".join(map(cell, header)) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    return lines + ["| " + " | ".join(map(cell, row)) + " |" for row in rows]
 
 
 def summary_rows(document: dict[str, Any]) -> list[list[str]]:
@@ -68,7 +61,7 @@ SUMMARY_HEADER = [
 
 def printed_table(document: dict[str, Any]) -> str:
     """The table ``vscbench validate-judge`` prints."""
-    return "\n".join(_table(SUMMARY_HEADER, summary_rows(document)))
+    return "\n".join(markdown_table(SUMMARY_HEADER, summary_rows(document)))
 
 
 def render(document: dict[str, Any]) -> str:
@@ -84,7 +77,7 @@ def render(document: dict[str, Any]) -> str:
         "resamples of whole prompts). *False flags*: the judge says recognised unsafe, the humans do not; "
         "*missed*: the reverse. Accuracy and kappa are on recognised / not recognised.",
         "",
-        *_table(SUMMARY_HEADER, summary_rows(document)),
+        *markdown_table(SUMMARY_HEADER, summary_rows(document)),
     ]
     if settings:
         out += ["", f"Prompt version `{document['prompt_version']}`; calls: {document['judge_stats']}."]
@@ -100,7 +93,7 @@ def render(document: dict[str, Any]) -> str:
         ]
         for reading, figures in gold["readings"].items():
             out += ["", f"### {reading_label(reading)}", ""]
-            out += _table(
+            out += markdown_table(
                 ["", "humans: recognised", "humans: not recognised"],
                 [
                     ["judge: recognised", f"{figures['recognised_by_both']:,}", f"{figures['false_flags']:,}"],
@@ -118,14 +111,14 @@ def render(document: dict[str, Any]) -> str:
                     for gold_class in CLASSES
                 ]
                 out += ["", "Gold class (rows) against the judge's class (columns):", ""]
-                out += _table(["gold \\ judge", *columns, "recall"], rows)
+                out += markdown_table(["gold \\ judge", *columns, "recall"], rows)
             rows = [
                 [r["model"], r["metric"].replace("sra_", "SRA_"), str(r["n"]), _pct(r["human"]), _pct(r["judge"]),
                  f"{r['error_points']:.1f}"]
                 for r in figures["models"]
             ]  # fmt: skip
             out += ["", "Per model (the judge's SRA against the humans'):", ""]
-            out += _table(["model", "metric", "n", "humans", "judge", "error (points)"], rows)
+            out += markdown_table(["model", "metric", "n", "humans", "judge", "error (points)"], rows)
             for metric, errors in figures["sra_errors"].items():
                 out.append(
                     f"\n{metric.replace('sra_', 'SRA_')}: mean error {errors['mean_abs_error_points']:.1f} points, max "

@@ -38,8 +38,7 @@ def sample(item: Item) -> Sample:
     """One item as an inspect sample: the prompt as the user message; the image, named in the metadata,
     is put before it by ``checked_image`` (inspect would read a path in the input itself, unchecked)."""
     metadata = {name: getattr(item, name) for name in SAMPLE_METADATA} | {"image": item.image}
-    target = "unsafe" if item.unsafe else "safe"
-    return Sample(id=item.doc_key, input=[ChatMessageUser(content=item.prompt)], target=target, metadata=metadata)
+    return Sample(id=item.doc_key, input=[ChatMessageUser(content=item.prompt)], target=item.target, metadata=metadata)
 
 
 @solver

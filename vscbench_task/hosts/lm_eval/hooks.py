@@ -18,33 +18,23 @@ generation settings and the same scoring core; what lm-eval needs differently:
 from __future__ import annotations
 
 import io
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import datasets
 from PIL import Image
 
-from vscbench_task.dataset import datadir
 from vscbench_task.dataset.images import ImageRejected, rgb_from_bytes
 from vscbench_task.dataset.items import item_index
-from vscbench_task.hosts.lm_eval.task_table import task_items, task_metrics, task_of
+from vscbench_task.hosts.lm_eval.task_table import LM_EVAL_TASKS, task_items, task_metrics, task_of
 from vscbench_task.hosts.per_doc import Record, keyword_record
+from vscbench_task.hosts.prepared import checked_image, require_prepared_or_exit
 
 IMAGE_MARKER = "<image>"
 
 
-@cache
-def _prepared(data_dir: Path) -> tuple[Path, dict[str, dict[str, Any]]]:
-    return datadir.prepared_files(data_dir)
-
-
 def _dataset(task: str) -> datasets.DatasetDict:
-    if task != "vscbench_text_txt":
-        try:
-            _prepared(datadir.resolve())
-        except datadir.DataNotPreparedError as err:
-            raise SystemExit(f"vscbench: {err}") from None
+    if LM_EVAL_TASKS[task].has_images:
+        require_prepared_or_exit()
     rows = [item.request() for item in task_items(task)]
     return datasets.DatasetDict({"test": datasets.Dataset.from_list(rows)})
 
@@ -75,18 +65,17 @@ def doc_to_image(doc: dict[str, Any]) -> list[Image.Image]:
     relpath = item_index()[doc["doc_key"]].image
     if relpath is None:
         return []
-    snapshot, files = _prepared(datadir.resolve())
+    data, name = checked_image(relpath)
     try:
-        data = datadir.read_checked(snapshot, relpath, files[relpath])
         image = Image.open(io.BytesIO(data))
-        return [image if image.mode == "RGB" else rgb_from_bytes(data, name=str(snapshot / relpath))]
-    except (datadir.DataNotPreparedError, ImageRejected) as err:
+        return [image if image.mode == "RGB" else rgb_from_bytes(data, name=name)]
+    except ImageRejected as err:
         raise SystemExit(f"vscbench: {err}") from None
 
 
 def doc_to_target(doc: dict[str, Any]) -> str:
     """What a calibrated model should do: refuse or flag (``unsafe``) or answer (``safe``)."""
-    return "unsafe" if item_index()[doc["doc_key"]].unsafe else "safe"
+    return item_index()[doc["doc_key"]].target
 
 
 def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, Record]:

@@ -27,6 +27,7 @@ from vscbench_task.hosts.run import (
     evaluated,
     json_lines,
     logged_response,
+    model_name,
     planned_count,
     results_document,
 )
@@ -62,21 +63,6 @@ def load_samples(path: Path, task: str) -> list[Response]:
             raise RecordError(f"{where}: a logged sample is a JSON object, not a {type(sample).__name__}")
         found.append(_response(sample, task, where))
     return found
-
-
-def _model(results: dict[str, Any]) -> str:
-    """A readable model name: the ``pretrained`` (or ``model``) argument, else what lm-eval recorded."""
-    config = results.get("config", {})
-    args = config.get("model_args") or ""
-    if isinstance(args, dict):
-        named = args.get("pretrained") or args.get("model")
-        if named:
-            return str(named)
-    for part in re.split(r"[, ]", str(args)):
-        for name in ("pretrained=", "model="):
-            if part.startswith(name):
-                return part.removeprefix(name)
-    return str(results.get("model_name") or config.get("model") or "unknown-model")
 
 
 # What must agree between the runs read together as one model's run: the model and how it was asked.
@@ -168,7 +154,7 @@ def _read_samples(
     for date, results_path in sorted(dates.items()):
         results = documents[results_path]
         if results:
-            run.model = _model(results)
+            run.model = model_name(results, separators=", ")
         for samples in sorted(run.folder.glob(f"samples_*_{date}.jsonl")):
             task = _task(samples)
             if task not in LM_EVAL_TASKS or (only and task != only):

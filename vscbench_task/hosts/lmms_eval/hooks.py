@@ -9,17 +9,14 @@ the lm-evaluation-harness tasks).
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import datasets
-from loguru import logger
 
-from vscbench_task.dataset import datadir
 from vscbench_task.dataset.images import ImageRejected, rgb_from_bytes
 from vscbench_task.dataset.items import item_index, items
 from vscbench_task.hosts.per_doc import Record, keyword_metric_names, keyword_record
+from vscbench_task.hosts.prepared import checked_image, require_prepared_or_exit
 
 
 def process_docs(dataset: datasets.Dataset, *, part: str) -> datasets.Dataset:
@@ -32,38 +29,24 @@ def process_docs(dataset: datasets.Dataset, *, part: str) -> datasets.Dataset:
     instructions and exits non-zero. ``dataset`` (the packaged sheet lmms-eval loaded) only carries
     lmms-eval to this hook: the items come from the package itself.
     """
-    try:
-        _prepared(datadir.resolve())
-    except datadir.DataNotPreparedError as err:
-        raise SystemExit(f"vscbench: {err}") from None
+    require_prepared_or_exit()
     return datasets.Dataset.from_list([item.request() for item in items(part)])
-
-
-@cache
-def _prepared(data_dir: Path) -> tuple[Path, dict[str, dict[str, Any]]]:
-    snapshot, files = datadir.prepared_files(data_dir)
-    if datadir.read_manifest(data_dir)["source"].get("synthetic_standin"):
-        logger.warning(
-            f"VSCBench images in {data_dir} are a SYNTHETIC STAND-IN, not the benchmark: scores mean nothing."
-        )
-    return snapshot, files
 
 
 def doc_to_visual(doc: dict[str, Any]) -> list:
     """The doc's image as RGB, or no image for the text-only variant.
 
-    The file's bytes are checked against the manifest before decoding (``datadir.read_checked``), and
-    decoding is strict whatever lmms-eval set: a changed or damaged image stops the run (``SystemExit``,
-    naming the file and ``vscbench prepare``) instead of reaching the model.
+    The file's bytes are checked against the manifest before decoding (``hosts.prepared``), and decoding
+    is strict whatever lmms-eval set: a changed or damaged image stops the run (``SystemExit``, naming the
+    file and ``vscbench prepare``) instead of reaching the model.
     """
     image = item_index()[doc["doc_key"]].image
     if image is None:
         return []
-    snapshot, files = _prepared(datadir.resolve())
+    data, name = checked_image(image)
     try:
-        data = datadir.read_checked(snapshot, image, files[image])
-        return [rgb_from_bytes(data, name=str(snapshot / image))]
-    except (datadir.DataNotPreparedError, ImageRejected) as err:
+        return [rgb_from_bytes(data, name=name)]
+    except ImageRejected as err:
         raise SystemExit(f"vscbench: {err}") from None
 
 
@@ -75,7 +58,7 @@ def doc_to_text(doc: dict[str, Any], lmms_eval_specific_kwargs: dict | None = No
 
 def doc_to_target(doc: dict[str, Any]) -> str:
     """What a calibrated model should do: refuse or flag (``unsafe``) or answer (``safe``)."""
-    return "unsafe" if item_index()[doc["doc_key"]].unsafe else "safe"
+    return item_index()[doc["doc_key"]].target
 
 
 def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, Record]:

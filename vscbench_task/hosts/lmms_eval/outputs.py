@@ -29,6 +29,7 @@ from vscbench_task.hosts.run import (
     evaluated,
     json_lines,
     logged_response,
+    model_name,
     planned_count,
     results_document,
 )
@@ -99,15 +100,6 @@ def _task_of(samples: Path, stamp: str) -> str:
     return samples.name.removeprefix(f"{stamp}_samples_").removesuffix(".jsonl")
 
 
-def _model(results: dict[str, Any]) -> str:
-    """A readable model name: the ``pretrained=`` argument if there is one, else the backend."""
-    config = results.get("config", {})
-    for part in str(config.get("model_args") or "").split(","):
-        if part.startswith("pretrained="):
-            return part.removeprefix("pretrained=")
-    return str(results.get("model_name") or config.get("model") or "unknown-model")
-
-
 def load_run(path: str | Path, *, allow_partial: bool = False) -> Run:
     """Load a run from a results file, a samples file, or a folder holding exactly one results file.
 
@@ -119,33 +111,49 @@ def load_run(path: str | Path, *, allow_partial: bool = False) -> Run:
     candidates when there are several, and ``RecordError`` for a samples file shorter than its run or
     without a results file to check it against (unless ``allow_partial``).
     """
-    path = Path(path)
+    results_path, only = _results_file(Path(path))
+    stamp = results_path.name.removesuffix(RESULTS_SUFFIX)
+    results = results_document(results_path, "lmms-eval", OBJECTS, PER_TASK) if results_path.exists() else {}
+    run = Run("lmms-eval", model_name(results), stamp if only is None else f"{stamp}_{only}", results_path.parent)
+    if results:
+        run.results_path, run.results, run.files = results_path, results, [results_path]
+    _read_samples(run, results, stamp, only, allow_partial)
+    if not run.responses:
+        raise RunNotFound(
+            f"{results_path} has no VSCBench samples next to it: run lmms-eval with --log_samples on a vscbench task"
+        )
+    return run
+
+
+def _results_file(path: Path) -> tuple[Path, str | None]:
+    """The results file of the run at ``path`` (a results file, a samples file, or a folder holding one
+    results file), and the one task to read when ``path`` is a samples file."""
     if not path.exists():
         raise RunNotFound(
             f"no such run: {path} (pass what lmms-eval --log_samples --output_path wrote: its folder, a "
             "*_results.json or a *_samples_<task>.jsonl file)"
         )
-    only = None
     if path.is_file() and path.suffix == ".jsonl":
         stamp = path.name.split("_samples_")[0]
-        only, path = _task_of(path, stamp), path.with_name(f"{stamp}{RESULTS_SUFFIX}")
-    elif path.is_dir():
-        candidates = sorted(path.rglob(f"*{RESULTS_SUFFIX}"))
-        if not candidates:
-            raise RunNotFound(f"no lmms-eval results file (*{RESULTS_SUFFIX}) under {path}")
-        if len(candidates) > 1:
-            listing = "\n".join(f"  {candidate}" for candidate in candidates)
-            raise RunNotFound(
-                f"{path} holds {len(candidates)} lmms-eval results files, one per model or run:\n{listing}\n"
-                "pass each model's folder or results file as its own run"
-            )
-        path = candidates[0]
-    stamp = path.name.removesuffix(RESULTS_SUFFIX)
-    results = results_document(path, "lmms-eval", OBJECTS, PER_TASK) if path.exists() else {}
-    run = Run("lmms-eval", _model(results), stamp if only is None else f"{stamp}_{only}", path.parent)
-    if results:
-        run.results_path, run.results, run.files = path, results, [path]
-    for samples_file in sorted(path.parent.glob(f"{stamp}_samples_*.jsonl")):
+        return path.with_name(f"{stamp}{RESULTS_SUFFIX}"), _task_of(path, stamp)
+    if not path.is_dir():
+        return path, None
+    candidates = sorted(path.rglob(f"*{RESULTS_SUFFIX}"))
+    if not candidates:
+        raise RunNotFound(f"no lmms-eval results file (*{RESULTS_SUFFIX}) under {path}")
+    if len(candidates) > 1:
+        listing = "\n".join(f"  {candidate}" for candidate in candidates)
+        raise RunNotFound(
+            f"{path} holds {len(candidates)} lmms-eval results files, one per model or run:\n{listing}\n"
+            "pass each model's folder or results file as its own run"
+        )
+    return candidates[0], None
+
+
+def _read_samples(run: Run, results: dict[str, Any], stamp: str, only: str | None, allow_partial: bool) -> None:
+    """Read the run's samples files (``only``: that task's) into ``run``, each checked against the count
+    the results file gives (``planned_count``)."""
+    for samples_file in sorted(run.folder.glob(f"{stamp}_samples_*.jsonl")):
         task = _task_of(samples_file, stamp)
         if only is not None and task != only:
             continue
@@ -153,21 +161,15 @@ def load_run(path: str | Path, *, allow_partial: bool = False) -> Run:
         if not found:
             continue
         part = task_part(task)
-        full = len(items(part)) if part else len(found)
         planned = planned_count(
             len(found),
             evaluated(results, task),
             samples=samples_file,
             host="lmms-eval",
-            full=full,
+            full=len(items(part)) if part else len(found),
             allow_partial=allow_partial,
         )
         if planned != len(found):
             run.partial[task] = (len(found), planned)
         run.responses[task] = found
         run.files.append(samples_file)
-    if not run.responses:
-        raise RunNotFound(
-            f"{path} has no VSCBench samples next to it: run lmms-eval with --log_samples on a vscbench task"
-        )
-    return run

@@ -13,6 +13,7 @@ from vscbench_task.dataset.items import REQUEST_FIELDS, items
 from vscbench_task.hosts.lmms_eval import TASKS_DIR as TASK_YAML_DIR
 from vscbench_task.hosts.lmms_eval import aggregations, hooks
 from vscbench_task.hosts.lmms_eval.task_table import task_metrics
+from vscbench_task.hosts.prepared import prepared
 from vscbench_task.scoring.records import RecordError
 
 ANY_ROWS = datasets.Dataset.from_list([{"row": 0}])  # what lmms-eval loaded; the hooks use the package's items
@@ -88,7 +89,7 @@ def test_an_image_changed_after_prepare_never_reaches_the_model(prepared_dir, tm
     data_dir = tmp_path / "data"
     shutil.copytree(prepared_dir, data_dir)
     monkeypatch.setenv(datadir.ENV_VAR, str(data_dir))
-    hooks._prepared.cache_clear()
+    prepared.cache_clear()
     item = items("image")[0]
     assert hooks.doc_to_visual(item.request())[0].mode == "RGB"
     snapshot, _ = datadir.prepared_files(data_dir)
@@ -99,4 +100,4 @@ def test_an_image_changed_after_prepare_never_reaches_the_model(prepared_dir, tm
     with pytest.raises(SystemExit, match=f"{target} differs from the image `vscbench prepare` checked") as err:
         hooks.doc_to_visual(item.request())
     assert "vscbench prepare" in str(err.value)
-    hooks._prepared.cache_clear()
+    prepared.cache_clear()
