@@ -1,74 +1,115 @@
-"""The architecture, checked: the scoring core and the data modules import no host, network or plotting
-library; the command line starts without loading any heavy module."""
+"""The architecture, checked against its one map (``docs/architecture.md``): every module imports only what
+its room may import, importing a room loads no heavy library its row does not allow, every subpackage and
+top-level module has a row, and the command line starts without loading anything heavy."""
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import subprocess
 import sys
+from functools import cache
+from pathlib import Path
 
 import pytest
 
 from tests.support.lmms import REPO
 
-HEAVY = ("lmms_eval", "datasets", "torch", "transformers", "httpx", "matplotlib", "numpy", "PIL", "pandas")
-# The core may use numpy (bootstrap) and Pillow (image decoding); none of the hosts, the network or plots.
-FORBIDDEN_IN_CORE = (
-    "lmms_eval", "lm_eval", "inspect_ai", "datasets", "torch", "transformers", "httpx", "matplotlib", "pandas"
-)  # fmt: skip
-CORE = [
-    "vscbench_task.dataset.metadata",
-    "vscbench_task.dataset.items",
-    "vscbench_task.dataset.generation",
-    "vscbench_task.dataset.datadir",
-    "vscbench_task.dataset.archive",
-    "vscbench_task.dataset.images",
-    "vscbench_task.dataset.prepare",
-    "vscbench_task.scoring.records",
-    "vscbench_task.judges.base",
-    "vscbench_task.judges.keyword",
-    "vscbench_task.scoring.metric_specs",
-    "vscbench_task.scoring.score",
-    "vscbench_task.scoring.bootstrap",
-    "vscbench_task.scoring.paired",
-    "vscbench_task.scoring.agreement",
-    "vscbench_task.hosts.per_doc",
-    "vscbench_task.judges",
-    "vscbench_task.hosts.run",
-    "vscbench_task.hosts.responses_file.reader",
-]
-# Each host's glue, and the packages of the other hosts' glue it must not import (imports point down only).
-HOST_GLUE = {
-    "lmms": [
-        "vscbench_task.hosts.lmms_eval.hooks",
-        "vscbench_task.hosts.lmms_eval.judge_hooks",
-        "vscbench_task.hosts.lmms_eval.outputs",
-    ],
-    "lm_harness": ["vscbench_task.hosts.lm_eval.hooks", "vscbench_task.hosts.lm_eval.outputs"],
-    "inspect_tasks": ["vscbench_task.hosts.inspect_ai.registry", "vscbench_task.hosts.inspect_ai.logs"],
-}
+PACKAGE = REPO / "vscbench_task"
+MAP = REPO / "docs" / "architecture.md"
+HEAVY = ("lmms_eval", "lm_eval", "inspect_ai", "datasets", "pandas", "torch", "transformers", "httpx", "matplotlib")
+HEAVY += ("numpy", "PIL")
 
 
-def loaded_after(code: str, *, full: bool = False) -> set[str]:
-    """Top-level modules (``full``: all modules) in ``sys.modules`` after running ``code`` in a fresh interpreter."""
-    names = "sys.modules" if full else "{m.split('.')[0] for m in sys.modules}"
-    probe = f"{code}\nimport sys, json; print(json.dumps(sorted({names})))"
+class Room:
+    def __init__(self, name: str, may_import: set[str] | None, may_load: set[str]) -> None:
+        self.name, self.may_import, self.may_load = name, may_import, may_load
+
+
+def _names(cell: str) -> set[str]:
+    return set(re.findall(r"`([\w.]+)`", cell))
+
+
+@cache
+def rooms() -> dict[str, Room]:
+    """The map's rooms table: room -> what it may import (``None``: every room) and load."""
+    text = MAP.read_text(encoding="utf-8")
+    table = text.split("<!-- rooms:begin -->")[1].split("<!-- rooms:end -->")[0]
+    found = {}
+    for line in table.strip().splitlines()[2:]:
+        room, _, may_import, may_load = (cell.strip() for cell in line.strip().strip("|").split("|"))
+        (name,) = _names(room)
+        found[name] = Room(name, None if may_import == "every room" else _names(may_import), _names(may_load))
+    return found
+
+
+def room_of(module: str) -> str | None:
+    """The most specific room naming ``module`` (``vscbench_task.a.b.c``)."""
+    parts = module.split(".")[1:]
+    for size in range(len(parts), 0, -1):
+        if ".".join(parts[:size]) in rooms():
+            return ".".join(parts[:size])
+    return None
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        dotted = ".".join(path.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__")
+        found[dotted] = path
+    return found
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every ``vscbench_task`` module ``path`` imports, at module level or inside functions."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("vscbench_task"):
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name.startswith("vscbench_task")}
+    return found
+
+
+def test_every_subpackage_and_top_level_module_has_a_room() -> None:
+    top = {p.stem for p in PACKAGE.glob("*.py") if p.stem not in ("__init__",)}
+    top |= {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
+    top |= {f"{p.parent.name}.{p.name}" for p in PACKAGE.glob("*/*") if (p / "__init__.py").is_file()}
+    named = set(rooms())
+    missing = sorted(name for name in top if room_of(f"vscbench_task.{name}") is None)
+    assert not missing, f"add a row to docs/architecture.md for: {missing}"
+    stale = sorted(name for name in named if not (PACKAGE / name.replace(".", "/")).exists() and name not in top)
+    assert not stale, f"rows of docs/architecture.md without a module: {stale}"
+
+
+def test_every_import_points_where_the_map_allows() -> None:
+    wrong = []
+    for module, path in sorted(modules().items()):
+        mine = room_of(module)
+        if mine is None:  # the package's __init__
+            continue
+        allowed = rooms()[mine].may_import
+        for target in imports_of(path):
+            theirs = room_of(target)
+            if theirs is not None and theirs != mine and allowed is not None and theirs not in allowed:
+                wrong.append(f"{module} ({mine}) imports {target} ({theirs})")
+    assert not wrong, "\n".join(wrong)
+
+
+def loaded_after(code: str) -> set[str]:
+    """Top-level modules in ``sys.modules`` after running ``code`` in a fresh interpreter."""
+    probe = f"{code}\nimport sys, json; print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}})))"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO)
     return set(json.loads(done.stdout.splitlines()[-1]))
 
 
-def test_the_core_imports_no_host_network_or_plotting_library() -> None:
-    loaded = loaded_after("\n".join(f"import {module}" for module in CORE))
-    assert not loaded & set(FORBIDDEN_IN_CORE), sorted(loaded & set(FORBIDDEN_IN_CORE))
-
-
-@pytest.mark.parametrize("host", sorted(HOST_GLUE))
-def test_a_hosts_glue_imports_no_other_hosts_glue(host: str) -> None:
-    loaded = loaded_after("\n".join(f"import {module}" for module in HOST_GLUE[host]), full=True)
-    others = [f"vscbench_task.{other}" for other in HOST_GLUE if other != host]
-    assert not [m for m in loaded if m.startswith(tuple(others))], sorted(
-        m for m in loaded if m.startswith(tuple(others))
-    )
+@pytest.mark.parametrize("room", [name for name in rooms() if name not in ("cli", "lmms", "lm_harness")])
+def test_importing_a_room_loads_only_the_heavy_libraries_its_row_allows(room: str) -> None:
+    mine = [module for module in modules() if room_of(module) == room and not module.endswith("__main__")]
+    loaded = loaded_after("\n".join(f"import {module}" for module in mine))
+    unexpected = sorted((loaded & set(HEAVY)) - rooms()[room].may_load)
+    assert not unexpected, f"importing {room} loads {unexpected}"
 
 
 @pytest.mark.parametrize(
