@@ -4,7 +4,7 @@ loaded from a local folder, the prepared stand-in images; one process and two (t
 The metrics in lmms-eval's results file are recomputed from the logged samples by
 ``tests/support/oracle.py``, not with the package's own code.
 
-``llava_hf`` cannot serve image-less requests in lmms-eval 0.7.3 (see README), so it runs the
+``llava_hf`` cannot serve image-less requests in lmms-eval 0.7.3 (docs/running.md), so it runs the
 image-centric task here; the text-centric task runs end to end on the tiny Qwen2.5-VL.
 """
 

@@ -1,4 +1,4 @@
-"""The README's bundled-suite example: an lmms-eval ``--config`` file with the ``vscbench`` group and an
+"""The bundled-suite example of docs/running.md: an lmms-eval ``--config`` file with the ``vscbench`` group and an
 ``env:`` block, plus ``--include_path`` on the command line (dummy model)."""
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from tests.support.lmms import LMMS_EVAL, REPO, offline_env, results_file
 from vscbench_task.hosts.lmms_eval import TASKS_DIR as TASK_YAML_DIR
 
 
-def readme_config() -> str:
-    text = (REPO / "README.md").read_text()
+def documented_config() -> str:
+    text = (REPO / "docs" / "running.md").read_text()
     return text.split("# suite.yaml", 1)[1].split("\n", 1)[1].split("```", 1)[0]
 
 
-def test_the_readme_suite_config_runs(prepared_dir: Path, tmp_path: Path) -> None:
-    config = readme_config()
+def test_the_documented_suite_config_runs(prepared_dir: Path, tmp_path: Path) -> None:
+    config = documented_config()
     config = config.replace("qwen2_5_vl", "dummy").replace("pretrained=Qwen/Qwen2.5-VL-7B-Instruct", "response=Sure.")
     config = config.replace("results/vscbench/", str(tmp_path / "results")).replace(
         "$HOME/.cache/vscbench", "$TEST_DATA"

@@ -11,7 +11,7 @@ from vscbench_task.demo import BACKENDS
 
 def add_arguments(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--workdir", type=Path, help="where to build everything (default: a new temp folder)")
-    # Not llava_hf: in lmms-eval 0.7.3 it cannot answer the text part's image-less requests (see README).
+    # Not llava_hf: in lmms-eval 0.7.3 it cannot answer the text part's image-less requests (docs/running.md).
     cmd.add_argument("--backend", choices=BACKENDS, default=BACKENDS[0], help="lmms-eval backend")
     cmd.add_argument(
         "--limit",

@@ -2,7 +2,7 @@
 
 Rows are returned exactly as the authors published them; ``row`` is the 0-based official row index
 and the id used everywhere else. Nothing here cleans the data: known problems are documented in the
-README and handled where the data is used.
+docs (docs/differences.md) and handled where the data is used.
 """
 
 from __future__ import annotations

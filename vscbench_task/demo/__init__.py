@@ -4,6 +4,6 @@
 from typing import Literal
 
 Backend = Literal["qwen2_5_vl", "qwen2_vl"]
-# The lmms-eval backends the tiny model is built for (not llava_hf: README).
+# The lmms-eval backends the tiny model is built for (not llava_hf: docs/running.md).
 BACKENDS: tuple[Backend, ...] = ("qwen2_5_vl", "qwen2_vl")
 HEAD_DIMS = (16, 64)  # the builder's attention head sizes: 16 the smallest, 64 for vLLM's CPU attention
