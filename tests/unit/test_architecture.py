@@ -83,6 +83,15 @@ def test_every_subpackage_and_top_level_module_has_a_room() -> None:
     assert not stale, f"rows of docs/architecture.md without a module: {stale}"
 
 
+def test_every_folder_of_modules_is_a_package_so_a_wheel_ships_it() -> None:
+    """A folder without ``__init__.py`` is a namespace package: the editable install finds it, a wheel
+    built by ``packages.find`` leaves it out. Only the lmms-eval task folder is data (its ``utils.py`` is
+    loaded by path by lmms-eval)."""
+    data_folders = {PACKAGE / "hosts" / "lmms_eval" / "tasks"}
+    folders = {path.parent for path in PACKAGE.rglob("*.py")} - data_folders
+    assert sorted(str(f) for f in folders if not (f / "__init__.py").is_file()) == []
+
+
 def test_every_import_points_where_the_map_allows() -> None:
     wrong = []
     for module, path in sorted(modules().items()):

@@ -23,6 +23,7 @@ from typing import Any
 
 from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, metric, scorer
 from inspect_ai.solver import TaskState
+
 from vscbench_task.errors import VSCBenchError
 from vscbench_task.judges import keyword as keyword_judge
 from vscbench_task.judges.base import Judgement

@@ -24,6 +24,7 @@ from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import ChatMessageUser, ContentImage, ContentText, GenerateConfig
 from inspect_ai.solver import Generate, Solver, TaskState, generate, solver
+
 from vscbench_task.dataset import datadir, generation
 from vscbench_task.dataset.images import ImageRejected, encoded_model_input
 from vscbench_task.dataset.items import Item, items
