@@ -141,7 +141,7 @@ def outputs(work: Path, runs: Path = RUNS) -> dict[str, Any]:
             found[f"report/{reading}/report.json"] = json.loads((out / "report.json").read_text(encoding="utf-8"))
             found[f"report/{reading}/report.md"] = (out / "report.md").read_text(encoding="utf-8").splitlines()
             found[f"report/{reading}/files"] = sorted(p.name for p in out.iterdir())
-    return normalised(found, {str(work): "<work>"})
+    return normalised(found, {str(work): "<work>", str(REPO): "<repo>"})
 
 
 def differences(found: Any, expected: Any, where: str = "") -> list[str]:
