@@ -29,6 +29,7 @@ from typing import Any
 from vscbench_task.dataset.items import items
 from vscbench_task.hosts.readers import load_run
 from vscbench_task.hosts.run import Run
+from vscbench_task.inert import shown
 from vscbench_task.judges.base import Judge
 from vscbench_task.judges.factory import make_judge
 from vscbench_task.judges.keyword import KeywordJudge
@@ -122,7 +123,7 @@ def _checked_outputs(run: Run, source: Path, judge: str, output: Path | None) ->
 
 def _block(run: Run, source: Path, chosen: Judge, validation: Path | None) -> dict[str, Any]:
     """The ``vscbench`` block's head: the judge, the run, the judge's validity, which tasks are partial."""
-    block: dict[str, Any] = {"judge": chosen.name, "host": run.host, "model": run.model, "counts": {}}
+    block: dict[str, Any] = {"judge": chosen.name, "host": run.host, "model": shown(run.model), "counts": {}}
     block["source"] = str(run.results_path or source)
     block["validity"] = {reading: validity_for(reading, chosen, validation) for reading in chosen.readings}
     if run.partial:

@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from vscbench_task.dataset.items import PART_TITLES, PARTS
 from vscbench_task.hosts.run import Run
+from vscbench_task.inert import distinct
 from vscbench_task.judges.base import Judge
 from vscbench_task.judges.factory import make_judge
 from vscbench_task.judges.names import judge_of
@@ -103,15 +104,9 @@ class Report:
 
 
 def model_names(runs: Sequence[Run]) -> list[str]:
-    """``Run.model`` of each run; a name shared by several runs gets ``#1``, ``#2``, ... in run order."""
-    names = [run.model for run in runs]
-    counts = Counter(names)
-    seen: Counter[str] = Counter()
-    out = []
-    for name in names:
-        seen[name] += 1
-        out.append(f"{name} #{seen[name]}" if counts[name] > 1 else name)
-    return out
+    """``Run.model`` of each run as every output shows it (``inert.distinct``): hidden characters escaped,
+    and names that render alike numbered ``#1``, ``#2``, ... in run order."""
+    return distinct([run.model for run in runs])
 
 
 def _texts(responses: list[Response]) -> dict[str, str | None]:

@@ -10,6 +10,7 @@ import pytest
 
 from tests.support.logged_run import samples, write_run
 from vscbench_task import cli
+from vscbench_task.inert import shown
 from vscbench_task.report import markdown
 
 HOSTILE = (
@@ -33,7 +34,7 @@ def test_a_hostile_model_name_is_reported_as_a_name(tmp_path: Path) -> None:
     assert len(leaderboard) == 1 and leaderboard[0].count(" | ") == 9 - 1  # the table keeps its columns
     page = (out / "report.html").read_text()
     assert "<script>" not in page and "&lt;script&gt;" in page
-    assert json.loads((out / "report.json").read_text())["models"][0]["name"] == HOSTILE
+    assert json.loads((out / "report.json").read_text())["models"][0]["name"] == shown(HOSTILE)  # no raw CR LF
     assert (out / "calibration.png").stat().st_size > 1000
 
 
