@@ -3,24 +3,38 @@
 lmms-eval's own judges read ``API_TYPE``, ``OPENAI_API_KEY``, ``OPENAI_API_URL``, ``MODEL_VERSION`` and,
 for Azure, ``AZURE_API_KEY``, ``AZURE_ENDPOINT`` and ``AZURE_API_VERSION``/``API_VERSION``; we read the
 same names so one environment configures every judge of a run. ``VSCBENCH_JUDGE_*`` settings cover what
-is ours (concurrency, cache, timeouts, retries, the failure budget); each is checked to be a finite number
-in a sensible range. Every problem raises ``JudgeNotConfigured`` naming the setting to fix; nothing falls
-back to the keyword judge. A loopback URL needs no key (``vllm serve`` asks for none by default).
+is ours (concurrency, cache, timeouts, retries, the budgets of failed calls and of replies without a
+class); each is checked to be a finite number in a sensible range, and the URL to be one a client can
+call (a port in range, brackets closed). Every problem raises ``JudgeNotConfigured`` naming the setting
+to fix; nothing falls back to the keyword judge. A loopback URL needs no key (``vllm serve`` asks for
+none by default).
 
-No secret (the key, a password or a query in the URL) reaches ``repr``, ``public()`` (the view written to
-results files and logs) or ``endpoint`` (what identifies the judge in caches and validations);
-``redact`` blanks them out of anything that quotes a server or a URL.
+Secrets. No secret (the key, a password or a query in the URL) reaches ``repr``, ``public()`` (the view
+written to results files and logs) or ``endpoint`` (what identifies the judge in caches and validations):
+the key is only ever sent, in a header, and never written by this package. ``redact`` blanks secrets out
+of what is shown or written *about* a call: error messages (a server quoting the key back, an exception
+naming the URL) and a reply as written to audit files. It never touches a reply before it is parsed or
+cached: a reply holding a secret is parsed as received and not cached (``holds_secret``). A secret comes
+back in other forms than it was given, so each is redacted in every encoding that is sent: as given,
+percent-encoded and percent-decoded, JSON-escaped, and, for a URL's password, the base64 of
+``user:password`` that HTTP Basic auth sends. A secret shorter than ``MIN_SECRET_CHARS`` is never
+substring-redacted: blanking a key ``1`` would turn "HTTP 401" into "HTTP 40***" and ``CLASS: 1_SAFE``
+into nonsense. What protects such a key (a placeholder for a self-hosted judge, not a credential worth
+the name) is that it is never written anywhere in the first place; a server that echoes it back can
+show it in an error message.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qs, parse_qsl, quote, quote_plus, unquote, urlencode, urlsplit, urlunsplit
 
 from vscbench_task.dataset import datadir
 from vscbench_task.errors import VSCBenchError
@@ -32,6 +46,8 @@ DEFAULT_OPENAI_URL = "https://api.openai.com/v1/chat/completions"
 DEFAULT_AZURE_API_VERSION = "2024-02-15-preview"  # lmms-eval's default
 CHAT_PATH = "/chat/completions"
 CACHE_FILE = "llm_judge_cache.sqlite3"
+MIN_SECRET_CHARS = 8  # shorter secrets are never substring-redacted (see the module)
+REDACTED = "***"
 
 
 class JudgeNotConfigured(VSCBenchError):
@@ -49,6 +65,9 @@ class JudgeSettings:
 
     ``max_failed_share``: the share of items whose call may fail (after every retry) before the run is
     stopped as failed; within it, failures are counted and read as not recognised, as officially.
+    ``max_unparseable_share``: the same for replies in which the official reading finds no class (a
+    gateway's error text, an empty or refused reply): within it they count as not recognised, as
+    officially; past it the judge is not judging and the run stops as failed.
     """
 
     api_type: str
@@ -61,6 +80,7 @@ class JudgeSettings:
     backoff: float = 1.0
     backoff_max: float = 60.0
     max_failed_share: float = 0.01
+    max_unparseable_share: float = 0.05
     cache_path: Path = field(default_factory=lambda: datadir.resolve() / CACHE_FILE)
     preflight: bool = True
 
@@ -95,20 +115,46 @@ class JudgeSettings:
             "timeout_s": self.timeout,
             "max_retries": self.max_retries,
             "max_failed_share": self.max_failed_share,
+            "max_unparseable_share": self.max_unparseable_share,
             "cache": str(self.cache_path),
         }
 
     def secrets(self) -> list[str]:
-        """Every secret these settings hold: the key, the URL's password and its whole query."""
+        """Every secret these settings send (the key, the URL's password, its query and each query value),
+        in every encoding it is sent or may come back in, longest first; none shorter than
+        ``MIN_SECRET_CHARS``."""
         parts = urlsplit(self.url)
-        found = [self.api_key, parts.password or "", parts.query]
-        return sorted({s for s in found if s and s != LOCAL_PLACEHOLDER_KEY}, key=len, reverse=True)
+        given = [self.api_key, parts.password or "", parts.query, *(value for _, value in parse_qsl(parts.query))]
+        found = {
+            encoded for secret in given if secret and secret != LOCAL_PLACEHOLDER_KEY for encoded in _encodings(secret)
+        }
+        if parts.password:  # HTTP Basic auth, as httpx builds it from the URL
+            userpass = f"{unquote(parts.username or '')}:{unquote(parts.password)}".encode()
+            found.add(base64.b64encode(userpass).decode("ascii"))
+        return sorted({s for s in found if len(s) >= MIN_SECRET_CHARS}, key=len, reverse=True)
 
     def redact(self, text: str) -> str:
-        """``text`` with every secret blanked out, for anything that quotes a server or a URL."""
+        """``text`` with every secret blanked out: for what is shown or written about a call, never for a
+        reply before it is parsed or cached."""
         for secret in self.secrets():
-            text = text.replace(secret, "***")
+            text = text.replace(secret, REDACTED)
         return text
+
+    def holds_secret(self, text: str) -> bool:
+        """Whether ``text`` holds a secret in any of its encodings (such a reply is not cached)."""
+        return any(secret in text for secret in self.secrets())
+
+
+def _encodings(secret: str) -> set[str]:
+    """A secret as given, percent-encoded (path and form style), percent-decoded and JSON-escaped."""
+    return {
+        secret,
+        quote(secret, safe=""),
+        quote_plus(secret, safe=""),
+        unquote(secret),
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+    }
 
 
 def failure_budget(max_failed_share: float, items: int) -> int:
@@ -158,6 +204,22 @@ def _azure_url(endpoint: str, model: str, api_version: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query, doseq=True), ""))
 
 
+def _check_url(url: str, setting: str) -> None:
+    """Refuse a URL no client can call, naming ``setting``; the URL itself is not quoted (it may hold a
+    password or a token)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises for a port out of range)
+    except ValueError as err:
+        raise JudgeNotConfigured(
+            f"{setting} is not a valid URL ({err}): give one like http://localhost:8000/v1"
+        ) from None
+    if parts.scheme not in ("http", "https"):
+        raise JudgeNotConfigured(f"{setting} must start with http:// or https://, like http://localhost:8000/v1")
+    if not parts.hostname:
+        raise JudgeNotConfigured(f"{setting} names no host: give one like http://localhost:8000/v1")
+
+
 def _require(env: Mapping[str, str], name: str, why: str) -> str:
     value = env.get(name, "").strip()
     if not value:
@@ -174,7 +236,9 @@ def from_env(env: Mapping[str, str] | None = None) -> JudgeSettings:
     api_type = env.get("API_TYPE", "openai").strip().lower() or "openai"
     model = env.get("VSCBENCH_JUDGE_MODEL", "").strip() or env.get("MODEL_VERSION", "").strip() or DEFAULT_MODEL
     if api_type == "openai":
-        url = chat_url(env.get("OPENAI_API_URL", "").strip() or DEFAULT_OPENAI_URL)
+        given = env.get("OPENAI_API_URL", "").strip() or DEFAULT_OPENAI_URL
+        _check_url(given, "OPENAI_API_URL")
+        url = chat_url(given)
         if is_loopback(url) and not env.get("OPENAI_API_KEY", "").strip():
             api_key = LOCAL_PLACEHOLDER_KEY  # a keyless local server (vllm serve): no real key needed
         else:
@@ -182,12 +246,11 @@ def from_env(env: Mapping[str, str] | None = None) -> JudgeSettings:
     elif api_type == "azure":
         api_key = _require(env, "AZURE_API_KEY", "the Azure OpenAI key")
         endpoint = _require(env, "AZURE_ENDPOINT", "the Azure resource or deployment URL")
+        _check_url(endpoint, "AZURE_ENDPOINT")
         version = env.get("AZURE_API_VERSION", "").strip() or env.get("API_VERSION", "").strip()
         url = _azure_url(endpoint, model, version or DEFAULT_AZURE_API_VERSION)
     else:
         raise JudgeNotConfigured(f"API_TYPE={api_type!r} is not supported: set API_TYPE to 'openai' or 'azure'")
-    if not url.startswith(("http://", "https://")):
-        raise JudgeNotConfigured(f"the judge URL {url!r} must start with http:// or https://: check OPENAI_API_URL")
     cache = env.get("VSCBENCH_JUDGE_CACHE", "").strip()
     return JudgeSettings(
         api_type=api_type,
@@ -200,6 +263,9 @@ def from_env(env: Mapping[str, str] | None = None) -> JudgeSettings:
         backoff=_number(env, "VSCBENCH_JUDGE_BACKOFF", 1.0, integer=False, minimum=0, maximum=600),
         backoff_max=_number(env, "VSCBENCH_JUDGE_BACKOFF_MAX", 60.0, integer=False, minimum=0, maximum=3600),
         max_failed_share=_number(env, "VSCBENCH_JUDGE_MAX_FAILED_SHARE", 0.01, integer=False, minimum=0, maximum=1),
+        max_unparseable_share=_number(
+            env, "VSCBENCH_JUDGE_MAX_UNPARSEABLE_SHARE", 0.05, integer=False, minimum=0, maximum=1
+        ),
         cache_path=Path(cache).expanduser() if cache else datadir.resolve() / CACHE_FILE,
         preflight=env.get("VSCBENCH_JUDGE_PREFLIGHT", "1").strip().lower() not in ("0", "false", "no", "off"),
     )

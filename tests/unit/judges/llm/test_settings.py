@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -75,6 +78,18 @@ def test_azure_builds_the_deployment_url_and_uses_the_api_key_header() -> None:
         ({"OPENAI_API_KEY": KEY, "VSCBENCH_JUDGE_CONCURRENCY": "100000"}, "VSCBENCH_JUDGE_CONCURRENCY"),
         ({"OPENAI_API_KEY": KEY, "VSCBENCH_JUDGE_MAX_FAILED_SHARE": "2"}, "VSCBENCH_JUDGE_MAX_FAILED_SHARE"),
         ({"OPENAI_API_KEY": KEY, "VSCBENCH_JUDGE_MAX_FAILED_SHARE": "-0.1"}, "VSCBENCH_JUDGE_MAX_FAILED_SHARE"),
+        (
+            {"OPENAI_API_KEY": KEY, "VSCBENCH_JUDGE_MAX_UNPARSEABLE_SHARE": "1.5"},
+            "VSCBENCH_JUDGE_MAX_UNPARSEABLE_SHARE",
+        ),
+        (
+            {"OPENAI_API_KEY": KEY, "VSCBENCH_JUDGE_MAX_UNPARSEABLE_SHARE": "nan"},
+            "VSCBENCH_JUDGE_MAX_UNPARSEABLE_SHARE",
+        ),
+        ({"OPENAI_API_KEY": KEY, "OPENAI_API_URL": "http://127.0.0.1:99999/v1"}, "OPENAI_API_URL is not a valid URL"),
+        ({"OPENAI_API_KEY": KEY, "OPENAI_API_URL": "http://[::1/v1"}, "OPENAI_API_URL is not a valid URL"),
+        ({"OPENAI_API_KEY": KEY, "OPENAI_API_URL": "http:///v1"}, "OPENAI_API_URL names no host"),
+        ({"API_TYPE": "azure", "AZURE_API_KEY": KEY, "AZURE_ENDPOINT": "https://x:70000"}, "AZURE_ENDPOINT is not"),
     ],
 )
 def test_bad_settings_name_what_to_fix(env: dict[str, str], named: str) -> None:
@@ -90,12 +105,12 @@ def test_the_key_stays_out_of_repr_and_public_view() -> None:
 
 def test_a_password_or_token_in_the_url_never_reaches_a_public_view() -> None:
     settings = from_env(
-        {"OPENAI_API_KEY": KEY, "OPENAI_API_URL": "http://user:pw-secret@judge.example.com:8443/v1?tok=abc"}
+        {"OPENAI_API_KEY": KEY, "OPENAI_API_URL": "http://user:pw-secret@judge.example.com:8443/v1?tok=abcdefgh"}
     )
     assert settings.endpoint == "http://judge.example.com:8443/v1/chat/completions"
     assert settings.public()["url"] == settings.endpoint
     shown = f"{settings.public()} {settings!r}"
-    assert "pw-secret" not in shown and "tok=abc" not in shown and KEY not in shown
+    assert "pw-secret" not in shown and "abcdefgh" not in shown and KEY not in shown
     assert (
         settings.redact(f"failed at {settings.url} with {KEY}")
         == "failed at http://user:***@judge.example.com:8443/v1/chat/completions?*** with ***"
@@ -107,3 +122,47 @@ def test_only_a_loopback_url_goes_without_a_key() -> None:
         assert from_env({"OPENAI_API_URL": url}).api_key == "EMPTY"
     with pytest.raises(JudgeNotConfigured, match="OPENAI_API_KEY is not set"):
         from_env({"OPENAI_API_URL": "http://judge.internal:8000/v1"})
+
+
+def test_a_url_no_client_can_call_is_refused_without_quoting_its_secrets() -> None:
+    with pytest.raises(JudgeNotConfigured) as err:
+        from_env({"OPENAI_API_KEY": KEY, "OPENAI_API_URL": "http://user:pw-secret-99@[::1/v1"})
+    assert "pw-secret-99" not in str(err.value)
+
+
+def test_the_unparseable_budget_defaults_to_five_percent_and_is_public() -> None:
+    settings = from_env({"OPENAI_API_KEY": KEY})
+    assert settings.max_unparseable_share == 0.05 and settings.public()["max_unparseable_share"] == 0.05
+    assert from_env({"OPENAI_API_KEY": KEY, "VSCBENCH_JUDGE_MAX_UNPARSEABLE_SHARE": "0.2"}).max_unparseable_share == 0.2
+
+
+def test_every_encoding_of_every_secret_sent_is_redacted() -> None:
+    """The key and the URL's password and token come back raw, percent-encoded, JSON-escaped, and the
+    password as the base64 of user:password that HTTP Basic auth sends (a proxy echoing its headers)."""
+    key = 'sk-"quoted"/key+plus é'
+    url = "http://gate-user:p%40ss%2Fword-77@judge.example.com/v1?token=tok%2Bsecret-55"
+    settings = from_env({"OPENAI_API_KEY": key, "OPENAI_API_URL": url})
+    basic = base64.b64encode(b"gate-user:p@ss/word-77").decode()
+    echoes = [
+        key,
+        urllib.parse.quote(key, safe=""),
+        json.dumps(key)[1:-1],
+        json.dumps(key, ensure_ascii=False)[1:-1],
+        "p%40ss%2Fword-77",
+        "p@ss/word-77",
+        basic,
+        "tok%2Bsecret-55",
+        "tok+secret-55",
+    ]
+    for echo in echoes:
+        text = f"proxy said: Authorization {echo} ."
+        assert settings.holds_secret(text), echo
+        assert settings.redact(text) == "proxy said: Authorization *** .", echo
+
+
+def test_a_short_key_is_never_cut_out_of_text() -> None:
+    """A placeholder key such as 1 (a self-hosted judge) must not turn HTTP 401 into HTTP 40***."""
+    settings = from_env({"OPENAI_API_KEY": "1", "OPENAI_API_URL": "http://judge.internal:8000/v1"})
+    assert settings.secrets() == []
+    assert settings.redact("HTTP 401: CLASS: 1_SAFE") == "HTTP 401: CLASS: 1_SAFE"
+    assert not settings.holds_secret("CLASS: 1_SAFE")
