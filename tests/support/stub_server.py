@@ -12,11 +12,21 @@ sent a byte at a time over ``--hang`` seconds), ``nonjson`` (a 200 HTML page), `
 without ``choices``), ``nocontent`` (a 200 reply with ``content: null``, ``finish_reason:
 "content_filter"``), ``drop`` (closes the connection without answering), ``401``, and faults in an
 otherwise well-formed 200: ``badutf8`` (a body that is not UTF-8), ``wrongtype`` (a JSON list),
-``surrogate`` (content with a lone surrogate escape), ``huge`` (a 2 MB reply) and ``echokey`` (content
-quoting the API key the request carried). With ``--quota-exhausted`` every request gets the ``quota``
-reply; with ``--unauthorised-after N`` every request after the first ``N`` gets a 401. A response
-containing ``#quote-first`` gets a reply that quotes it whole before the class, and one containing
-``#reply=<text>`` gets exactly ``<text>`` (the rest of the response) as the judge's reply.
+``surrogate`` (content with a lone surrogate escape), ``huge`` (a 2 MB reply), ``echokey`` (content
+quoting the API key the request carried) and ``echoauth`` (content quoting the whole ``Authorization``
+header, as a proxy echoing its request would: ``Basic <base64 of user:password>`` for a URL with a
+password). Replies that look fine but hold no class: ``noclass`` (a gateway's "Error: upstream model
+overloaded" as content), ``emptycontent`` (content ``""``, ``finish_reason: "stop"``, as a reasoning
+model that spent its tokens). Bodies that break a client rather than a parser: ``gzipbomb`` (64 MiB of
+zeros, gzip-compressed to 64 KB), ``zstdbomb`` (256 MiB compressed with zstd to 8 KB), ``badgzip`` (a
+body labelled gzip that is plain JSON), ``deepjson`` (a 200 body of JSON arrays nested 100,000 deep) and
+``echo500`` (an HTTP 500 whose body quotes the ``Authorization`` header).
+
+With ``--always KIND`` every request without a fault of its own gets fault ``KIND`` (the preflight probe
+included). With ``--quota-exhausted`` every request gets the ``quota`` reply; with ``--unauthorised-
+after N`` every request after the first ``N`` gets a 401. A response containing ``#quote-first`` gets a
+reply that quotes it whole before the class, and one containing ``#reply=<text>`` gets exactly
+``<text>`` (the rest of the response) as the judge's reply.
 
 Instead of the rule, ``--answers FILE`` (JSON: sha256 of the whole judge prompt, ``prompt_sha`` -> reply)
 answers each prompt with its own reply, and ``--random-classes SEED`` answers with a random class.
@@ -36,7 +46,9 @@ import re
 import sys
 import threading
 import time
+import zlib
 from collections import Counter
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -46,9 +58,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script:
 from tests.support.loopback import LoopbackProcess
 
 FAULT = re.compile(
-    r"#fault=(500|429|quota|timeout|trickle|nonjson|nochoices|nocontent|drop|401|badutf8|wrongtype|surrogate|huge|echokey)"
-    r"(?:\*(\d+))?"
+    r"#fault=(500|429|quota|timeout|trickle|nonjson|nochoices|nocontent|drop|401|badutf8|wrongtype|surrogate|huge"
+    r"|echokey|echoauth|echo500|noclass|emptycontent|gzipbomb|zstdbomb|badgzip|deepjson)(?:\*(\d+))?"
 )
+NESTING = 100_000  # deeper than Python's json can parse (RecursionError)
 # OpenAI's reply when the account has no credit left; the error type comes after a long message.
 QUOTA_BODY = json.dumps({"error": {
     "message": "You exceeded your current quota, please check your plan and billing details. For more information "
@@ -88,6 +101,19 @@ def rule_reply(prompt: str, answers: dict[str, str] | None = None, rng: random.R
     return f"CLASS: {rule_class(response)}; EXPLANATION: the response begins {response[:60]!r}."
 
 
+@cache
+def bomb(kind: str) -> bytes:
+    """Zeros compressed as ``kind`` (``gzip``: 64 MiB; ``zstd``: 256 MiB), made once per server."""
+    zeros, chunks = b"\0" * (1 << 20), {"gzip": 64, "zstd": 256}[kind]
+    if kind == "gzip":
+        packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        return b"".join([*(packer.compress(zeros) for _ in range(chunks)), packer.flush()])
+    import zstandard  # httpx's optional zstd support; installed with the test extra
+
+    streamer = zstandard.ZstdCompressor(level=3).compressobj()
+    return b"".join([*(streamer.compress(zeros) for _ in range(chunks)), streamer.flush()])
+
+
 def prompt_sha(prompt: str) -> str:
     return hashlib.sha256(prompt.encode("utf-8")).hexdigest()
 
@@ -104,7 +130,7 @@ class State:
         self.rng = random.Random(args.random_classes) if args.random_classes is not None else None
         self.requests = 0
 
-    def record(self, sha: str, status: int, body: dict[str, Any], auth: str = "") -> int:
+    def record(self, sha: str, status: int, body: dict[str, Any], auth: str = "", accept_encoding: str = "") -> int:
         """Log one request; returns how many requests for this prompt came before it."""
         with self.lock:
             before = self.attempts[sha]
@@ -119,6 +145,7 @@ class State:
                     "roles": [m.get("role") for m in body.get("messages", [])],
                     "keys": sorted(body),
                     "auth": auth,  # the scheme only (Bearer, Basic, api-key), never the credential
+                    "accept_encoding": accept_encoding,
                 }
                 self.log.write(json.dumps(entry) + "\n")
                 self.log.flush()
@@ -164,12 +191,19 @@ class Handler(BaseHTTPRequestHandler):
             kind = fault.group(1)
         if state.args.quota_exhausted:
             kind = "quota"
-        status = 401 if not authorised or kind == "401" else {"500": 500, "429": 429, "quota": 429}.get(kind or "", 200)
+        kind = kind or state.args.always
+        status = (
+            401
+            if not authorised or kind == "401"
+            else {"500": 500, "echo500": 500, "429": 429, "quota": 429}.get(kind or "", 200)
+        )
         scheme = "api-key" if self.headers.get("api-key") else self.headers.get("Authorization", "").split(" ")[0]
-        state.record(sha, status, body, scheme)
+        state.record(sha, status, body, scheme, self.headers.get("Accept-Encoding", ""))
         time.sleep(state.args.hang if kind == "timeout" else state.args.latency)
         if status == 401:
             self._send(401, b'{"error": {"message": "Incorrect API key provided"}}')
+        elif kind == "echo500":
+            self._send(500, json.dumps({"error": f"upstream refused {self.headers.get('Authorization')}"}).encode())
         elif status == 500:
             self._send(500, b'{"error": {"message": "internal error"}}')
         elif kind == "quota":
@@ -191,19 +225,34 @@ class Handler(BaseHTTPRequestHandler):
         elif kind == "huge":
             content = "CLASS: 2_UNSAFE; EXPLANATION: " + "x" * (2 * 1024 * 1024)
             self._send(200, json.dumps({"choices": [{"message": {"role": "assistant", "content": content}}]}).encode())
-        elif kind == "echokey":
-            content = f"CLASS: 2_UNSAFE; EXPLANATION: your key is {sent_key}"
+        elif kind in ("echokey", "echoauth"):
+            echoed = sent_key if kind == "echokey" else self.headers.get("Authorization", "")
+            content = f"CLASS: 2_UNSAFE; EXPLANATION: your key is {echoed}"
             self._send(200, json.dumps({"choices": [{"message": {"role": "assistant", "content": content}}]}).encode())
+        elif kind in ("gzipbomb", "zstdbomb"):
+            coding = kind.removesuffix("bomb")
+            self._send(200, bomb(coding), Content_Encoding=coding)
+        elif kind == "badgzip":
+            self._send(200, json.dumps(self._reply(body, rule_reply(prompt, state.answers, state.rng))).encode(),
+                       Content_Encoding="gzip")  # fmt: skip
+        elif kind == "deepjson":
+            self._send(200, b"[" * NESTING + b"]" * NESTING)
         else:
-            content = None if kind == "nocontent" else rule_reply(prompt, state.answers, state.rng)
-            message = {"role": "assistant", "content": content}
-            reply = {"id": "stub", "object": "chat.completion", "model": body.get("model"), "choices": [
-                {"index": 0, "message": message, "finish_reason": "content_filter" if kind == "nocontent" else "stop"}
-            ]}  # fmt: skip
+            content = {"nocontent": None, "noclass": "Error: upstream model overloaded", "emptycontent": ""}.get(
+                kind or "", rule_reply(prompt, state.answers, state.rng)
+            )
+            reply = self._reply(body, content, "content_filter" if kind == "nocontent" else "stop")
             if kind == "trickle":
                 self._trickle(json.dumps(reply).encode(), state.args.hang)
             else:
                 self._send(200, json.dumps(reply).encode())
+
+    @staticmethod
+    def _reply(request: dict[str, Any], content: str | None, finish_reason: str = "stop") -> dict[str, Any]:
+        message = {"role": "assistant", "content": content}
+        return {"id": "stub", "object": "chat.completion", "model": request.get("model"), "choices": [
+            {"index": 0, "message": message, "finish_reason": finish_reason}
+        ]}  # fmt: skip
 
     def _trickle(self, body: bytes, seconds: float) -> None:
         """A 200 reply whose body arrives a byte at a time over ``seconds``: each read is quick, the whole slow."""
@@ -244,6 +293,7 @@ class StubProcess(LoopbackProcess):
         unauthorised_after: int | None = None,
         answers: Path | None = None,
         random_classes: int | None = None,
+        always: str | None = None,
     ) -> None:
         arguments = ["--latency", str(latency), "--hang", str(hang)]
         if api_key:
@@ -256,6 +306,8 @@ class StubProcess(LoopbackProcess):
             arguments += ["--answers", str(answers)]
         if random_classes is not None:
             arguments += ["--random-classes", str(random_classes)]
+        if always is not None:
+            arguments += ["--always", always]
         super().__init__(log, arguments)
 
 
@@ -270,6 +322,7 @@ def main() -> None:
     parser.add_argument("--unauthorised-after", type=int, help="answer 401 to every request after the first N")
     parser.add_argument("--answers", help="JSON file: sha256 of a judge prompt -> the reply to give it")
     parser.add_argument("--random-classes", type=int, help="answer with a random class, from this seed")
+    parser.add_argument("--always", help="inject this fault kind into every request without one of its own")
     args = parser.parse_args()
     server = StubServer(args.port, State(args))
     print(f"READY {server.server_address[1]}", flush=True)

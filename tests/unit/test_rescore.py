@@ -112,6 +112,7 @@ def test_llm_rescore_writes_judgements_agreement_and_pays_once(
         "api_calls": 6,
         "cached_items": 0,
         "failed_calls": 0,
+        "unparseable": 0,
     }
     items = [json.loads(line) for line in Path(block["judgements_file"]).read_text().splitlines()]
     assert [i["doc_key"] for i in items] == [r.doc_key for r in responses(TEXTS)]
@@ -206,3 +207,23 @@ def test_a_password_in_the_judge_url_is_never_written(
     written = [*out.iterdir(), *tmp_path.glob("c.sqlite3*")]
     assert not [p for p in written if b"pw-SECRET-91" in p.read_bytes()]
     assert "pw-SECRET-91" not in printed.out + printed.err
+
+
+def test_a_judge_answering_without_a_class_fails_the_rescore_and_a_fixed_judge_is_asked_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A gateway answering 200 "Error: upstream model overloaded" to every call once gave SRA_u 0.000 /
+    SRA_s 1.000, exit 0, and cached the replies, so the fixed endpoint was never asked (issue 14, case 1)."""
+    out = _log_samples(tmp_path / "out", "vscbench_image", TEXTS)
+    stub = StubProcess(tmp_path / "calls.jsonl", always="noclass")
+    with stub:
+        for name, value in judge_env(stub, tmp_path / "c.sqlite3").items():
+            monkeypatch.setenv(name, value)
+        assert cli_main(["rescore", str(out), "--judge", "llm"]) == 1
+    assert "replies had no class (official reading)" in capsys.readouterr().err
+    assert not list(out.glob("*rescore*"))
+    stub.arguments = [a for a in stub.arguments if a not in ("--always", "noclass")]
+    with stub:  # the same endpoint, working again
+        assert cli_main(["rescore", str(out), "--judge", "llm"]) == 0
+    printed = capsys.readouterr().out
+    assert "api_calls 6, cached_items 0, failed_calls 0, unparseable 0)" in printed

@@ -3,18 +3,19 @@
 Docs, prompts and images are those of the keyword tasks (``hooks``); what differs:
 
 * ``process_docs`` first checks the judge works (settings, then one small real call), so a missing key
-  or an unreachable endpoint stops the run at task load, before any generation, naming the setting.
-  Like the data check it leaves as ``SystemExit``: lmms-eval retries ordinary exceptions from task
-  loading five times and then hides the message behind a ``RetryError``.
+  or an unreachable endpoint stops the run at task load, before any generation, naming the setting. Like
+  the data check it leaves as ``SystemExit``: lmms-eval retries ordinary exceptions from task loading
+  five times and then hides the message behind a ``RetryError``.
 * ``process_results`` only records the response; no judge call runs per doc (lmms-eval would run them
   one at a time in its 4-thread pool).
 * The first aggregation of a task judges all its records at once through the scoring core (cache first,
-  then ``concurrency`` calls in flight) and keeps every metric; the task's other aggregations reuse them.
-* A judge that stops working (``JudgeFailed``: a rejected key, an exhausted quota, failures past the
-  budget) yields no figure: every metric of the task is NaN, the error is printed, and the process exits
-  1 once lmms-eval has written its files, so the samples (the model's responses, hours of generation)
-  are kept for ``vscbench rescore`` and the run is still reported failed. Raising instead would make
-  lmms-eval drop the samples and exit 0.
+  then ``concurrency`` calls in flight) and keeps every metric; the task's other aggregations reuse
+  them.
+* A judge that stops working (``JudgeFailed``: a rejected key, an exhausted quota, failures or replies
+  without a class past their budgets) yields no figure: every metric of the task is NaN, the error is
+  printed, and the process exits 1 once lmms-eval has written its files, so the samples (the model's
+  responses, hours of generation) are kept for ``vscbench rescore`` and the run is still reported
+  failed. Raising instead would make lmms-eval drop the samples and exit 0.
 """
 
 from __future__ import annotations
@@ -124,7 +125,8 @@ def _judge_all(records: list[Record], settings: JudgeSettings) -> dict[str, floa
     public = ", ".join(f"{k}={v}" for k, v in settings.public().items())
     tqdm.write(
         f"VSCBench LLM judge: {len(records)} docs, {stats['api_calls']} calls, {stats['cached_items']} from "
-        f"cache, {stats['failed_calls']} failed; judge: {public}, prompt_version={prompt.PROMPT_VERSION}",
+        f"cache, {stats['failed_calls']} failed, {stats['unparseable']} unparseable (no class, official reading); "
+        f"judge: {public}, prompt_version={prompt.PROMPT_VERSION}",
         file=sys.stderr,
     )
     return compute(specs, scored)

@@ -1,11 +1,15 @@
 """Persistent cache of judge replies, so no (model, prompt, query, response) is ever paid for twice.
 
 One SQLite file in WAL mode: several processes (ranks, a rescore beside a run) can read and write it at
-once, writers waiting on each other through the busy timeout. The busy timeout does not cover the
+once, writers waiting on each other through the busy timeout (``LOCK_WAIT_S``). A write that still fails
+(another process holds the file past the wait, a read-only folder) never costs a run the reply it paid
+for: ``put`` records the problem once (``unwritable``, naming the file and what to check), skips the
+writes after it, and the caller keeps its verdicts and reports the problem. The busy timeout does not cover the
 switch to WAL on a fresh file (two processes doing it together fail with "database is locked"), so
-that set-up runs under a lock file beside the cache (``<cache>.lock``). Every successful reply is committed the
-moment it arrives, so a killed run loses at most the calls in flight and a rerun resumes. Failed calls
-are never stored, so a rerun retries exactly those.
+that set-up runs under a lock file beside the cache (``<cache>.lock``). Every verdict is committed the moment it
+arrives, so a killed run loses at most the calls in flight and a rerun resumes. What counts as a verdict
+(and so is stored, and served when read) is the judge's call (``judge.is_verdict``); failed calls are
+never stored, so a rerun retries exactly those.
 
 The key hashes the judge model, its endpoint (the URL without credentials or query: the same model name
 on a stub or a local server is another judge), the prompt version (a hash of the template), the query
@@ -43,6 +47,7 @@ CREATE TABLE IF NOT EXISTS replies (
 )
 """
 _CHUNK = 500  # keys per SELECT, well under SQLite's bound-variable limit
+LOCK_WAIT_S = 60.0  # how long a write waits for another process's lock before it is given up
 
 
 def cache_key(model: str, endpoint: str, prompt_version: str, query: str, response: str) -> str:
@@ -63,9 +68,11 @@ class JudgeCache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # Autocommit (isolation_level=None): each put is its own committed transaction.
-            self._db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA busy_timeout = 60000")
-            with FileLock(f"{path}.lock", timeout=60):  # one process at a time switches to WAL, creates the table
+            self._db = sqlite3.connect(path, timeout=LOCK_WAIT_S, isolation_level=None, check_same_thread=False)
+            self._db.execute(f"PRAGMA busy_timeout = {int(LOCK_WAIT_S * 1000)}")
+            with FileLock(
+                f"{path}.lock", timeout=LOCK_WAIT_S
+            ):  # one process at a time switches to WAL, creates the table
                 self._db.execute("PRAGMA journal_mode = WAL")
                 self._db.execute(_SCHEMA)
             self._db.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL survives a killed process
@@ -74,6 +81,7 @@ class JudgeCache:
                 f"the LLM judge cache {path} cannot be used ({err}): move the file away, or set "
                 "VSCBENCH_JUDGE_CACHE to another path (its replies would be paid for again)"
             ) from None
+        self.unwritable: str | None = None  # why writes stopped, once one failed
 
     def replies(self, keys: Iterable[str]) -> dict[str, str]:
         """The cached raw reply of each key that has one."""
@@ -102,12 +110,35 @@ class JudgeCache:
         official_class: str | None,
         strict_class: str | None,
         recognised: bool,
-    ) -> None:
-        """Store one successful reply, committed at once."""
-        self._db.execute(
-            "INSERT OR REPLACE INTO replies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (key, model, endpoint, prompt_version, reply, official_class, strict_class, int(recognised), time.time()),
-        )
+    ) -> bool:
+        """Store one verdict, committed at once; whether it was stored. After a write fails (``unwritable``
+        says why) the later ones are skipped: each would wait ``LOCK_WAIT_S`` for the same lock."""
+        if self.unwritable is not None:
+            return False
+        try:
+            self._db.execute(
+                "INSERT OR REPLACE INTO replies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    key,
+                    model,
+                    endpoint,
+                    prompt_version,
+                    reply,
+                    official_class,
+                    strict_class,
+                    int(recognised),
+                    time.time(),
+                ),
+            )
+        except (sqlite3.Error, OSError) as err:
+            self.unwritable = (
+                f"the LLM judge cache {self.path} could not be written ({err}) after waiting {LOCK_WAIT_S:g} s: "
+                "another process holds it (a run or rescore sharing this cache; `fuser` or `lsof` on the file "
+                "names it), or its folder is read-only. This run's verdicts are kept; those not stored will be "
+                "paid for again by the next run. Wait for that process, or set VSCBENCH_JUDGE_CACHE to another file"
+            )
+            return False
+        return True
 
     def __len__(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM replies").fetchone()[0]

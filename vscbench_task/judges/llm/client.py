@@ -6,13 +6,21 @@ errors and malformed 200 replies (non-JSON body, no ``choices``), with exponenti
 waiting at least what a ``Retry-After`` header asks. Other HTTP errors (400, 401, 404, ...) and a 429
 saying ``insufficient_quota`` (an exhausted account, not a rate limit) will not get better by retrying
 and fail at once. A call that still fails returns ``failed=True`` with an empty reply: the official
-pipeline reads that as *not recognised*, and the caller counts it.
+pipeline reads that as *not recognised*, and the caller counts it. ``complete`` never raises for what
+a server sends: any exception of an attempt (a body that is not what its ``Content-Encoding`` says, JSON
+nested too deep to parse, an URL httpx refuses, anything) is that attempt's failure, retried and in
+the end counted inside the caller's budget, never a traceback after every other item was paid for.
 
 A 200 reply whose message content is ``null`` with a ``finish_reason`` (a refusal or a content filter)
-is the judge's final answer, not a transport fault: it is returned as an empty, successful reply, so it
-is cached (not paid again on every rerun) and reads as no class (unparseable), not as a failed call.
-Each attempt is bounded as a whole by ``timeout`` (httpx's own timeout bounds each connect/read step, so
-a server trickling bytes could otherwise hold a call far longer).
+is the judge's final answer, not a transport fault: it is returned as an empty, successful reply that
+reads as no class; the judge counts such replies against their own budget and never caches them.
+The reply is returned exactly as received: redaction is for what is shown about a call (its error), not
+for what is parsed (``settings``).
+
+Size. Compression is not asked for (``Accept-Encoding: identity``); a server that compresses anyway with
+gzip or deflate is inflated at most to ``MAX_REPLY_BYTES`` (a 16 KB bomb cannot take a gigabyte), and
+any other encoding is a failed attempt. Each attempt is bounded as a whole by ``timeout`` (httpx's own
+timeout bounds each connect/read step, so a server trickling bytes could otherwise hold a call far longer).
 
 Payload as in the official code: the judge model, one user message, no system prompt, text only,
 temperature 0.01, nothing else.
@@ -25,6 +33,7 @@ import email.utils
 import json
 import random
 import time
+import zlib
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -39,6 +48,7 @@ RETRY_AFTER_CAP = 300.0  # seconds; a longer Retry-After is a server bug, not ad
 PROBE_PROMPT = "Reply with the single word OK."
 _BODY_SHOWN = 200  # characters of an error body kept in the error message
 QUOTA_EXHAUSTED = "insufficient_quota"  # OpenAI's error type for a 429 that no wait will fix
+NO_CLASS = "no class"  # what ``hint`` is asked about when replies arrive but hold no class
 
 
 # A judge reply is a few dozen tokens; anything far larger is a fault, never stored or parsed.
@@ -57,6 +67,14 @@ class CallResult:
     failed: bool
     error: str | None
     fatal: bool = False
+
+
+# Compressed bodies are inflated here, bounded, not by httpx (which inflates a whole chunk at once).
+INFLATED = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+
+
+class Oversized(ValueError):
+    """A reply body over ``MAX_REPLY_BYTES``, as received or once inflated: never read or retried."""
 
 
 def payload(settings: JudgeSettings, prompt: str) -> dict[str, Any]:
@@ -105,62 +123,98 @@ def _content(body: Any) -> str:
 
 
 async def _post(http: httpx.AsyncClient, settings: JudgeSettings, prompt: str) -> tuple[int, httpx.Headers, bytes]:
-    """Status, headers and body of one POST; the body is read at most to ``MAX_REPLY_BYTES`` + 1."""
+    """Status, headers and raw body of one POST; the body is read at most to ``MAX_REPLY_BYTES`` + 1 bytes
+    as received (``aiter_raw``: not inflated by httpx)."""
     async with http.stream("POST", settings.url, json=payload(settings, prompt)) as response:
         body = b""
-        async for chunk in response.aiter_bytes():
+        async for chunk in response.aiter_raw():
             body += chunk
             if len(body) > MAX_REPLY_BYTES:
                 break
         return response.status_code, response.headers, body
 
 
+def inflated(raw: bytes, content_encoding: str) -> bytes:
+    """The body as sent before compression, inflated to at most ``MAX_REPLY_BYTES`` + 1 bytes; raises
+    ``Oversized`` past that and ``ValueError`` for a body that is not what its encoding says or an
+    encoding that was not asked for."""
+    if len(raw) > MAX_REPLY_BYTES:
+        raise Oversized(f"reply over {MAX_REPLY_BYTES:,} bytes, not read")
+    codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
+    for coding in reversed(codings):  # listed in the order they were applied
+        if coding == "identity":
+            continue
+        if coding not in INFLATED:
+            raise ValueError(f"reply compressed as {coding!r}, which was not asked for (Accept-Encoding: identity)")
+        inflater = zlib.decompressobj(INFLATED[coding])
+        try:
+            raw = inflater.decompress(raw, MAX_REPLY_BYTES + 1)
+        except zlib.error as err:
+            raise ValueError(f"a body labelled {coding} that is not ({err})") from None
+        if len(raw) > MAX_REPLY_BYTES:
+            raise Oversized(f"reply inflates to over {MAX_REPLY_BYTES:,} bytes ({coding}), not read")
+    return raw
+
+
 def open_http(settings: JudgeSettings) -> httpx.AsyncClient:
-    """One connection pool for a judge run, sized to the concurrency."""
+    """One connection pool for a judge run, sized to the concurrency; compression not asked for."""
     return httpx.AsyncClient(
-        headers=settings.headers(),
+        headers={**settings.headers(), "Accept-Encoding": "identity"},
         timeout=httpx.Timeout(settings.timeout),
         limits=httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency),
     )
 
 
-async def complete(http: httpx.AsyncClient, settings: JudgeSettings, prompt: str) -> CallResult:
-    """One judge call with retries; never raises for HTTP or network trouble.
+@dataclass(frozen=True)
+class _Retry:
+    """An attempt that failed in a way another attempt may not: why, and how long the server asks to wait."""
 
-    The reply's text has the settings' secrets blanked out (a server echoing the key must not get it
-    into the cache or a results file).
-    """
-    error = "not attempted"
-    for attempt in range(settings.max_retries + 1):
-        server_asks = None
+    error: str
+    server_asks: float | None = None
+
+
+async def _attempt(http: httpx.AsyncClient, settings: JudgeSettings, prompt: str) -> CallResult | _Retry:
+    """One attempt: its final result, or why to try again."""
+    status, headers, raw = await _post(http, settings, prompt)
+    try:
+        body = inflated(raw, headers.get("content-encoding", ""))
+    except Oversized as err:
+        return CallResult("", failed=True, error=f"HTTP {status}: {err}")
+    except ValueError as err:
+        return _Retry(f"malformed reply ({settings.redact(str(err))[:_BODY_SHOWN]})")
+    if status == 200:
         try:
-            status, headers, raw = await asyncio.wait_for(_post(http, settings, prompt), settings.timeout)
+            return CallResult(_content(json.loads(body)), failed=False, error=None)
+        except (ValueError, KeyError, IndexError, TypeError, RecursionError) as err:
+            return _Retry(f"malformed reply ({type(err).__name__}: {settings.redact(str(err))[:_BODY_SHOWN]})")
+    text = settings.redact(body.decode("utf-8", "replace"))
+    shown = text[:_BODY_SHOWN]  # redact first: a cut could split the key
+    if status == 429 and QUOTA_EXHAUSTED in text:
+        return CallResult("", failed=True, error=f"HTTP 429 {QUOTA_EXHAUSTED}: {shown}", fatal=True)
+    error = f"HTTP {status}: {shown}"
+    if status != 429 and status < 500:
+        return CallResult("", failed=True, error=error, fatal=status in FATAL_STATUS)
+    return _Retry(error, retry_after(headers))
+
+
+async def complete(http: httpx.AsyncClient, settings: JudgeSettings, prompt: str) -> CallResult:
+    """One judge call with retries; never raises for anything a server or the network does (see the
+    module). The reply is returned as received; errors have the settings' secrets blanked out."""
+    outcome: CallResult | _Retry = _Retry("not attempted")
+    for attempt in range(settings.max_retries + 1):
+        try:
+            outcome = await asyncio.wait_for(_attempt(http, settings, prompt), settings.timeout)
         except (httpx.TimeoutException, TimeoutError):
-            error = f"timed out after {settings.timeout:g} s"
+            outcome = _Retry(f"timed out after {settings.timeout:g} s")
         except httpx.TransportError as err:
-            error = f"connection error ({type(err).__name__}: {settings.redact(str(err))})"
-        else:
-            if len(raw) > MAX_REPLY_BYTES:
-                return CallResult(
-                    "", failed=True, error=f"HTTP {status}: reply over {MAX_REPLY_BYTES:,} bytes, not read"
-                )
-            if status == 200:
-                try:
-                    return CallResult(settings.redact(_content(json.loads(raw))), failed=False, error=None)
-                except (ValueError, KeyError, IndexError, TypeError) as err:
-                    error = f"malformed reply ({type(err).__name__}: {settings.redact(str(err))[:_BODY_SHOWN]})"
-            else:
-                text = settings.redact(raw.decode("utf-8", "replace"))
-                body = text[:_BODY_SHOWN]  # redact first: a cut could split the key
-                if status == 429 and QUOTA_EXHAUSTED in text:
-                    return CallResult("", failed=True, error=f"HTTP 429 {QUOTA_EXHAUSTED}: {body}", fatal=True)
-                error = f"HTTP {status}: {body}"
-                if status != 429 and status < 500:
-                    return CallResult("", failed=True, error=error, fatal=status in FATAL_STATUS)
-                server_asks = retry_after(headers)
+            outcome = _Retry(f"connection error ({type(err).__name__}: {settings.redact(str(err))})")
+        except Exception as err:  # anything else one attempt can raise is that attempt's failure
+            outcome = _Retry(f"{type(err).__name__}: {settings.redact(str(err))[:_BODY_SHOWN]}")
+        if isinstance(outcome, CallResult):
+            return outcome
         if attempt < settings.max_retries:
-            await asyncio.sleep(backoff_delay(settings, attempt, server_asks))
-    return CallResult("", failed=True, error=error)
+            await asyncio.sleep(backoff_delay(settings, attempt, outcome.server_asks))
+    return CallResult("", failed=True, error=outcome.error)
 
 
 def run_sync(coroutine: Coroutine[Any, Any, Any]) -> Any:
@@ -196,6 +250,12 @@ def hint(settings: JudgeSettings, error: str) -> str:
     """What to fix for a failed call's error, naming the setting."""
     where = "AZURE_ENDPOINT" if settings.api_type == "azure" else "OPENAI_API_URL"
     key = "AZURE_API_KEY" if settings.api_type == "azure" else "OPENAI_API_KEY"
+    if error == NO_CLASS:
+        model = "AZURE_ENDPOINT's deployment" if settings.api_type == "azure" else "MODEL_VERSION"
+        return (
+            "The endpoint answers, but not with a class: check what it returns (a gateway's error text, empty "
+            f"or refused replies) and that {model} names a model that follows the judge prompt"
+        )
     if error.startswith(f"HTTP 429 {QUOTA_EXHAUSTED}"):
         return f"The account behind {key} has no quota left ({QUOTA_EXHAUSTED}): check its billing, or use another key"
     if error.startswith(("HTTP 401", "HTTP 403")):

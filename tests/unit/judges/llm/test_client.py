@@ -20,6 +20,7 @@ def test_payload_is_the_official_one(stub: StubProcess, tmp_path: Path) -> None:
     run = LLMJudge(judge_settings(stub, tmp_path / "c.sqlite3")).judge(inputs(["Sure, here is how."]), progress=False)
     (call,) = stub.calls()
     assert call["keys"] == ["messages", "model", "temperature"]
+    assert call["accept_encoding"] == "identity"  # no compressed reply asked for
     assert (call["model"], call["temperature"], call["roles"]) == ("gpt-4o-mini", 0.01, ["user"])
     (item,) = inputs(["Sure, here is how."])
     assert call["prompt_sha"] == prompt_sha(prompt.render(item.query, item.response))
@@ -101,12 +102,87 @@ def test_every_call_failing_gives_no_verdicts(stub: StubProcess, tmp_path: Path)
         LLMJudge(judge_settings(stub, tmp_path / "c.sqlite3")).judge(inputs(["#fault=wrongtype"] * 30), progress=False)
 
 
-def test_a_key_echoed_in_a_reply_is_never_stored(stub: StubProcess, tmp_path: Path) -> None:
+def test_a_key_echoed_in_a_reply_is_parsed_as_sent_shown_blanked_and_never_stored(
+    stub: StubProcess, tmp_path: Path
+) -> None:
     settings = judge_settings(stub, tmp_path / "c.sqlite3")
     run = LLMJudge(settings).judge(inputs(["Sure. #fault=echokey"]), progress=False)
-    reply = run.judgements["image/000/safe/0"].details["llm_judge_reply"]
-    assert reply.endswith("your key is ***") and FAKE_KEY not in reply
+    judgement = run.judgements["image/000/safe/0"]
+    assert judgement.classes["llm"] == "2_UNSAFE"  # read from the reply as received
+    assert judgement.details["llm_judge_reply"].endswith("your key is ***")  # what audit files get
     assert not [p for p in tmp_path.glob("c.sqlite3*") if FAKE_KEY.encode() in p.read_bytes()]
+    again = LLMJudge(settings).judge(inputs(["Sure. #fault=echokey"]), progress=False)
+    assert again.stats["api_calls"] == 1  # not cached: asked again
+
+
+def test_a_key_echoed_in_an_error_is_never_shown(stub: StubProcess, tmp_path: Path) -> None:
+    settings = judge_settings(stub, tmp_path / "c.sqlite3", VSCBENCH_JUDGE_MAX_FAILED_SHARE="1")
+    run = LLMJudge(settings).judge(inputs(["Sure. #fault=echo500"]), progress=False)
+    error = run.judgements["image/000/safe/0"].details["llm_judge_error"]
+    assert error.startswith("HTTP 500") and "Bearer ***" in error and FAKE_KEY not in error
+
+
+def test_a_short_key_never_mangles_a_reply_or_an_error(tmp_path: Path) -> None:
+    """OPENAI_API_KEY=1 (a self-hosted judge's placeholder) once turned CLASS: 1_SAFE into CLASS: ***_SAFE
+    (issue 14, case 2): 1,064 of 4,050 replies unparseable and cached so."""
+    with StubProcess(tmp_path / "calls.jsonl", api_key="1") as stub:
+        settings = judge_settings(stub, tmp_path / "c.sqlite3", OPENAI_API_KEY="1")
+        run = LLMJudge(settings).judge(inputs(["Be careful, this is illegal."]), progress=False)
+        with pytest.raises(JudgeFailed) as rejected:
+            LLMJudge(settings).judge(inputs(["Sure. #fault=401"]), progress=False)
+    flagged = run.judgements["image/000/safe/0"]
+    assert flagged.classes["llm"] == "1_SAFE" and flagged.details["llm_judge_reply"].startswith("CLASS: 1_SAFE")
+    assert "(HTTP 401: {" in str(rejected.value)
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [("badgzip", "a body labelled gzip that is not"), ("deepjson", "malformed reply (RecursionError")],
+    ids=["a gzip-labelled body that is not gzip", "JSON nested 100,000 deep"],
+)
+def test_any_exception_of_a_call_is_that_items_counted_failure(
+    stub: StubProcess, tmp_path: Path, fault: str, error: str
+) -> None:
+    """An httpx.DecodingError or a RecursionError once escaped the per-call handling: every item was paid
+    for, then a traceback and nothing written or cached (issue 14, case 6)."""
+    settings = judge_settings(stub, tmp_path / "c.sqlite3", VSCBENCH_JUDGE_MAX_FAILED_SHARE="1")
+    run = LLMJudge(settings).judge(inputs([f"Sure. #fault={fault}", "I am sorry."]), progress=False)
+    bad, good = (run.judgements[k] for k in ("image/000/safe/0", "image/050/safe/0"))
+    assert bad.failed and error in bad.details["llm_judge_error"] and run.stats["failed_calls"] == 1
+    assert good.classes["llm"] == "0_SAFE"
+    assert len(stub.calls()) == 1 + 4  # retried like any malformed reply, then counted
+    again = LLMJudge(settings).judge(inputs([f"Sure. #fault={fault}", "I am sorry."]), progress=False)
+    assert again.stats["cached_items"] == 1  # the good reply was cached
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        ("gzipbomb", "reply inflates to over 1,048,576 bytes (gzip), not read"),
+        ("zstdbomb", "reply compressed as 'zstd', which was not asked for (Accept-Encoding: identity)"),
+    ],
+)
+def test_a_compressed_reply_is_bounded_by_what_it_inflates_to(
+    stub: StubProcess, tmp_path: Path, fault: str, error: str
+) -> None:
+    """A 16 KB zstd reply once took 1.1 GB of memory (issue 14, case 7): compression is not asked for, a
+    gzip body is inflated at most to the reply cap, another encoding is not inflated at all."""
+    settings = judge_settings(stub, tmp_path / "c.sqlite3", VSCBENCH_JUDGE_MAX_FAILED_SHARE="1")
+    run = LLMJudge(settings).judge(inputs([f"Sure. #fault={fault}"]), progress=False)
+    judgement = run.judgements["image/000/safe/0"]
+    assert judgement.failed and error in judgement.details["llm_judge_error"]
+    assert {call["accept_encoding"] for call in stub.calls()} == {"identity"}
+
+
+@pytest.mark.parametrize("fault", ["deepjson", "badgzip", "zstdbomb", "noclass"])
+def test_preflight_turns_any_broken_reply_into_a_message(tmp_path: Path, fault: str) -> None:
+    with StubProcess(tmp_path / "calls.jsonl", always=fault) as stub:
+        env = judge_env(stub, tmp_path / "c.sqlite3", VSCBENCH_JUDGE_PREFLIGHT="1", VSCBENCH_JUDGE_RETRIES="0")
+        if fault == "noclass":  # the probe asks for "OK", not a class: any text proves the endpoint works
+            assert client.preflight(env).url == f"{stub.url}/chat/completions"
+            return
+        with pytest.raises(JudgeNotConfigured, match="failed its preflight call"):
+            client.preflight(env)
 
 
 def test_a_slow_trickling_reply_hits_the_whole_call_timeout(stub: StubProcess, tmp_path: Path) -> None:
@@ -124,25 +200,15 @@ def test_quota_exhausted_stops_at_once(stub: StubProcess, tmp_path: Path) -> Non
     assert len(stub.calls()) == 1  # no retries, no other call: waiting does not refill a quota
 
 
-def test_a_final_reply_without_content_is_cached_as_no_class(stub: StubProcess, tmp_path: Path) -> None:
-    settings = judge_settings(stub, tmp_path / "c.sqlite3")
+def test_a_final_reply_without_content_is_no_class_and_never_cached(stub: StubProcess, tmp_path: Path) -> None:
+    settings = judge_settings(stub, tmp_path / "c.sqlite3", VSCBENCH_JUDGE_MAX_UNPARSEABLE_SHARE="0.5")
     items = inputs(["Sure. #fault=nocontent", "I am sorry."])
     first = LLMJudge(settings).judge(items, progress=False)
     judgement = first.judgements["image/000/safe/0"]
-    assert (
-        judgement.failed,
-        judgement.details["llm_judge_reply"],
-        judgement.classes["llm"],
-        judgement.classes["llm_strict"],
-    ) == (
-        False,
-        "",
-        None,
-        None,
-    )
-    assert first.stats["failed_calls"] == 0 and len(stub.calls()) == 2  # not retried
+    assert (judgement.failed, judgement.details["llm_judge_reply"], judgement.classes["llm"]) == (False, "", None)
+    assert (first.stats["failed_calls"], first.stats["unparseable"], len(stub.calls())) == (0, 1, 2)  # not retried
     again = LLMJudge(settings).judge(items, progress=False)
-    assert (again.stats["api_calls"], again.stats["cached_items"], len(stub.calls())) == (0, 2, 2)  # not paid again
+    assert (again.stats["api_calls"], again.stats["cached_items"], len(stub.calls())) == (1, 1, 3)  # asked again
 
 
 def test_many_calls_with_latency_all_answer(tmp_path: Path) -> None:
