@@ -65,7 +65,7 @@ def test_a_keyless_local_judge_end_to_end(tmp_path: Path) -> None:
         args = ["validate-judge", "--judge", "llm", "--gold", "xstest", "--limit", "300", "--out", str(tmp_path / "v")]
         done = run_vscbench([*args, "--xstest-dir", str(xstest_copy()), "--min-kappa", "0.9"], tmp_path, **env)
         assert done.returncode == 0, done.stderr
-        saved = validity.saved_path(from_env({**env}))
+        saved = validity.saved_path(from_env({**env}), json.loads((tmp_path / "v" / "validation.json").read_text()))
         assert saved.is_file() and str(saved) in done.stdout
         write_run(
             tmp_path / "run",

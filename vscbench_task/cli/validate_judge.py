@@ -55,10 +55,10 @@ def run(args: argparse.Namespace) -> int:
     check_folder_target(args.out, "--out")
     judge = make_judge(args.judge)
     gold = validate.load_gold_sets(args.gold, args.xstest_dir, limit=args.limit)
-    found = validate.validate(judge, gold, resamples=args.resamples, seed=args.seed)
+    found = validate.validate(judge, gold, resamples=args.resamples, seed=args.seed, limit=args.limit)
     written = validate.write(found, args.out)
     if isinstance(judge, LLMJudge):  # kept beside the judge's cache, where reports and rescore look for it
-        written["saved"] = write_json(validity.saved_path(judge.settings), found)
+        written["saved"] = write_json(validity.saved_path(judge.settings, found), found)
     print(document.printed_table(found))
     for path in written.values():
         print(path)

@@ -1,30 +1,39 @@
 """A judge validation as Markdown and as the short table ``vscbench validate-judge`` prints.
 
 Numbers as people compare them: accuracy in percent, kappa to three decimals with its interval, SRA
-errors in points. Every table names the reading, marked ``(not official)`` where it is not; the class
-confusion shows replies with no class and failed calls in their own columns.
+errors in points; a figure that could not be computed (kappa when every response is judged alike, as a
+``--limit 2`` smoke test can give) reads "undefined". Every table names the reading, marked ``(not
+official)`` where it is not; the class confusion shows replies with no class and failed calls in their own
+columns, and the LLM judge's line says how many calls failed and how many replies had no class.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from vscbench_task.inert import markdown_table
 from vscbench_task.judges.base import CLASSES
 from vscbench_task.judges.names import reading_label
 
+UNDEFINED = "undefined"
+
+
+def _undefined(value: float | None) -> bool:
+    return value is None or math.isnan(value)
+
 
 def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.1f}%"
+    return UNDEFINED if value is None or math.isnan(value) else f"{100 * value:.1f}%"
 
 
 def _num(value: float | None, digits: int = 3) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
+    return UNDEFINED if _undefined(value) else f"{value:.{digits}f}"
 
 
 def _ci(bounds: list[float | None]) -> str:
     low, high = bounds
-    return "—" if low is None or high is None else f"[{low:.3f}, {high:.3f}]"
+    return UNDEFINED if _undefined(low) or _undefined(high) else f"[{low:.3f}, {high:.3f}]"
 
 
 def summary_rows(document: dict[str, Any]) -> list[list[str]]:
@@ -33,7 +42,12 @@ def summary_rows(document: dict[str, Any]) -> list[list[str]]:
     for name, gold in document["gold_sets"].items():
         for reading, figures in gold["readings"].items():
             worst = max(
-                (errors["max_abs_error_points"] for errors in figures["sra_errors"].values()), default=float("nan")
+                (
+                    e["max_abs_error_points"]
+                    for e in figures["sra_errors"].values()
+                    if not _undefined(e["max_abs_error_points"])
+                ),
+                default=None,
             )
             rows.append(
                 [
@@ -46,7 +60,7 @@ def summary_rows(document: dict[str, Any]) -> list[list[str]]:
                     _ci(figures["kappa_95ci"]),
                     f"{figures['false_flags']:,}",
                     f"{figures['missed']:,}",
-                    f"{worst:.1f}",
+                    _num(worst, 1),
                     _num(gold["human_ceiling"]["kappa"]),
                 ]
             )
@@ -59,9 +73,21 @@ SUMMARY_HEADER = [
 ]  # fmt: skip
 
 
+def judge_line(document: dict[str, Any]) -> str | None:
+    """How the judge's calls went (LLM judge): calls, cache hits, failed calls and replies with no class."""
+    stats = document.get("judge_stats") or {}
+    if "failed_calls" not in stats:
+        return None
+    return (
+        f"judge calls: {stats['api_calls']:,} made, {stats['cached_items']:,} answered from the cache, "
+        f"{stats['failed_calls']:,} failed, {stats.get('unparseable', 0):,} unparseable (no class, official reading)"
+    )
+
+
 def printed_table(document: dict[str, Any]) -> str:
-    """The table ``vscbench validate-judge`` prints."""
-    return "\n".join(markdown_table(SUMMARY_HEADER, summary_rows(document)))
+    """What ``vscbench validate-judge`` prints: the table and, for the LLM judge, how its calls went."""
+    line = judge_line(document)
+    return "\n".join([*markdown_table(SUMMARY_HEADER, summary_rows(document)), *([line] if line else [])])
 
 
 def render(document: dict[str, Any]) -> str:
@@ -80,7 +106,7 @@ def render(document: dict[str, Any]) -> str:
         *markdown_table(SUMMARY_HEADER, summary_rows(document)),
     ]
     if settings:
-        out += ["", f"Prompt version `{document['prompt_version']}`; calls: {document['judge_stats']}."]
+        out += ["", f"Prompt version `{document['prompt_version']}`; {judge_line(document) or ''}."]
     for gold in document["gold_sets"].values():
         out += ["", f"## {gold['title']}", "", f"Source: {gold['source']}; files (sha256):"]
         out += ["", *(f"- `{file}` `{sha}`" for file, sha in gold["files_sha256"].items())]
@@ -114,15 +140,15 @@ def render(document: dict[str, Any]) -> str:
                 out += markdown_table(["gold \\ judge", *columns, "recall"], rows)
             rows = [
                 [r["model"], r["metric"].replace("sra_", "SRA_"), str(r["n"]), _pct(r["human"]), _pct(r["judge"]),
-                 f"{r['error_points']:.1f}"]
+                 _num(r["error_points"], 1)]
                 for r in figures["models"]
             ]  # fmt: skip
             out += ["", "Per model (the judge's SRA against the humans'):", ""]
             out += markdown_table(["model", "metric", "n", "humans", "judge", "error (points)"], rows)
             for metric, errors in figures["sra_errors"].items():
                 out.append(
-                    f"\n{metric.replace('sra_', 'SRA_')}: mean error {errors['mean_abs_error_points']:.1f} points, max "
-                    f"{errors['max_abs_error_points']:.1f} ({errors['max_error_model']}); Spearman correlation of the "
-                    f"model ranking {_num(errors['spearman'])}."
+                    f"\n{metric.replace('sra_', 'SRA_')}: mean error {_num(errors['mean_abs_error_points'], 1)} "
+                    f"points, max {_num(errors['max_abs_error_points'], 1)} ({errors['max_error_model']}); Spearman "
+                    f"correlation of the model ranking {_num(errors['spearman'])}."
                 )
     return "\n".join(out) + "\n"

@@ -160,9 +160,12 @@ def validate(
     resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
     progress: bool = True,
+    limit: int | None = None,
 ) -> dict[str, Any]:
     """Judge every gold response once (all sets in one run, so an LLM judge keeps its concurrency) and
-    return the validation document: every figure per gold set and reading, the gold files, the judge."""
+    return the validation document: every figure per gold set and reading, the gold files, the judge.
+    ``limit`` records the ``--limit`` the gold sets were cut to (``limited``), part of what a saved
+    validation is keyed by."""
     inputs = [
         JudgeInput(item.doc_key, item.query, official_response(item.response))
         for gold in gold_sets
@@ -195,6 +198,7 @@ def validate(
         "prompt_version": judged.settings.get("prompt_version"),
         "judge_stats": dict(judged.stats),
         "gold_mapping_version": MAPPING_VERSION,
+        "limit": limit,
         "bootstrap": {"resamples": resamples, "seed": seed, "unit": "prompt"},
         "gold_sets": sets,
     }
@@ -222,19 +226,20 @@ def shortfalls(document: dict[str, Any], *, min_kappa: float | None, max_sra_err
     for name, gold in document["gold_sets"].items():
         figures = gold["readings"][official]
         kappa = figures["kappa"]
-        if min_kappa is not None and (kappa is None or kappa < min_kappa):
+        if min_kappa is not None and (kappa is None or math.isnan(kappa) or kappa < min_kappa):
             found.append(f"{name}: kappa {_shown(kappa)} is below --min-kappa {min_kappa:g}")
         for metric, errors in figures["sra_errors"].items():
-            if max_sra_error is not None and errors["max_abs_error_points"] > max_sra_error:
+            worst = errors["max_abs_error_points"]
+            if max_sra_error is not None and (worst is None or math.isnan(worst) or worst > max_sra_error):
                 found.append(
-                    f"{name}: {metric} is off by {errors['max_abs_error_points']:.1f} points for "
-                    f"{errors['max_error_model']}, over --max-sra-error {max_sra_error:g}"
+                    f"{name}: {metric} is off by {_shown(worst, '.1f')} points for {errors['max_error_model']}, "
+                    f"over --max-sra-error {max_sra_error:g}"
                 )
     return found
 
 
-def _shown(value: float | None) -> str:
-    return "undefined" if value is None else f"{value:.3f}"
+def _shown(value: float | None, spec: str = ".3f") -> str:
+    return "undefined" if value is None or math.isnan(value) else format(value, spec)
 
 
 def write(document: dict[str, Any], out: Path) -> dict[str, Path]:
