@@ -60,7 +60,7 @@ def read_manifest(data_dir: Path) -> dict[str, Any]:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DataNotPreparedError(_how_to_prepare(data_dir, f"no prepared VSCBench images at {data_dir}")) from None
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, RecursionError) as err:
         raise DataNotPreparedError(_how_to_prepare(data_dir, f"unreadable manifest {path}: {err}")) from None
     if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
         found = manifest.get("format") if isinstance(manifest, dict) else type(manifest).__name__

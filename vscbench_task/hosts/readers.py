@@ -96,6 +96,6 @@ def _looks_like_responses_file(path: Path) -> bool:
         with open(path, encoding="utf-8-sig") as fh:
             first = next((line for line in fh if line.strip()), "")
         entry = json.loads(first)
-    except (OSError, UnicodeDecodeError, ValueError):
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
         return False
     return isinstance(entry, dict) and {"doc_key", "response"} <= entry.keys()

@@ -32,8 +32,8 @@ class Run:
     (``<folder>/<stamp>_rescore_<judge>.json``: a name no reader here takes for a host's own file).
     ``results`` is the host's own results document when it has lmms-eval's shape (else empty), read
     from ``results_path``; ``partial`` maps a task whose samples are fewer than the run planned to
-    (found, planned); only runs loaded with ``allow_partial`` have any. ``files`` are the files read, which
-    no output may overwrite.
+    (found, planned); only runs loaded with ``allow_partial`` have any. ``files`` are the run's files (those
+    read, and the host's other outputs of the same run beside them), which no output may overwrite.
     """
 
     host: str
@@ -56,12 +56,14 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def json_line(line: str, where: str) -> Any:
-    """One line of a JSON Lines file, refused (``RecordError`` naming ``where``) if it is not JSON or an
-    object in it repeats a key (readers differ on which value wins)."""
+    """One line of a JSON Lines file, refused (``RecordError`` naming ``where``) if it is not JSON, an
+    object in it repeats a key (readers differ on which value wins), or it nests too deep to parse."""
     try:
         return json.loads(line, object_pairs_hook=_unique_keys)
     except ValueError as err:
         raise RecordError(f"{where}: not a JSON line ({err})") from None
+    except RecursionError:
+        raise RecordError(f"{where}: JSON nested too deep to read (no host writes such a line)") from None
 
 
 def json_lines(path: Path, what: str) -> Iterator[tuple[str, Any]]:
@@ -84,6 +86,8 @@ def results_document(path: Path, host: str, objects: Sequence[str], per_task: Se
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as err:
         raise RecordError(f"{path}: not a readable {host} results file ({err})") from None
+    except RecursionError:
+        raise RecordError(f"{path}: not a readable {host} results file (JSON nested too deep to read)") from None
     if not isinstance(document, dict):
         raise RecordError(f"{path}: an {host} results file holds a JSON object, not a {type(document).__name__}")
     for name in objects:
@@ -128,6 +132,33 @@ def planned_count(
             "found (the outputs are then marked partial)"
         )
     return evaluated
+
+
+def evaluated_without_samples(
+    results: dict[str, Any],
+    tasks: list[str],
+    found: set[str],
+    *,
+    results_path: Path,
+    expected: str,
+    host: str,
+    allow_partial: bool,
+) -> dict[str, tuple[int, int]]:
+    """The tasks among ``tasks`` that the run's results file says were evaluated (``n-samples``) but whose
+    samples are not among ``found``: refused (``RecordError`` naming the file that should hold them,
+    ``expected`` with ``{task}`` filled in), or, with ``allow_partial``, returned as task -> (0 found,
+    evaluated) for the run to be marked partial. A part must never silently drop out of a run whose
+    results say it was evaluated."""
+    missing = {task: n for task in tasks if task not in found and (n := evaluated(results, task))}
+    if missing and not allow_partial:
+        task, n = next(iter(missing.items()))
+        raise RecordError(
+            f"{results_path} says {n:,} docs of {task} were evaluated, but their samples are not there "
+            f"({expected.format(task=task)} is missing or holds no samples): pass the whole {host} output (run "
+            "it with --log_samples, keep every samples file), or --allow-partial to score the tasks found (the "
+            "outputs are then marked partial)"
+        )
+    return {task: (0, n) for task, n in missing.items()}
 
 
 def model_name(results: dict[str, Any], separators: str = ",") -> str:

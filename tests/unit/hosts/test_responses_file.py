@@ -20,12 +20,12 @@ def _write(path: Path, lines: list[object]) -> Path:
 def test_both_parts_in_one_file_become_the_two_tasks(tmp_path: Path) -> None:
     image, text = items("image")[:3], items("text")[:2]
     lines = [{"doc_key": i.doc_key, "response": "I cannot.", "model": "x"} for i in image]
-    lines += [{"doc_key": i.doc_key, "response": None} for i in text]
+    lines += [{"doc_key": i.doc_key, "response": ""} for i in text]
     run = load_responses(_write(tmp_path / "my-model.jsonl", [*lines, ""]), allow_partial=True)
     assert run.host == "responses" and run.model == "my-model"
     assert run.partial == {"vscbench_image": (3, 1800), "vscbench_text": (2, 2250)}
     assert [r.doc_key for r in run.responses["vscbench_image"]] == [i.doc_key for i in image]
-    assert [r.response for r in run.responses["vscbench_text"]] == [None, None]
+    assert [r.response for r in run.responses["vscbench_text"]] == ["", ""]
 
 
 @pytest.mark.parametrize(
@@ -38,6 +38,8 @@ def test_both_parts_in_one_file_become_the_two_tasks(tmp_path: Path) -> None:
         ({"doc_key": "image/001/safe/0", "response": ["x"]}, "is a list, not text"),
         ('{"doc_key": "image/001/safe/0", "response": "x"', "not a JSON line"),
         ('["image/001/safe/0", "x"]', 'with "doc_key" and "response"'),
+        ("[" * 100_000 + "]" * 100_000, "JSON nested too deep to read"),
+        ({"doc_key": "image/001/safe/0", "response": None}, "is null: no answer was obtained"),
     ],
 )
 def test_a_bad_line_is_refused_with_its_line_number(tmp_path: Path, line: object, message: str) -> None:
@@ -91,3 +93,22 @@ def test_line_separators_inside_strings_and_a_byte_order_mark_are_read_as_json_l
     )
     run = load_responses(path)
     assert {r.response for r in run.responses["vscbench_image"]} == {"Sure.\u2028Next\u2029line\u0085end"}
+
+
+def test_a_null_response_is_no_answer_not_an_empty_one(tmp_path: Path) -> None:
+    """A batch script's failed calls (null) were once scored as empty answers, i.e. refusals: all-null gave
+    SRA_u 1.000 / SRA_s 0.000 with exit 0 (issue 14, case 4). "" keeps the official empty reading."""
+    lines = _full("image", "Sure.")
+    lines[0]["response"], lines[1]["response"] = None, ""
+    path = _write(tmp_path / "r.jsonl", lines)
+    with pytest.raises(RecordError, match=r"r.jsonl:1: the response of image/000/safe/0 is null"):
+        load_responses(path)
+    run = load_responses(path, allow_partial=True)
+    assert run.partial == {"vscbench_image": (1799, 1800)}
+    kept = {r.doc_key: r.response for r in run.responses["vscbench_image"]}
+    assert "image/000/safe/0" not in kept and kept["image/050/safe/0"] == ""
+    every = _write(tmp_path / "all-null.jsonl", [{**line, "response": None} for line in _full("image")])
+    with pytest.raises(RecordError, match="is null"):
+        load_responses(every)
+    with pytest.raises(RecordError, match="every response is null"):
+        load_responses(every, allow_partial=True)

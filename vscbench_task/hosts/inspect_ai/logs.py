@@ -8,12 +8,20 @@ errored (no response: scoring them would count an empty answer) is refused unles
 allowed, and then flagged with how many of the planned samples were found. With ``--no-fail-on-error``
 inspect finishes an eval whose samples failed (a judge that stopped working, say) with status
 ``success`` and metrics over the samples that did not: such a log is partial here too.
+
+A folder can hold several logs of one task (a ``--limit 10`` smoke test, a full run that crashed, the
+log ``inspect eval-retry`` finished). Logs are chosen by what they cover (the samples their eval
+planned), never by status alone: the log covering the most samples is the run, and among logs covering as
+many, the one that succeeded (the retry). A smaller success is never taken for a larger failed run: the
+larger one is read (partial, or refused without ``--allow-partial``) and the message names the smaller
+logs left aside.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,10 +73,44 @@ def _responses(path: Path, task: str) -> tuple[list[Response], int]:
     return found, errored
 
 
-def _headers(paths: Sequence[Path]) -> dict[str, tuple[Path, EvalLog]]:
-    """VSCBench task -> (log, its header), for the logs of VSCBench tasks among ``paths``. A task logged
-    twice is refused, except a run that ``inspect eval-retry`` finished: the one log that succeeded is
-    taken (the retry holds every sample of the failed one)."""
+def planned(header: EvalLog) -> int:
+    """How many samples a log's eval set out to run: its sample ids (``--limit`` and ``--sample-id``
+    applied), else the total it reports, else the dataset's size."""
+    ids = header.eval.dataset.sample_ids
+    if ids:
+        return len(ids)
+    if header.results is not None:
+        return header.results.total_samples
+    return header.eval.dataset.samples or 0
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """The log taken for a task, its header, and the smaller logs of the same task left aside."""
+
+    path: Path
+    header: EvalLog
+    smaller: tuple[Path, ...] = ()
+
+
+def _choose(task: str, found: list[tuple[Path, EvalLog]]) -> Chosen:
+    """The log of ``task`` that is the run (see the module); ``RunNotFound`` when that is ambiguous."""
+    widest = max(planned(header) for _, header in found)
+    covering = [(path, header) for path, header in found if planned(header) == widest]
+    smaller = tuple(path for path, header in found if planned(header) < widest)
+    done = [(path, header) for path, header in covering if header.status == "success"]
+    if len(covering) == 1:
+        return Chosen(*covering[0], smaller)
+    if len(done) == 1:
+        return Chosen(*done[0], smaller)
+    listing = ", ".join(str(path) for path, _ in covering)
+    raise RunNotFound(
+        f"{task} was run {len(covering)} times over the same {widest:,} samples ({listing}): pass each run's log itself"
+    )
+
+
+def _headers(paths: Sequence[Path]) -> dict[str, Chosen]:
+    """VSCBench task -> the log chosen for it (``_choose``), among the logs of VSCBench tasks in ``paths``."""
     log = _inspect()
     logged: dict[str, list[tuple[Path, EvalLog]]] = {}
     for path in paths:
@@ -79,14 +121,7 @@ def _headers(paths: Sequence[Path]) -> dict[str, tuple[Path, EvalLog]]:
         task = _task(header.eval.task)
         if task is not None:
             logged.setdefault(task, []).append((path, header))
-    chosen: dict[str, tuple[Path, EvalLog]] = {}
-    for task, found in logged.items():
-        done = [(path, header) for path, header in found if header.status == "success"]
-        if len(found) > 1 and len(done) != 1:
-            listing = ", ".join(str(path) for path, _ in found)
-            raise RunNotFound(f"{task} was run {len(found)} times ({listing}): pass each run's log itself")
-        chosen[task] = done[0] if len(found) > 1 else found[0]
-    return chosen
+    return {task: _choose(task, found) for task, found in logged.items()}
 
 
 def looks_like_json_log(path: Path) -> bool:
@@ -98,7 +133,7 @@ def looks_like_json_log(path: Path) -> bool:
         if '"status"' not in head or '"eval"' not in head:
             return False
         document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
         return False
     return isinstance(document, dict) and isinstance(document.get("eval"), dict) and "status" in document
 
@@ -128,22 +163,29 @@ def load_logs(paths: Sequence[Path], *, allow_partial: bool = False) -> Run:
     headers = _headers(paths)
     if not headers:
         raise RunNotFound(f"no log of a VSCBench task among {', '.join(map(str, paths))}")
-    models = {header.eval.model: path for path, header in headers.values()}
+    models = {chosen.header.eval.model: chosen.path for chosen in headers.values()}
     if len(models) > 1:
         listing = "\n".join(f"  {model}: {path}" for model, path in models.items())
         raise RunNotFound(f"the logs are runs of {len(models)} models:\n{listing}\npass each model's logs separately")
     run = Run("inspect_ai", next(iter(models)), paths[0].stem, paths[0].parent, paths[0] if len(paths) == 1 else None)
-    for task, (path, header) in sorted(headers.items()):
-        run.files.append(path)
+    run.files = list(paths)
+    for task, chosen in sorted(headers.items()):
+        path, header = chosen.path, chosen.header
         found, errored = _responses(path, task)
-        planned = header.results.total_samples if header.results else len(found) + errored
-        if header.status != "success" or errored or len(found) != planned:
+        wanted = max(planned(header), len(found) + errored)
+        if header.status != "success" or errored or len(found) != wanted:
+            aside = (
+                f"; {', '.join(map(str, chosen.smaller))} (a smaller run of {task}) was left aside: a smaller run "
+                "is not the whole run"
+                if chosen.smaller
+                else ""
+            )
             if not allow_partial:
                 raise RecordError(
-                    f"{path}: the eval ended {header.status} with {len(found):,} of {planned:,} samples answered "
-                    f"({errored:,} errored): run it again (inspect eval-retry), or pass --allow-partial to score "
-                    "the answered ones (the outputs are then marked partial)"
+                    f"{path}: the eval ended {header.status} with {len(found):,} of {wanted:,} samples answered "
+                    f"({errored:,} errored){aside}. Run it again (inspect eval-retry), or pass --allow-partial to "
+                    "score the answered ones (the outputs are then marked partial)"
                 )
-            run.partial[task] = (len(found), planned)
+            run.partial[task] = (len(found), wanted)
         run.responses[task] = found
     return run

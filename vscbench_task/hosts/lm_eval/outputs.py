@@ -10,7 +10,8 @@ request our dataset gave lm-eval; ``doc_id`` when it is missing) and ``filtered_
 runs, a samples file shorter than its run says (or whose run does not say) is refused unless partial
 runs are allowed; so are runs of different settings in one folder (another model, revision, chat
 template or generation settings lands in the same folder name), samples files without their results
-file, and a text part missing one of its two tasks.
+file, a text part missing one of its two tasks, and a task a results file says was evaluated whose
+samples file is missing.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from vscbench_task.hosts.run import (
     Run,
     RunNotFound,
     evaluated,
+    evaluated_without_samples,
     json_lines,
     logged_response,
     model_name,
@@ -155,6 +157,16 @@ def _read_samples(
         results = documents[results_path]
         if results:
             run.model = model_name(results, separators=", ")
+        read = {_task(samples) for samples in run.folder.glob(f"samples_*_{date}.jsonl")}
+        counts |= evaluated_without_samples(
+            results,
+            [task for task in results.get("n-samples", {}) if task in LM_EVAL_TASKS and only in (None, task)],
+            {task for task in read if task is not None},
+            results_path=results_path,
+            expected=str(run.folder / f"samples_{{task}}_{date}.jsonl"),
+            host="lm-eval",
+            allow_partial=allow_partial,
+        )
         for samples in sorted(run.folder.glob(f"samples_*_{date}.jsonl")):
             task = _task(samples)
             if task not in LM_EVAL_TASKS or (only and task != only):
@@ -222,6 +234,8 @@ def load_run(path: str | Path, *, allow_partial: bool = False) -> Run:
         found, planned = sum(f for f, _ in mine), sum(p for _, p in mine)
         if mine and found != planned:
             run.partial[part_task] = (found, planned)
+    # Every file of the runs, read or not, so no output overwrites one (a lone samples file's siblings included).
+    run.files = sorted({*run.files, *(f for date in dates for f in folder.glob(f"samples_*_{date}.jsonl"))})
     return run
 
 

@@ -12,7 +12,8 @@ checked against each other; a run made with ``--predict_only`` (no ``process_res
 ``doc_id``, which is enough. A samples file whose count differs from the number the run's results file
 says were evaluated is refused (a truncated or edited file would otherwise be scored as if complete),
 unless the caller allows partial runs, which are then flagged; so is a samples file without its run's
-results file, which alone cannot be checked.
+results file, which alone cannot be checked, and so is a VSCBench task the results file says was
+evaluated whose samples file is missing (the run would lose a part without a word).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from vscbench_task.hosts.run import (
     Run,
     RunNotFound,
     evaluated,
+    evaluated_without_samples,
     json_lines,
     logged_response,
     model_name,
@@ -116,12 +118,26 @@ def load_run(path: str | Path, *, allow_partial: bool = False) -> Run:
     results = results_document(results_path, "lmms-eval", OBJECTS, PER_TASK) if results_path.exists() else {}
     run = Run("lmms-eval", model_name(results), stamp if only is None else f"{stamp}_{only}", results_path.parent)
     if results:
-        run.results_path, run.results, run.files = results_path, results, [results_path]
+        run.results_path, run.results = results_path, results
     _read_samples(run, results, stamp, only, allow_partial)
     if not run.responses:
         raise RunNotFound(
             f"{results_path} has no VSCBench samples next to it: run lmms-eval with --log_samples on a vscbench task"
         )
+    tasks = [task for task in results.get("n-samples", {}) if task_part(task) and only in (None, task)]
+    run.partial |= evaluated_without_samples(
+        results,
+        tasks,
+        set(run.responses),
+        results_path=results_path,
+        expected=str(run.folder / f"{stamp}_samples_{{task}}.jsonl"),
+        host="lmms-eval",
+        allow_partial=allow_partial,
+    )
+    # Every file of the run, read or not, so no output overwrites one (a lone samples file's sibling included).
+    run.files = sorted(
+        {*run.files, *(p for p in [results_path] if p.exists()), *run.folder.glob(f"{stamp}_samples_*.jsonl")}
+    )
     return run
 
 

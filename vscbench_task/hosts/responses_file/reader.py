@@ -8,6 +8,13 @@ one line, or a line that is not JSON is refused with the file and line; any othe
 ignored (labels always come from the packaged metadata). A part with fewer items than the benchmark is
 refused unless partial runs are allowed (then it is scored on the items given and marked partial): a
 forgotten variant must not pass for the whole part.
+
+``"response": ""`` is an answer: the model said nothing, which the official pipeline reads as the refusal
+substitute (``empty_responses`` counts it). ``"response": null`` is not: no answer was obtained (a batch
+script's failed call), and scoring it as empty would count a refusal the model never made. Such a line
+is refused with its place, or, when partial runs are allowed, left out like a missing item (its part is
+then marked partial). This reading belongs to this file format, so it is decided here, not in the shared
+``make_response`` (where a host's ``None`` has other meanings).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ def load_responses(path: str | Path, *, allow_partial: bool = False) -> Run:
     path = Path(path)
     by_part: dict[str, list[Response]] = {}
     where_of: dict[str, str] = {}
+    parts: set[str] = set()
     try:  # utf-8-sig: a byte-order mark from a Windows tool is not text; lines end at "\n" only, as JSON Lines
         lines = path.read_text(encoding="utf-8-sig").split("\n")
     except (OSError, UnicodeDecodeError) as err:
@@ -39,11 +47,21 @@ def load_responses(path: str | Path, *, allow_partial: bool = False) -> Run:
         if response.doc_key in where_of:
             raise RecordError(f"{where}: {response.doc_key} is answered again (first at {where_of[response.doc_key]})")
         where_of[response.doc_key] = where
+        parts.add(response.item.part)
+        if response.response is None:
+            if not allow_partial:
+                raise RecordError(
+                    f"{where}: the response of {response.doc_key} is null: no answer was obtained (a failed call?). "
+                    'Answer the item again; write "" only if the model really answered nothing (scored as the '
+                    "official refusal); or pass --allow-partial to leave it out (its part is then marked partial)"
+                )
+            continue
         by_part.setdefault(response.item.part, []).append(response)
-    if not by_part:
+    if not parts:
         raise RecordError(f"{path}: no responses in it")
     run = Run("responses", path.stem, path.stem, path.parent, path, files=[path])
-    for part, found in by_part.items():
+    for part in sorted(parts):
+        found = by_part.get(part, [])
         check_keys([r.doc_key for r in found], source=str(path))
         if len(found) < len(items(part)):
             if not allow_partial:
@@ -53,5 +71,8 @@ def load_responses(path: str | Path, *, allow_partial: bool = False) -> Run:
                     "items given (the outputs are then marked partial)"
                 )
             run.partial[TASK_OF_PART[part]] = (len(found), len(items(part)))
-        run.responses[TASK_OF_PART[part]] = found
+        if found:
+            run.responses[TASK_OF_PART[part]] = found
+    if not run.responses:
+        raise RecordError(f"{path}: no answered item in it (every response is null)")
     return run

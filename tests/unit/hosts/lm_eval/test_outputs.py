@@ -174,3 +174,21 @@ def test_a_responses_file_passed_as_a_run_gets_a_hint(tmp_path: Path) -> None:
     path.write_text(json.dumps({"doc_key": task_items("vscbench_image")[0].doc_key, "response": "x"}) + "\n")
     with pytest.raises(RecordError, match=r"looks like a responses file .*: pass it with --responses"):
         load_run(path)
+
+
+def test_a_task_evaluated_without_its_samples_file_is_refused_or_partial(tmp_path: Path) -> None:
+    """The results file says vscbench_image was evaluated; its samples file is gone (issue 14, case 5)."""
+    folder = write_lm_eval_run(tmp_path / "m", {"vscbench_image": 4, "vscbench_text_txt": 3, "vscbench_text_images": 5})
+    (folder / f"samples_vscbench_image_{DATE}.jsonl").unlink()
+    with pytest.raises(RecordError, match="says 4 docs of vscbench_image were evaluated, but their samples are not"):
+        load_run(tmp_path)
+    run = load_run(tmp_path, allow_partial=True)
+    assert run.partial == {"vscbench_image": (0, 4)} and len(run.responses["vscbench_text"]) == 8
+
+
+def test_json_nested_too_deep_is_refused_with_a_message(tmp_path: Path) -> None:
+    folder = write_lm_eval_run(tmp_path / "m", {"vscbench_image": 2})
+    samples = folder / f"samples_vscbench_image_{DATE}.jsonl"
+    samples.write_text(samples.read_text() + "[" * 100_000 + "]" * 100_000 + "\n")
+    with pytest.raises(RecordError, match=r":3: JSON nested too deep to read"):
+        load_run(tmp_path)

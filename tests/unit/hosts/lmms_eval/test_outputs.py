@@ -162,3 +162,30 @@ def test_an_unknown_id_in_a_later_task_is_refused_before_any_judge_call(tmp_path
 def test_no_run_at_all(tmp_path: Path) -> None:
     with pytest.raises(RunNotFound, match="no such run"):
         load_run(tmp_path / "nowhere")
+
+
+def test_a_task_evaluated_without_its_samples_file_is_refused_or_partial(tmp_path: Path, capsys) -> None:
+    """A run whose results file says it evaluated 2,250 text docs, with the text samples file gone, once
+    rescored to the image part alone with exit 0 (issue 14, case 5)."""
+    logged = {"vscbench_image": samples("vscbench_image", TEXTS), "vscbench_text": samples("vscbench_text", TEXTS)}
+    write_run(tmp_path / "run", logged)
+    missing = tmp_path / "run" / f"{STAMP}_samples_vscbench_text.jsonl"
+    missing.unlink()
+    with pytest.raises(RecordError, match="says 24 docs of vscbench_text were evaluated") as err:
+        load_run(tmp_path / "run")
+    assert f"{missing} is missing" in str(err.value)
+    assert cli.main(["rescore", str(tmp_path / "run"), "--judge", "keyword"]) == 1
+    assert cli.main(["rescore", str(tmp_path / "run"), "--judge", "keyword", "--allow-partial"]) == 0
+    assert "PARTIAL: vscbench_text scored 0 of the 24 samples the run evaluated" in capsys.readouterr().out
+    assert load_run(tmp_path / "run", allow_partial=True).partial == {"vscbench_text": (0, 24)}
+
+
+@pytest.mark.parametrize("where", ["samples", "results"])
+def test_json_nested_too_deep_is_refused_with_a_message(tmp_path: Path, where: str) -> None:
+    """100,000-deep nested JSON once ended in a RecursionError traceback (issue 14, case 10)."""
+    folder = run_dir(tmp_path, samples("vscbench_image", TEXTS))
+    deep = "[" * 100_000 + "]" * 100_000
+    target = folder / (f"{STAMP}_samples_vscbench_image.jsonl" if where == "samples" else f"{STAMP}_results.json")
+    target.write_text(target.read_text() + deep + "\n" if where == "samples" else deep)
+    with pytest.raises(RecordError, match="nested too deep to read"):
+        load_run(folder)
