@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vscbench_task.dataset import datadir
 from vscbench_task.dataset.items import items
 from vscbench_task.hosts.readers import load_run
 from vscbench_task.hosts.run import Run
@@ -34,7 +35,7 @@ from vscbench_task.judges.base import Judge
 from vscbench_task.judges.factory import make_judge
 from vscbench_task.judges.keyword import KeywordJudge
 from vscbench_task.judges.names import checked_judge
-from vscbench_task.output_files import OutputUnwritable, check_file_target, strict, write_json, write_text
+from vscbench_task.output_files import check_file_target, strict, write_json, write_text
 from vscbench_task.scoring import agreement
 from vscbench_task.scoring.metric_specs import judge_metrics
 from vscbench_task.scoring.records import Response, checked
@@ -112,12 +113,12 @@ def rescore(
 
 
 def _checked_outputs(run: Run, source: Path, judge: str, output: Path | None) -> tuple[Path, Path]:
-    """The output paths, refused before any judging if they cannot be written or would overwrite the run."""
+    """The output paths, refused before any judging if they cannot be written or would overwrite a file of
+    the run (any of them, not only those read: a lone samples file's sibling too) or the data directory."""
     results_path, judgements_path = output_paths(run, judge, output)
-    check_file_target(results_path, "--output")
+    inputs = [source, *run.files] if source.is_file() else run.files
     for target in (results_path, judgements_path):
-        if any(target.resolve() == read.resolve() for read in [source, *run.files] if read.exists()):
-            raise OutputUnwritable(f"{target} is a file of the run being rescored: give --output another name")
+        check_file_target(target, "--output", inputs, [datadir.resolve()])
     return results_path, judgements_path
 
 

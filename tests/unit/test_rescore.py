@@ -91,9 +91,43 @@ def test_an_output_that_would_overwrite_the_run_is_refused(tmp_path: Path) -> No
     out = _log_samples(tmp_path / "out", "vscbench_image", TEXTS)
     samples = out / f"{STAMP}_samples_vscbench_image.jsonl"
     before = samples.read_bytes()
-    with pytest.raises(OutputUnwritable, match="is a file of the run being rescored"):
+    with pytest.raises(OutputUnwritable, match="is one of the inputs this command reads"):
         rescore(out, "keyword", samples)
     assert samples.read_bytes() == before
+
+
+def test_a_lone_samples_file_rescore_cannot_overwrite_the_runs_other_samples_file(tmp_path: Path) -> None:
+    """Rescoring the image samples file alone once let --output replace the text samples file beside it,
+    the model's generations (issue 14, case 9)."""
+    logged = {"vscbench_image": samples("vscbench_image", TEXTS), "vscbench_text": samples("vscbench_text", TEXTS)}
+    write_run(tmp_path / "out", logged)
+    image, text = (tmp_path / "out" / f"{STAMP}_samples_{task}.jsonl" for task in ("vscbench_image", "vscbench_text"))
+    before = text.read_bytes()
+    with pytest.raises(OutputUnwritable, match="is one of the inputs this command reads"):
+        rescore(image, "keyword", text)
+    assert text.read_bytes() == before
+
+
+@pytest.mark.parametrize("special", ["/dev/null", "link-to-null"])
+def test_an_output_that_is_a_special_file_or_a_link_to_one_is_refused(tmp_path: Path, special: str) -> None:
+    out = _log_samples(tmp_path / "out", "vscbench_image", TEXTS)
+    target = Path(special)
+    if special == "link-to-null":
+        target = tmp_path / "r.json"
+        target.symlink_to("/dev/null")
+    with pytest.raises(OutputUnwritable, match="is not a regular file"):
+        rescore(out, "keyword", target)
+    assert special == "/dev/null" or target.is_symlink()
+
+
+def test_an_output_in_the_data_directory_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data_dir = tmp_path / "data"
+    (data_dir / "snapshot").mkdir(parents=True)
+    monkeypatch.setenv("VSCBENCH_DATA_DIR", str(data_dir))
+    out = _log_samples(tmp_path / "out", "vscbench_image", TEXTS)
+    for target in (data_dir / "manifest.json", data_dir / "snapshot" / "r.json"):
+        with pytest.raises(OutputUnwritable, match=r"is inside .*data, which is one of the inputs"):
+            rescore(out, "keyword", target)
 
 
 def test_llm_rescore_writes_judgements_agreement_and_pays_once(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from vscbench_task.cli.options import DATA_DIR_HELP
@@ -16,13 +17,19 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
         required=True,
         help="requests: one JSON line per item (doc_key, prompt, image path, settings); vlmevalkit: a TSV",
     )
-    cmd.add_argument("--out", type=Path, required=True, help="the file to write")
+    cmd.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="the file to write (not in the data directory, not a device); /dev/stdout writes to standard output",
+    )
     cmd.add_argument("--data-dir", help=DATA_DIR_HELP)
 
 
 def run(args: argparse.Namespace) -> int:
-    from vscbench_task.hosts.responses_file.export import export
+    from vscbench_task.hosts.responses_file.export import STDOUT, export
 
     count = export(args.out, args.format, datadir.resolve(args.data_dir))
-    print(f"{args.out}: {count:,} requests ({args.format})")
+    # The count goes to stderr when the requests themselves go to stdout, so a pipe gets only them.
+    print(f"{args.out}: {count:,} requests ({args.format})", file=sys.stderr if args.out == STDOUT else sys.stdout)
     return 0

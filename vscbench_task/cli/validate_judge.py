@@ -47,12 +47,13 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vscbench_task.dataset import datadir
     from vscbench_task.judges.factory import make_judge
     from vscbench_task.judges.llm.judge import LLMJudge
-    from vscbench_task.output_files import check_folder_target, write_json
+    from vscbench_task.output_files import check_files_in, write_json
     from vscbench_task.validation import document, validate, validity
 
-    check_folder_target(args.out, "--out")
+    check_files_in(args.out, validate.OUTPUT_FILES, "--out", input_folders=[datadir.resolve()])
     judge = make_judge(args.judge)
     gold = validate.load_gold_sets(args.gold, args.xstest_dir, limit=args.limit)
     found = validate.validate(judge, gold, resamples=args.resamples, seed=args.seed, limit=args.limit)

@@ -3,6 +3,11 @@
 Writes ``report.json`` (the numbers), the PNG figures, ``report.md`` and, with ``html``, a
 self-contained ``report.html``. Each source is one model's run from any host (``run_readers``): an
 lmms-eval or lm-eval output, an inspect_ai log, or a plain responses file.
+
+The report's files (``REPORT_FILES``) are replaced as a set: an earlier report in the same folder loses
+the files this one does not write (a figure of a part no longer reported, ``report.html`` without
+``--html``), and nothing else in the folder is touched. None of them may be a file of a run being reported,
+lie in the data directory, or be a special file.
 """
 
 from __future__ import annotations
@@ -11,10 +16,14 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from vscbench_task.dataset import datadir
 from vscbench_task.hosts.readers import load_run
-from vscbench_task.output_files import check_folder_target, staged_folder, write_json, write_text
+from vscbench_task.output_files import check_files_in, check_folder_target, staged_folder, write_json, write_text
 from vscbench_task.report import html, markdown, plots, tables
 from vscbench_task.report.document import build_document
+
+# Every file a report can write: what replacing an earlier report removes if this one does not write it.
+REPORT_FILES = frozenset({"report.json", "report.md", "report.html", *(file for file, _ in plots.FIGURES.values())})
 
 
 def write_report(
@@ -36,14 +45,16 @@ def write_report(
     staging folder and moved into ``out`` together, so a failure (in a plot, say) leaves no half-written
     report.
     """
-    check_folder_target(out, "--out")
+    check_folder_target(out, "--out", [datadir.resolve()])
     given = [(source, False) for source in sources] + [(source, True) for source in responses_files]
     runs = [
         (source, load_run(source, allow_partial=allow_partial, responses_file=plain))
         for source, plain in tqdm(given, desc="loading runs", unit="run")
     ]
+    inputs = [*(Path(source) for source, _ in runs), *(f for _, run in runs for f in run.files)]
+    check_files_in(out, REPORT_FILES, "--out", [i for i in inputs if i.is_file()], [datadir.resolve()])
     report = tables.build(runs, judge, seed=seed, resamples=resamples, validation=validation)
-    with staged_folder(out) as staging:
+    with staged_folder(out, REPORT_FILES) as staging:
         write_json(staging / "report.json", report.to_json())
         figures = plots.draw(report, staging)
         blocks = build_document(report, figures)

@@ -38,6 +38,7 @@ from vscbench_task.validation import GOLD_SETS
 from vscbench_task.validation.gold import MAPPING_VERSION, TITLES, GoldItem, GoldSet, GoldSetError
 
 FORMAT = 1
+OUTPUT_FILES = ("validation.json", "validation.md")  # what ``write`` puts in its folder
 HUMAN = "human"  # the gold labels, as a reading
 OFFICIAL_READING = {"keyword": "keyword", "llm": "llm"}  # what the gates check
 
@@ -246,7 +247,8 @@ def write(document: dict[str, Any], out: Path) -> dict[str, Path]:
     """``validation.json`` and ``validation.md`` in ``out``, each written whole or not at all."""
     from vscbench_task.validation.document import render
 
+    json_file, markdown_file = OUTPUT_FILES
     return {
-        "json": write_json(out / "validation.json", document),
-        "markdown": write_text(out / "validation.md", render(document)),
+        "json": write_json(out / json_file, document),
+        "markdown": write_text(out / markdown_file, render(document)),
     }

@@ -109,3 +109,26 @@ def test_export_refuses_a_changed_image_and_an_unwritable_target(prepared_dir: P
         )
         == 1
     )
+
+
+def test_export_never_writes_over_the_manifest_or_a_special_file(prepared_dir: Path, tmp_path: Path) -> None:
+    """export --out once replaced the data directory's own manifest, and a link to /proc/self/fd/1 (what
+    /dev/stdout is) with a regular file (issue 14, case 9)."""
+    manifest = prepared_dir / "manifest.json"
+    before = manifest.read_bytes()
+    with pytest.raises(OutputUnwritable, match=r"is inside .*, which is one of the inputs this command reads"):
+        export(manifest, "requests", prepared_dir)
+    assert manifest.read_bytes() == before
+    link = tmp_path / "stdout-link"
+    link.symlink_to("/proc/self/fd/1")
+    with pytest.raises(OutputUnwritable, match=r"stdout-link \(a link to .*\) is not a regular file"):
+        export(link, "requests", prepared_dir)
+    assert link.is_symlink()
+
+
+def test_export_to_dev_stdout_writes_through(prepared_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["export", "--format", "requests", "--out", "/dev/stdout", "--data-dir", str(prepared_dir)]) == 0
+    printed = capsys.readouterr()
+    lines = printed.out.splitlines()
+    assert len(lines) == 4050 and json.loads(lines[0])["doc_key"] == items("image")[0].doc_key
+    assert "/dev/stdout: 4,050 requests (requests)" in printed.err  # the count stays out of the pipe

@@ -52,3 +52,31 @@ def test_a_report_that_fails_midway_leaves_the_previous_files(tmp_path: Path, mo
     with pytest.raises(RuntimeError, match="a plot failed"):
         cli.main(["report", str(tmp_path / "run"), "--out", str(out), "--resamples", "30"])
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # nothing half-written, no staging left
+
+
+def test_a_report_over_an_earlier_one_keeps_none_of_its_stale_files(tmp_path: Path) -> None:
+    """A report written into a folder holding an earlier report once kept the earlier report's extra
+    figures beside it (issue 14, case 9): the report's files are replaced as a set, nothing else is."""
+    both = {
+        "vscbench_image": samples("vscbench_image", ["I cannot.", "Sure."] * 40),
+        "vscbench_text": samples("vscbench_text", ["I cannot.", "Sure."] * 45),
+    }
+    write_run(tmp_path / "both", both)
+    write_run(tmp_path / "image", {"vscbench_image": both["vscbench_image"]}, stamp="20260102_000000")
+    out = tmp_path / "report"
+    assert cli.main(["report", str(tmp_path / "both"), "--out", str(out), "--html", "--resamples", "100"]) == 0
+    assert {"variants.png", "report.html"} <= {p.name for p in out.iterdir()}
+    (out / "notes.txt").write_text("mine")
+    assert cli.main(["report", str(tmp_path / "image"), "--out", str(out), "--resamples", "100"]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert names == {"report.json", "report.md", "calibration.png", "categories.png", "notes.txt"}
+
+
+def test_a_report_file_that_is_a_file_of_a_run_is_refused_before_any_work(tmp_path: Path, capsys) -> None:
+    write_run(tmp_path / "run", {"vscbench_image": samples("vscbench_image", ["I cannot.", "Sure."] * 40)})
+    responses = tmp_path / "run" / "report.json"  # a responses file that happens to share a report's name
+    responses.write_text('{"doc_key": "image/000/safe/0", "response": "x"}\n')
+    args = ["report", "--responses", str(responses), "--out", str(tmp_path / "run"), "--allow-partial"]
+    assert cli.main(args) == 1
+    assert "report.json is one of the inputs this command reads" in capsys.readouterr().err
+    assert responses.read_text().startswith('{"doc_key"')

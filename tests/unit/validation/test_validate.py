@@ -16,6 +16,7 @@ from tests.support.judge_env import judge_env
 from tests.support.lmms import run_vscbench
 from tests.support.logged_run import samples, write_run
 from tests.support.stub_server import StubProcess
+from vscbench_task.cli import main as cli_main
 from vscbench_task.judges.keyword import KeywordJudge
 from vscbench_task.judges.llm.judge import LLMJudge
 from vscbench_task.judges.llm.settings import from_env
@@ -167,3 +168,13 @@ def test_an_llm_judge_without_a_validation_says_so(tmp_path: Path) -> None:
             ["rescore", str(tmp_path / "run"), "--judge", "llm", "--validation", str(wrong)], tmp_path, **env
         )
     assert mismatch.returncode == 1 and "is not a validation of this judge" in mismatch.stderr
+
+
+def test_an_out_folder_in_the_data_directory_is_refused_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("VSCBENCH_DATA_DIR", str(tmp_path / "data"))
+    args = ["validate-judge", "--judge", "keyword", "--gold", "msts", "--out", str(tmp_path / "data" / "v")]
+    assert cli_main(args) == 1
+    assert "which is one of the inputs this command reads" in capsys.readouterr().err
+    assert not (tmp_path / "data").exists()

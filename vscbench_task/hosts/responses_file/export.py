@@ -13,6 +13,10 @@
 The images are those of a prepared data directory (``vscbench prepare``), each checked against the
 manifest (size and sha256) as every host's tasks check it before sending: a changed file is refused here,
 not handed to another generator.
+
+``--out`` is written whole or not at all, and checked first: never into the data directory (its manifest
+or images), never over a special file or a link to one; except ``/dev/stdout``, which is written through as
+asked (for a pipe: ``vscbench export --format requests --out /dev/stdout | my-generator``).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from pathlib import Path
 
 from tqdm import tqdm
@@ -29,6 +34,7 @@ from vscbench_task.dataset.items import PARTS, items
 from vscbench_task.output_files import check_file_target, write_text
 
 FORMATS = ("requests", "vlmevalkit")
+STDOUT = Path("/dev/stdout")  # written through, not replaced
 
 
 def requests(data_dir: Path | None = None) -> list[dict[str, object]]:
@@ -66,12 +72,17 @@ def export(out: Path, fmt: str, data_dir: Path | None = None) -> int:
     """Write the benchmark to ``out`` in ``fmt``; returns the number of items written."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}: expected one of {', '.join(FORMATS)}")
-    check_file_target(out, "--out")
+    if out != STDOUT:
+        check_file_target(out, "--out", input_folders=[datadir.resolve(data_dir)])
     rows = requests(data_dir)
     if fmt == "requests":
         text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     else:
         text = vlmevalkit_tsv(rows)
         rows = [row for row in rows if row["image"] is not None]
-    write_text(out, text)
+    if out == STDOUT:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        write_text(out, text)
     return len(rows)
