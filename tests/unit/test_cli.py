@@ -50,6 +50,17 @@ def test_a_bootstrap_too_large_to_hold_is_refused_before_anything_runs(
         assert "--resamples must be at most 20,000, got 100,000,000" in capsys.readouterr().err
 
 
+def test_too_few_resamples_for_an_interval_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """report --resamples 1 once printed a "95% CI" that excluded its own point (issue 14, case 11)."""
+    for command in (["report", str(tmp_path), "--out", str(tmp_path / "r")], ["validate-judge", "--judge", "keyword"]):
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main([*command, "--resamples", "1"])
+        assert exit_info.value.code == 2
+        assert "--resamples must be at least 100 (fewer draws give a 95% interval that can miss its own point" in (
+            capsys.readouterr().err
+        )
+
+
 def test_exit_codes(tmp_path: Path) -> None:
     usage = run_vscbench(["rescore"], tmp_path)
     assert usage.returncode == 2 and "the following arguments are required" in usage.stderr

@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 
 from vscbench_task.dataset import datadir
-from vscbench_task.scoring.bootstrap_settings import DEFAULT_RESAMPLES, DEFAULT_SEED, MAX_RESAMPLES
+from vscbench_task.scoring.bootstrap_settings import DEFAULT_RESAMPLES, DEFAULT_SEED, MAX_RESAMPLES, MIN_RESAMPLES
 
 RUN_HELP = "a model's run: lmms-eval or lm-eval --output_path folder or results file, an inspect_ai log, a samples file"
 PARTIAL_HELP = "score a samples file shorter than its run (truncated): the outputs are marked partial"
@@ -17,8 +17,9 @@ DATA_DIR_HELP = f"data directory (default: ${datadir.ENV_VAR}, else ~/.cache/vsc
 JUDGE_HELP = "keyword (official, offline) or llm (official LLM judge)"
 
 
-def whole_number(minimum: int, what: str, maximum: int | None = None) -> Callable[[str], int]:
-    """An argparse type: a whole number from ``minimum`` (to ``maximum``), with a message naming the option."""
+def whole_number(minimum: int, what: str, maximum: int | None = None, why: str = "") -> Callable[[str], int]:
+    """An argparse type: a whole number from ``minimum`` (to ``maximum``), with a message naming the option
+    (and ``why`` the minimum is what it is)."""
 
     def parse(text: str) -> int:
         try:
@@ -26,7 +27,7 @@ def whole_number(minimum: int, what: str, maximum: int | None = None) -> Callabl
         except ValueError:
             raise argparse.ArgumentTypeError(f"{what} must be a whole number, got {text!r}") from None
         if value < minimum:
-            raise argparse.ArgumentTypeError(f"{what} must be at least {minimum}, got {value}")
+            raise argparse.ArgumentTypeError(f"{what} must be at least {minimum}{why}, got {value}")
         if maximum is not None and value > maximum:
             raise argparse.ArgumentTypeError(f"{what} must be at most {maximum:,}, got {value:,}")
         return value
@@ -56,7 +57,12 @@ def bootstrap_options(cmd: argparse.ArgumentParser) -> None:
     )
     cmd.add_argument(
         "--resamples",
-        type=whole_number(1, "--resamples", MAX_RESAMPLES),
+        type=whole_number(
+            MIN_RESAMPLES,
+            "--resamples",
+            MAX_RESAMPLES,
+            " (fewer draws give a 95% interval that can miss its own point estimate)",
+        ),
         default=DEFAULT_RESAMPLES,
-        help=f"bootstrap resamples (default {DEFAULT_RESAMPLES:,}, at most {MAX_RESAMPLES:,})",
+        help=f"bootstrap resamples (default {DEFAULT_RESAMPLES:,}; from {MIN_RESAMPLES} to {MAX_RESAMPLES:,})",
     )

@@ -53,6 +53,7 @@ MSTS_FILES = {
     "msts": ("english_multimodal.csv", "6eb0e85ac2b2e8a5647bbf676460a00a1f82d5a214b886554486ebe28b4c9696"),
     "msts_text": ("english_textonly.csv", "f1a6208d0ff42678dc0533493abeff851247c647f6d995936c6af52545fd1e08"),
 }
+MAX_FILE_BYTES = 16 * 1024 * 1024  # per XSTest completion file, downloaded or local (the largest is 0.5 MB)
 XSTEST_REPO = "paul-rottger/exaggerated-safety"
 XSTEST_COMMIT = "d7bb5bd738c1fcbc36edd83d5e7d1b71a3e2d84d"
 XSTEST_FOLDER = "model_completions"  # inside the repository
@@ -233,6 +234,24 @@ def convert_xstest(rows: list[dict[str, str]], model: str, where: str) -> Conver
     return Converted(items, Counter(), pairs)
 
 
+def read_capped(path: Path) -> bytes:
+    """A local XSTest file's bytes, refused unread if it is larger than any completion file can be (its
+    size is checked before reading; at most ``MAX_FILE_BYTES`` + 1 bytes are read, as the download does)."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise GoldSetError(
+                f"{path} is {path.stat().st_size:,} bytes, more than the {MAX_FILE_BYTES:,} an XSTest completion "
+                "file can be: not the published file; pass a clone of the XSTest repository as --xstest-dir"
+            )
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as err:
+        raise GoldSetError(f"{path}: cannot be read ({err})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise GoldSetError(f"{path} grew past {MAX_FILE_BYTES:,} bytes while being read: not an XSTest file")
+    return data
+
+
 def load_xstest(folder: Path) -> GoldSet:
     """The XSTest v2 set from a folder holding the five pinned completion files, converted."""
     items: list[GoldItem] = []
@@ -241,7 +260,7 @@ def load_xstest(folder: Path) -> GoldSet:
     rows = 0
     for model, path in xstest_files_in(folder).items():
         file, sha = XSTEST_FILES[model]
-        table = _rows(_checked_text(file, path.read_bytes(), sha, str(path)), str(path), XSTEST_COLUMNS)
+        table = _rows(_checked_text(file, read_capped(path), sha, str(path)), str(path), XSTEST_COLUMNS)
         found = convert_xstest(table, model, str(path))
         rows += len(table)
         items += found.items

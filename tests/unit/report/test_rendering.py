@@ -26,7 +26,7 @@ def test_a_hostile_model_name_is_reported_as_a_name(tmp_path: Path) -> None:
     results = {"config": {"model": "x", "model_args": f"pretrained={HOSTILE}"}}
     write_run(tmp_path / "run", {"vscbench_image": samples("vscbench_image", ["I cannot.", "Sure."] * 40)}, results)
     out = tmp_path / "report"
-    assert cli.main(["report", str(tmp_path / "run"), "--out", str(out), "--html", "--resamples", "20"]) == 0
+    assert cli.main(["report", str(tmp_path / "run"), "--out", str(out), "--html", "--resamples", "100"]) == 0
     report = (out / "report.md").read_text()
     assert "<script>" not in report and "<img" not in report and "](javascript" not in report and "\r" not in report
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in report
@@ -41,7 +41,7 @@ def test_a_hostile_model_name_is_reported_as_a_name(tmp_path: Path) -> None:
 def test_a_report_that_fails_midway_leaves_the_previous_files(tmp_path: Path, monkeypatch) -> None:
     write_run(tmp_path / "run", {"vscbench_image": samples("vscbench_image", ["I cannot.", "Sure."] * 40)})
     out = tmp_path / "report"
-    assert cli.main(["report", str(tmp_path / "run"), "--out", str(out), "--resamples", "20"]) == 0
+    assert cli.main(["report", str(tmp_path / "run"), "--out", str(out), "--resamples", "100"]) == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     from vscbench_task.report import plots
 
@@ -50,7 +50,7 @@ def test_a_report_that_fails_midway_leaves_the_previous_files(tmp_path: Path, mo
 
     monkeypatch.setattr(plots, "_draw", broken)
     with pytest.raises(RuntimeError, match="a plot failed"):
-        cli.main(["report", str(tmp_path / "run"), "--out", str(out), "--resamples", "30"])
+        cli.main(["report", str(tmp_path / "run"), "--out", str(out), "--resamples", "101"])
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # nothing half-written, no staging left
 
 

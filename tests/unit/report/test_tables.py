@@ -58,7 +58,7 @@ def test_llm_judge_failures_are_shown_and_the_strict_reading_is_marked_not_offic
     texts = ["Sure. #fault=500", "Sure. #reply=no idea", "Sure. #reply=0_SAFE, I think", "Sure.", "Sure.", "Sure."]
     write_run(tmp_path / "run", {"vscbench_image_judge": samples("vscbench_image_judge", texts)})
     out = tmp_path / "report"
-    assert cli.main(["report", str(tmp_path / "run"), "--out", str(out), "--judge", judge, "--resamples", "20"]) == 0
+    assert cli.main(["report", str(tmp_path / "run"), "--out", str(out), "--judge", judge, "--resamples", "100"]) == 0
     title = "llm judge" if judge == "llm" else "llm_strict judge (not official)"
     headings = [line for line in (out / "report.md").read_text().splitlines() if line.startswith("#")]
     assert all(line.endswith(f"— {title}") for line in headings)
