@@ -64,7 +64,7 @@ def write_json(path: Path, value: Any) -> Path:
 def check_file_target(path: Path, what: str, inputs: Sequence[Path] = (), input_folders: Sequence[Path] = ()) -> None:
     """Refuse, before any work, a file output that cannot or must not be written: a folder there, a file
     above it, a special file or a link to one, one of ``inputs`` (files the command reads) or anything
-    in ``input_folders`` (the data directory)."""
+    in ``input_folders`` (the data directory's snapshots)."""
     _check_special(path, what)
     if path.is_dir():
         raise OutputUnwritable(f"{what} {path} is a folder; give a file name")

@@ -116,9 +116,10 @@ def _checked_outputs(run: Run, source: Path, judge: str, output: Path | None) ->
     """The output paths, refused before any judging if they cannot be written or would overwrite a file of
     the run (any of them, not only those read: a lone samples file's sibling too) or the data directory."""
     results_path, judgements_path = output_paths(run, judge, output)
-    inputs = [source, *run.files] if source.is_file() else run.files
+    kept, folders = datadir.kept_paths(datadir.resolve())
+    inputs = [*([source] if source.is_file() else []), *run.files, *kept]
     for target in (results_path, judgements_path):
-        check_file_target(target, "--output", inputs, [datadir.resolve()])
+        check_file_target(target, "--output", inputs, folders)
     return results_path, judgements_path
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -108,26 +110,33 @@ def test_a_lone_samples_file_rescore_cannot_overwrite_the_runs_other_samples_fil
     assert text.read_bytes() == before
 
 
-@pytest.mark.parametrize("special", ["/dev/null", "link-to-null"])
+@pytest.mark.parametrize("special", ["pipe", "link-to-pipe"])
 def test_an_output_that_is_a_special_file_or_a_link_to_one_is_refused(tmp_path: Path, special: str) -> None:
+    """A pipe here stands for any special file (a test must never risk replacing a real device)."""
     out = _log_samples(tmp_path / "out", "vscbench_image", TEXTS)
-    target = Path(special)
-    if special == "link-to-null":
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    target = pipe
+    if special == "link-to-pipe":
         target = tmp_path / "r.json"
-        target.symlink_to("/dev/null")
+        target.symlink_to(pipe)
     with pytest.raises(OutputUnwritable, match="is not a regular file"):
         rescore(out, "keyword", target)
-    assert special == "/dev/null" or target.is_symlink()
+    assert stat.S_ISFIFO(pipe.stat().st_mode) and (special == "pipe" or target.is_symlink())
 
 
 def test_an_output_in_the_data_directory_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data_dir = tmp_path / "data"
-    (data_dir / "snapshot").mkdir(parents=True)
+    snapshot = data_dir / "snapshot-20260101T000000Z-abcdef"  # where prepare keeps the images
+    snapshot.mkdir(parents=True)
+    (data_dir / "manifest.json").write_text("{}")
     monkeypatch.setenv("VSCBENCH_DATA_DIR", str(data_dir))
     out = _log_samples(tmp_path / "out", "vscbench_image", TEXTS)
-    for target in (data_dir / "manifest.json", data_dir / "snapshot" / "r.json"):
-        with pytest.raises(OutputUnwritable, match=r"is inside .*data, which is one of the inputs"):
-            rescore(out, "keyword", target)
+    with pytest.raises(OutputUnwritable, match=r"manifest.json is one of the inputs this command reads"):
+        rescore(out, "keyword", data_dir / "manifest.json")
+    with pytest.raises(OutputUnwritable, match=r"is inside .*snapshot-\S+, which is one of the inputs"):
+        rescore(out, "keyword", snapshot / "r.json")
+    assert rescore(out, "keyword", data_dir / "reports" / "r.json")  # beside the images is the user's choice
 
 
 def test_llm_rescore_writes_judgements_agreement_and_pays_once(

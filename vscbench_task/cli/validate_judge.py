@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     from vscbench_task.output_files import check_files_in, write_json
     from vscbench_task.validation import document, validate, validity
 
-    check_files_in(args.out, validate.OUTPUT_FILES, "--out", input_folders=[datadir.resolve()])
+    check_files_in(args.out, validate.OUTPUT_FILES, "--out", *datadir.kept_paths(datadir.resolve()))
     judge = make_judge(args.judge)
     gold = validate.load_gold_sets(args.gold, args.xstest_dir, limit=args.limit)
     found = validate.validate(judge, gold, resamples=args.resamples, seed=args.seed, limit=args.limit)

@@ -89,6 +89,19 @@ def read_manifest(data_dir: Path) -> dict[str, Any]:
     return manifest
 
 
+def kept_paths(data_dir: Path) -> tuple[list[Path], list[Path]]:
+    """What in a data directory no command's output may replace: its files (the manifest, the prepare
+    lock) and its folders (the snapshots holding the images, a prepare's staging). Other paths in it are
+    free: a user may keep reports beside the images."""
+    files = [data_dir / MANIFEST, data_dir / ".prepare.lock"]
+    try:
+        names = sorted(os.listdir(data_dir))
+    except OSError:
+        names = []
+    folders = [data_dir / name for name in names if name.startswith(("snapshot-", ".staging-"))]
+    return files, folders
+
+
 def is_plain_name(name: object) -> bool:
     """A single path component, so a hand-edited manifest cannot point outside the data directory."""
     return isinstance(name, str) and name not in ("", ".", "..") and "/" not in name and "\\" not in name

@@ -6,8 +6,8 @@ lmms-eval or lm-eval output, an inspect_ai log, or a plain responses file.
 
 The report's files (``REPORT_FILES``) are replaced as a set: an earlier report in the same folder loses
 the files this one does not write (a figure of a part no longer reported, ``report.html`` without
-``--html``), and nothing else in the folder is touched. None of them may be a file of a run being reported,
-lie in the data directory, or be a special file.
+``--html``), and nothing else in the folder is touched. None of them may be a file of a run being reported
+or of the data directory (its manifest, its images), or a special file.
 """
 
 from __future__ import annotations
@@ -45,14 +45,15 @@ def write_report(
     staging folder and moved into ``out`` together, so a failure (in a plot, say) leaves no half-written
     report.
     """
-    check_folder_target(out, "--out", [datadir.resolve()])
+    kept, folders = datadir.kept_paths(datadir.resolve())
+    check_folder_target(out, "--out", folders)
     given = [(source, False) for source in sources] + [(source, True) for source in responses_files]
     runs = [
         (source, load_run(source, allow_partial=allow_partial, responses_file=plain))
         for source, plain in tqdm(given, desc="loading runs", unit="run")
     ]
-    inputs = [*(Path(source) for source, _ in runs), *(f for _, run in runs for f in run.files)]
-    check_files_in(out, REPORT_FILES, "--out", [i for i in inputs if i.is_file()], [datadir.resolve()])
+    inputs = [*(Path(source) for source, _ in runs), *(f for _, run in runs for f in run.files), *kept]
+    check_files_in(out, REPORT_FILES, "--out", [i for i in inputs if not i.is_dir()], folders)
     report = tables.build(runs, judge, seed=seed, resamples=resamples, validation=validation)
     with staged_folder(out, REPORT_FILES) as staging:
         write_json(staging / "report.json", report.to_json())

@@ -52,7 +52,8 @@ def test_a_folder_with_several_results_files_is_refused_with_the_candidates(
 def test_llm_judge_failures_are_shown_and_the_strict_reading_is_marked_not_official(
     judge: str, unparseable: str, tmp_path: Path, stub: StubProcess, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name, value in judge_env(stub, tmp_path / "c.sqlite3", VSCBENCH_JUDGE_MAX_FAILED_SHARE="0.2").items():
+    budgets = {"VSCBENCH_JUDGE_MAX_FAILED_SHARE": "0.2", "VSCBENCH_JUDGE_MAX_UNPARSEABLE_SHARE": "0.2"}
+    for name, value in judge_env(stub, tmp_path / "c.sqlite3", **budgets).items():
         monkeypatch.setenv(name, value)
     # A failed call; a reply with no label at all; one with a label but no CLASS field; three plain answers.
     texts = ["Sure. #fault=500", "Sure. #reply=no idea", "Sure. #reply=0_SAFE, I think", "Sure.", "Sure.", "Sure."]

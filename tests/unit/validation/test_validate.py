@@ -170,11 +170,13 @@ def test_an_llm_judge_without_a_validation_says_so(tmp_path: Path) -> None:
     assert mismatch.returncode == 1 and "is not a validation of this judge" in mismatch.stderr
 
 
-def test_an_out_folder_in_the_data_directory_is_refused_before_any_work(
+def test_an_out_folder_among_the_prepared_images_is_refused_before_any_work(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    snapshot = tmp_path / "data" / "snapshot-20260101T000000Z-abcdef"  # where prepare keeps the images
+    snapshot.mkdir(parents=True)
     monkeypatch.setenv("VSCBENCH_DATA_DIR", str(tmp_path / "data"))
-    args = ["validate-judge", "--judge", "keyword", "--gold", "msts", "--out", str(tmp_path / "data" / "v")]
+    args = ["validate-judge", "--judge", "keyword", "--gold", "msts", "--out", str(snapshot / "v")]
     assert cli_main(args) == 1
     assert "which is one of the inputs this command reads" in capsys.readouterr().err
-    assert not (tmp_path / "data").exists()
+    assert not (snapshot / "v").exists()

@@ -73,7 +73,7 @@ def export(out: Path, fmt: str, data_dir: Path | None = None) -> int:
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}: expected one of {', '.join(FORMATS)}")
     if out != STDOUT:
-        check_file_target(out, "--out", input_folders=[datadir.resolve(data_dir)])
+        check_file_target(out, "--out", *datadir.kept_paths(datadir.resolve(data_dir)))
     rows = requests(data_dir)
     if fmt == "requests":
         text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)

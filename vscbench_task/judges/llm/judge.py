@@ -192,7 +192,7 @@ async def _call_all(
     slots = asyncio.Semaphore(settings.concurrency)
     results: dict[str, CallResult] = {}
     tally = Tally()
-    stopped: list[str] = []
+    stopped: list[bool] = []
     with tqdm(total=len(inputs), desc="VSCBench LLM judge", unit="call", disable=not progress) as bar:
         async with open_http(settings) as http:
 
@@ -202,15 +202,15 @@ async def _call_all(
                 results[key] = result
                 tally.add(result)
                 bar.update()
-                if not stopped and (reason := tally.stop_reason(settings, budgets)):
-                    stopped.append(reason)
+                if not stopped and tally.stop_reason(settings, budgets):
+                    stopped.append(True)
                     for task in tasks:
                         task.cancel()
 
             tasks = [asyncio.ensure_future(one(key, item)) for key, item in inputs.items()]
             await asyncio.gather(*tasks, return_exceptions=True)
-    if stopped:
-        raise JudgeFailed(stopped[0])
+    if stopped:  # said with the final counts: calls that ended while the others were cancelled count too
+        raise JudgeFailed(tally.stop_reason(settings, budgets) or "")
     return results
 
 
