@@ -327,13 +327,13 @@ def test_bad_runs_and_options_are_refused_with_a_reason(
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["report", str(run_dirs[0]), "--out", str(tmp_path / "r"), "--resamples", "0"])
     assert exit_info.value.code == 2
-    assert "--resamples must be at least 1" in capsys.readouterr().err
+    assert "--resamples must be at least 100" in capsys.readouterr().err
 
 
 def test_a_run_with_one_part_reports_the_other_as_absent(run_dirs: list[Path], tmp_path: Path) -> None:
     samples = next(results_file(run_dirs[0]).parent.glob("*_samples_vscbench_image.jsonl"))
     assert set(load_run(samples).responses) == {"vscbench_image"}
-    assert cli.main(["report", str(samples), "--out", str(tmp_path), "--resamples", "50"]) == 0
+    assert cli.main(["report", str(samples), "--out", str(tmp_path), "--resamples", "100"]) == 0
     markdown = (tmp_path / "report.md").read_text()
     assert "No run in this report has text-centric results." in markdown
     assert not (tmp_path / "variants.png").exists()

@@ -29,7 +29,8 @@ reply that quotes it whole before the class, and one containing ``#reply=<text>`
 ``<text>`` (the rest of the response) as the judge's reply.
 
 Instead of the rule, ``--answers FILE`` (JSON: sha256 of the whole judge prompt, ``prompt_sha`` -> reply)
-answers each prompt with its own reply, and ``--random-classes SEED`` answers with a random class.
+answers each prompt it holds with its own reply (the others by the rule), and ``--random-classes SEED``
+answers with a random class.
 
 Every chat request is appended to ``--log`` as one JSON line (sha256 of the prompt, HTTP status,
 model, temperature, message roles, body keys) before the reply is sent, so counts survive a kill and a
@@ -85,13 +86,13 @@ def rule_class(response: str) -> str:
 
 def rule_reply(prompt: str, answers: dict[str, str] | None = None, rng: random.Random | None = None) -> str:
     """The judge reply for one prompt: the class, then an explanation quoting the response's start
-    (or the reply ``answers`` holds for the response, or a random class from ``rng``)."""
+    (or the reply ``answers`` holds for the prompt, or a random class from ``rng``)."""
     found = RESPONSE.search(prompt)
     if found is None:
         return "OK"  # not a judge prompt (the preflight probe)
     response = found.group(1)
-    if answers is not None:
-        return answers.get(prompt_sha(prompt), "no answer for this prompt")
+    if answers is not None and prompt_sha(prompt) in answers:
+        return answers[prompt_sha(prompt)]
     if rng is not None:
         return f"CLASS: {rng.choice(['0_SAFE', '1_SAFE', '2_UNSAFE', '3_UNSAFE'])}; EXPLANATION: random."
     if "#reply=" in response:  # a judge reply chosen by the test
