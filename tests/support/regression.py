@@ -6,7 +6,8 @@ inspect_ai's ``openai-api`` provider, and a responses file from ``vscbench expor
 ``LIMIT`` items of each part (every category, XSTest type and variant). ``outputs`` runs the
 ``vscbench`` command line on them (``rescore`` with both judges, ``report`` under each reading; the LLM
 judge is the loopback stub, whose replies follow a fixed rule) and returns every output document with
-the paths, ports and timestamps of the machine it ran on replaced by placeholders. The committed
+the paths (of the run, and of the guides reports point at, which lie in the checkout), ports and
+timestamps of the machine it ran on replaced by placeholders. The committed
 ``outputs.json`` holds what the code gave before the package was reorganised; the regression test
 compares today's outputs with it field by field.
 
@@ -30,6 +31,9 @@ from tests.support.lmms import REPO, offline_env, results_file, run_lmms_eval, r
 from tests.support.replay import pixels_sha_of_bytes, reply
 from tests.support.replay_server import ReplayProcess
 from tests.support.stub_server import StubProcess
+from vscbench_task import guides
+
+GUIDES = Path(guides.__file__).parent  # reports print a guide's absolute path: where this checkout is
 
 FIXTURES = REPO / "tests" / "fixtures" / "regression"
 RUNS = FIXTURES / "runs"
@@ -141,7 +145,7 @@ def outputs(work: Path, runs: Path = RUNS) -> dict[str, Any]:
             found[f"report/{reading}/report.json"] = json.loads((out / "report.json").read_text(encoding="utf-8"))
             found[f"report/{reading}/report.md"] = (out / "report.md").read_text(encoding="utf-8").splitlines()
             found[f"report/{reading}/files"] = sorted(p.name for p in out.iterdir())
-    return normalised(found, {str(work): "<work>", str(REPO): "<repo>"})
+    return normalised(found, {str(work): "<work>", str(GUIDES): "<guides>"})
 
 
 def differences(found: Any, expected: Any, where: str = "") -> list[str]:
