@@ -49,4 +49,21 @@ def run(args: argparse.Namespace) -> int:
     )
     for path in written.values():
         print(path)
+    if args.judge != "keyword":
+        print(judge_lines(written["json"], args.judge))
     return 0
+
+
+def judge_lines(report_json: Path, reading: str) -> str:
+    """How the LLM judge did on each model's parts, from the written report: failed calls beside replies
+    this reading found no class in (both count as not recognised)."""
+    import json
+
+    lines = []
+    for model in json.loads(report_json.read_text(encoding="utf-8"))["models"]:
+        for part, figures in model["parts"].items():
+            lines.append(
+                f"{model['name']}, {part}-centric: {figures['docs']:,} docs, {figures['judge_failed']:,} judge calls "
+                f"failed, {figures['judge_unparseable']:,} replies unparseable ({reading} reading)"
+            )
+    return "\n".join(lines)

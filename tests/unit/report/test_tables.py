@@ -50,7 +50,12 @@ def test_a_folder_with_several_results_files_is_refused_with_the_candidates(
 
 @pytest.mark.parametrize(("judge", "unparseable"), [("llm", "1"), ("llm_strict", "2")])
 def test_llm_judge_failures_are_shown_and_the_strict_reading_is_marked_not_official(
-    judge: str, unparseable: str, tmp_path: Path, stub: StubProcess, monkeypatch: pytest.MonkeyPatch
+    judge: str,
+    unparseable: str,
+    tmp_path: Path,
+    stub: StubProcess,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     budgets = {"VSCBENCH_JUDGE_MAX_FAILED_SHARE": "0.2", "VSCBENCH_JUDGE_MAX_UNPARSEABLE_SHARE": "0.2"}
     for name, value in judge_env(stub, tmp_path / "c.sqlite3", **budgets).items():
@@ -68,6 +73,8 @@ def test_llm_judge_failures_are_shown_and_the_strict_reading_is_marked_not_offic
     assert model["text-centric judge failed"] == "—"
     part = json.loads((out / "report.json").read_text())["models"][0]["parts"]["image"]
     assert (part["judge_failed"], part["judge_unparseable"]) == (1, int(unparseable))
+    line = f"6 docs, 1 judge calls failed, {unparseable} replies unparseable ({judge} reading)"
+    assert line in capsys.readouterr().out  # printed too, as rescore's and validate-judge's summaries are
 
 
 def test_padded_logged_responses_match_the_stripped_ones_the_judge_task_recorded(tmp_path: Path) -> None:
