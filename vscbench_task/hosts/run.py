@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from vscbench_task.errors import VSCBenchError
+from vscbench_task.json_lines import loads
 from vscbench_task.scoring.records import RecordError, Response
 
 
@@ -47,19 +48,11 @@ class Run:
     files: list[Path] = field(default_factory=list)
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [key for key, _ in pairs]
-    repeated = sorted({key for key in keys if keys.count(key) > 1})
-    if repeated:
-        raise ValueError(f"the key {repeated[0]!r} appears twice in one object, so which value is meant is unclear")
-    return dict(pairs)
-
-
 def json_line(line: str, where: str) -> Any:
     """One line of a JSON Lines file, refused (``RecordError`` naming ``where``) if it is not JSON, an
     object in it repeats a key (readers differ on which value wins), or it nests too deep to parse."""
     try:
-        return json.loads(line, object_pairs_hook=_unique_keys)
+        return loads(line)
     except ValueError as err:
         raise RecordError(f"{where}: not a JSON line ({err})") from None
     except RecursionError:

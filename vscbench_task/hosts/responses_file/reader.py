@@ -23,6 +23,7 @@ from pathlib import Path
 
 from vscbench_task.dataset.items import TASK_OF_PART, items
 from vscbench_task.hosts.run import Run, json_line
+from vscbench_task.json_lines import numbered_lines
 from vscbench_task.scoring.records import RecordError, Response, check_keys, make_response
 
 
@@ -32,13 +33,11 @@ def load_responses(path: str | Path, *, allow_partial: bool = False) -> Run:
     by_part: dict[str, list[Response]] = {}
     where_of: dict[str, str] = {}
     parts: set[str] = set()
-    try:  # utf-8-sig: a byte-order mark from a Windows tool is not text; lines end at "\n" only, as JSON Lines
-        lines = path.read_text(encoding="utf-8-sig").split("\n")
+    try:  # utf-8-sig: a byte-order mark from a Windows tool is not text
+        lines = numbered_lines(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as err:
         raise RecordError(f"{path}: cannot be read as a responses file ({err})") from None
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
+    for number, line in lines:
         where = f"{path}:{number}"
         entry = json_line(line, where)
         if not isinstance(entry, dict) or "doc_key" not in entry or "response" not in entry:
