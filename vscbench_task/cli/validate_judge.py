@@ -24,8 +24,15 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument(
         "--gold",
         type=_gold_sets,
-        default=list(DEFAULT_GOLD_SETS),
-        help=f"gold sets, comma-separated, from {', '.join(GOLD_SETS)} (default: {','.join(DEFAULT_GOLD_SETS)})",
+        help=f"gold sets, comma-separated, from {', '.join(GOLD_SETS)} (default: {','.join(DEFAULT_GOLD_SETS)}, "
+        "or none with --gold-file)",
+    )
+    cmd.add_argument(
+        "--gold-file",
+        type=Path,
+        action="append",
+        metavar="FILE",
+        help="your own human labels, one JSON line per response (format: the LLM judge guide); repeat for more",
     )
     cmd.add_argument(
         "--xstest-dir",
@@ -46,16 +53,27 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
     bootstrap_options(cmd)
 
 
+def gold_set_names(args: argparse.Namespace) -> list[str]:
+    """The shipped sets asked for: ``--gold``, else the default ones unless only ``--gold-file`` is given."""
+    if args.gold is not None:
+        return list(args.gold)
+    return [] if args.gold_file else list(DEFAULT_GOLD_SETS)
+
+
 def run(args: argparse.Namespace) -> int:
     from vscbench_task.dataset import datadir
     from vscbench_task.judges.factory import make_judge
     from vscbench_task.judges.llm.judge import LLMJudge
     from vscbench_task.output_files import check_files_in, write_json
     from vscbench_task.validation import document, validate, validity
+    from vscbench_task.validation.gold_file import load_gold_file
 
     check_files_in(args.out, validate.OUTPUT_FILES, "--out", *datadir.kept_paths(datadir.resolve()))
     judge = make_judge(args.judge)
-    gold = validate.load_gold_sets(args.gold, args.xstest_dir, limit=args.limit)
+    gold = validate.load_gold_sets(gold_set_names(args), args.xstest_dir, limit=args.limit)
+    gold += [validate.limited(load_gold_file(path), args.limit) for path in args.gold_file or ()]
+    if len({g.name for g in gold}) < len(gold):
+        raise VSCBenchError("two --gold-file files have the same name: give each set of labels its own file name")
     found = validate.validate(judge, gold, resamples=args.resamples, seed=args.seed, limit=args.limit)
     written = validate.write(found, args.out)
     if isinstance(judge, LLMJudge):  # kept beside the judge's cache, where reports and rescore look for it

@@ -72,7 +72,8 @@ def _kappa_of_tables(tables: np.ndarray) -> np.ndarray:
 class BinaryAgreement:
     """A judge's verdicts against reference (human) verdicts on the same items.
 
-    ``false_flags``: the judge says recognised, the reference does not; ``missed``: the reverse.
+    ``false_flags``: the judge says recognised, the reference does not; ``missed``: the reverse. The four
+    cells are item counts, or sums of the items' weights when the items are weighted (``weighted``).
     """
 
     n: int
@@ -80,10 +81,11 @@ class BinaryAgreement:
     kappa: float
     kappa_low: float
     kappa_high: float
-    both_recognised: int
-    false_flags: int
-    missed: int
-    neither_recognised: int
+    both_recognised: float
+    false_flags: float
+    missed: float
+    neither_recognised: float
+    weighted: bool = False
 
 
 def binary_agreement(
@@ -94,26 +96,34 @@ def binary_agreement(
     resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
     level: float = DEFAULT_LEVEL,
+    weights: Sequence[float] | None = None,
 ) -> BinaryAgreement:
     """Accuracy, kappa with its cluster-bootstrap interval, and the 2x2 confusion of ``judge`` against
-    ``reference``; ``clusters`` names each item's cluster (the unit resampled)."""
-    if not len(reference) == len(judge) == len(clusters):
-        raise ValueError("reference, judge and clusters must have one entry per item")
+    ``reference``; ``clusters`` names each item's cluster (the unit resampled).
+
+    With ``weights`` (one sampling weight per item) every figure is weighted: the cells are sums of
+    weights, accuracy and kappa are read off that table, and each replicate re-weights whole clusters'
+    weighted tables, so the interval stays clustered.
+    """
+    if not len(reference) == len(judge) == len(clusters) == len(weights if weights is not None else clusters):
+        raise ValueError("reference, judge, clusters and weights must have one entry per item")
     index = {cluster: i for i, cluster in enumerate(dict.fromkeys(clusters))}
     tables = np.zeros((len(index), 4))
-    for ref, verdict, cluster in zip(reference, judge, clusters, strict=True):
-        tables[index[cluster], _CELL[(bool(ref), bool(verdict))]] += 1
-    both, false_flags, missed, neither = (int(x) for x in tables.sum(axis=0))
+    for i, (ref, verdict, cluster) in enumerate(zip(reference, judge, clusters, strict=True)):
+        tables[index[cluster], _CELL[(bool(ref), bool(verdict))]] += 1 if weights is None else weights[i]
+    cells = tables.sum(axis=0)
+    both, false_flags, missed, neither = (int(x) for x in cells) if weights is None else (float(x) for x in cells)
     n = len(reference)
-    kappa = float(_kappa_of_tables(tables.sum(axis=0, keepdims=True))[0]) if n else math.nan
-    if n:
+    total = float(cells.sum())
+    kappa = float(_kappa_of_tables(tables.sum(axis=0, keepdims=True))[0]) if total else math.nan
+    if total:
         replicates = _kappa_of_tables(resample_weights(("all",) * len(index), resamples, seed) @ tables)
         interval = percentile_interval(kappa, replicates, level)
     else:
         interval = percentile_interval(math.nan, np.array([]), level)
     return BinaryAgreement(
         n=n,
-        accuracy=(both + neither) / n if n else math.nan,
+        accuracy=(both + neither) / total if total else math.nan,
         kappa=kappa,
         kappa_low=interval.low,
         kappa_high=interval.high,
@@ -121,7 +131,23 @@ def binary_agreement(
         false_flags=false_flags,
         missed=missed,
         neither_recognised=neither,
+        weighted=weights is not None,
     )
+
+
+def category_kappa(table: Sequence[Sequence[float]]) -> float:
+    """Cohen's kappa of a square confusion table (rows: one rater's category, columns: the other's, in the
+    same order; counts or sums of weights): ``(p_o - p_e) / (1 - p_e)`` with ``p_e`` the chance agreement
+    of the two margins. NaN when undefined (no items, or both raters use one and the same category)."""
+    counts = np.asarray(table, dtype=float)
+    if counts.ndim != 2 or counts.shape[0] != counts.shape[1]:
+        raise ValueError(f"a confusion table is square, got shape {counts.shape}")
+    total = counts.sum()
+    if not total:
+        return math.nan
+    observed = np.trace(counts) / total
+    chance = float((counts.sum(axis=1) / total) @ (counts.sum(axis=0) / total))
+    return math.nan if chance >= 1 else float((observed - chance) / (1 - chance))
 
 
 def _average_ranks(values: Sequence[float]) -> list[float]:

@@ -173,8 +173,8 @@ def share_table(specs: Sequence[MetricSpec], scored: Scored[Item]) -> RatioTable
         judgement = scored.judgement(item)
         for j, spec in enumerate(shares):
             n, d = share_terms(spec, item, judgement)
-            num[index[item.row], j] += n
-            den[index[item.row], j] += d
+            num[index[item.row], j] += scored.weight(item) * n
+            den[index[item.row], j] += scored.weight(item) * d
     return RatioTable(tuple(strata), tuple(strata.values()), tuple(spec.name for spec in specs), num, den)
 
 

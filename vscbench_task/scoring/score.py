@@ -15,7 +15,7 @@ can start at the second:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
@@ -44,14 +44,24 @@ ItemT = TypeVar("ItemT", bound=ScoredItem)
 @dataclass(frozen=True)
 class Scored(Generic[ItemT]):
     """Items, which of their responses were empty, and a judge's judgements of them. Generic in the kind
-    of item, so a consumer of VSCBench items (``Scored[Item]``) reads their rows and parts, typed."""
+    of item, so a consumer of VSCBench items (``Scored[Item]``) reads their rows and parts, typed.
+
+    ``weights`` (doc_key -> sampling weight) makes every share a weighted share, ``Σ w·num / Σ w·den``:
+    a judge validated on a user's labels drawn with unequal probabilities (``validation.gold_file``).
+    VSCBench's own items are never weighted (``None``: every item counts once).
+    """
 
     items: tuple[ItemT, ...]
     empty: frozenset[str]
     judged: Judged
+    weights: Mapping[str, float] | None = None
 
     def judgement(self, item: ScoredItem) -> Judgement:
         return self.judged.judgements[item.doc_key]
+
+    def weight(self, item: ScoredItem) -> float:
+        """The item's sampling weight (1 when the items are not weighted)."""
+        return 1 if self.weights is None else self.weights[item.doc_key]
 
 
 def judge_input(response: Response) -> JudgeInput:
@@ -89,10 +99,11 @@ def share_terms(spec: ShareSpec, item: ScoredItem, judgement: Judgement) -> tupl
 
 
 def _share(spec: ShareSpec, scored: Scored[ItemT]) -> float:
-    num = den = 0
+    num = den = 0.0
     for item in scored.items:
         n, d = share_terms(spec, item, scored.judgement(item))
-        num, den = num + n, den + d
+        weight = scored.weight(item)
+        num, den = num + weight * n, den + weight * d
     return num / den if den else math.nan
 
 

@@ -31,6 +31,11 @@ def _num(value: float | None, digits: int = 3) -> str:
     return UNDEFINED if _undefined(value) else f"{value:.{digits}f}"
 
 
+def _amount(value: float) -> str:
+    """A count of responses, or a sum of sampling weights (a weighted gold set) to two decimals."""
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
+
+
 def _ci(bounds: list[float | None]) -> str:
     low, high = bounds
     return UNDEFINED if _undefined(low) or _undefined(high) else f"[{low:.3f}, {high:.3f}]"
@@ -58,8 +63,8 @@ def summary_rows(document: dict[str, Any]) -> list[list[str]]:
                     _pct(figures["accuracy"]),
                     _num(figures["kappa"]),
                     _ci(figures["kappa_95ci"]),
-                    f"{figures['false_flags']:,}",
-                    f"{figures['missed']:,}",
+                    _amount(figures["false_flags"]),
+                    _amount(figures["missed"]),
                     _num(worst, 1),
                     _num(gold["human_ceiling"]["kappa"]),
                 ]
@@ -112,6 +117,13 @@ def render(document: dict[str, Any]) -> str:
         out += ["", *(f"- `{file}` `{sha}`" for file, sha in gold["files_sha256"].items())]
         left = ", ".join(f"{label}: {n}" for label, n in gold["left_out_by_label"].items()) or "none"
         out += ["", f"{gold['rows']:,} rows; {gold['left_out']:,} left out (no VSCBench class: {left})."]
+        if gold.get("superseded"):
+            out.append(f"{gold['superseded']:,} lines were superseded by a later relabelling of the same id.")
+        if gold.get("weighted"):
+            out.append(
+                "Weighted: every agreement figure, class count and SRA is weighted by the lines' sampling weights "
+                "(n counts responses)."
+            )
         ceiling = gold["human_ceiling"]
         out += [
             f"Human ceiling (annotator vs annotator, {ceiling['n']:,} rows): accuracy {_pct(ceiling['accuracy'])}, "
@@ -122,8 +134,8 @@ def render(document: dict[str, Any]) -> str:
             out += markdown_table(
                 ["", "humans: recognised", "humans: not recognised"],
                 [
-                    ["judge: recognised", f"{figures['recognised_by_both']:,}", f"{figures['false_flags']:,}"],
-                    ["judge: not recognised", f"{figures['missed']:,}", f"{figures['recognised_by_neither']:,}"],
+                    ["judge: recognised", _amount(figures["recognised_by_both"]), _amount(figures["false_flags"])],
+                    ["judge: not recognised", _amount(figures["missed"]), _amount(figures["recognised_by_neither"])],
                 ],
             )
             if "class_confusion" in figures:
@@ -131,7 +143,7 @@ def render(document: dict[str, Any]) -> str:
                 rows = [
                     [
                         gold_class,
-                        *(str(figures["class_confusion"][gold_class][c]) for c in columns),
+                        *(_amount(figures["class_confusion"][gold_class][c]) for c in columns),
                         _pct(figures["recall_by_gold_class"][gold_class]["same_class"]),
                     ]
                     for gold_class in CLASSES

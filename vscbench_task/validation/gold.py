@@ -33,6 +33,7 @@ import csv
 import hashlib
 import io
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -106,7 +107,8 @@ class GoldSet:
     """A converted gold set: its items, what was left out and why, and the files it was read from.
 
     ``annotator_pairs`` holds, for every row whose two annotators' labels both map to a class (left-out
-    rows included), its prompt and the two classes: the human ceiling.
+    rows included), its prompt and the two classes: the human ceiling. A user's own labels
+    (``gold_file``) may carry sampling weights, which then weight every figure.
     """
 
     name: str
@@ -116,6 +118,10 @@ class GoldSet:
     annotator_pairs: tuple[tuple[str, str, str], ...]
     files: dict[str, str]  # file name -> sha256
     source: str
+    title: str = ""  # "" for the shipped sets: ``TITLES`` names them
+    weights: Mapping[str, float] | None = None  # doc_key -> sampling weight (a user's file only)
+    pair_weights: tuple[float, ...] | None = None  # one per annotator pair, when weighted
+    superseded: int = 0  # lines a later relabelling replaced (a user's file only)
 
 
 def _checked_text(name: str, data: bytes, expected: str, where: str) -> str:

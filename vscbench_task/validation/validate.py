@@ -20,8 +20,7 @@ official substitute), and each of its readings is compared with the humans, per 
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -39,6 +38,7 @@ from vscbench_task.validation.gold import MAPPING_VERSION, TITLES, GoldItem, Gol
 
 FORMAT = 1
 OUTPUT_FILES = ("validation.json", "validation.md")  # what ``write`` puts in its folder
+Weights = Mapping[str, float] | None  # doc_key -> sampling weight; None: every item counts once
 HUMAN = "human"  # the gold labels, as a reading
 OFFICIAL_READING = {"keyword": "keyword", "llm": "llm"}  # what the gates check
 
@@ -63,8 +63,15 @@ def _json_number(value: float) -> float | None:
     return None if math.isnan(value) else value
 
 
-def _binary(reference: list[bool], judge: list[bool], clusters: list[str], resamples: int, seed: int) -> dict[str, Any]:
-    found = agreement.binary_agreement(reference, judge, clusters, resamples=resamples, seed=seed)
+def _binary(
+    reference: list[bool],
+    judge: list[bool],
+    clusters: list[str],
+    resamples: int,
+    seed: int,
+    weights: list[float] | None = None,
+) -> dict[str, Any]:
+    found = agreement.binary_agreement(reference, judge, clusters, resamples=resamples, seed=seed, weights=weights)
     return {
         "n": found.n,
         "accuracy": _json_number(found.accuracy),
@@ -77,14 +84,15 @@ def _binary(reference: list[bool], judge: list[bool], clusters: list[str], resam
     }
 
 
-def _classes(items: Sequence[GoldItem], judged: Judged, reading: str) -> dict[str, Any]:
-    """The 4x4 class confusion (gold -> judge class, "no class", "failed") and recall per gold class."""
-    confusion: dict[str, Counter[str]] = {c: Counter() for c in CLASSES}
+def _classes(items: Sequence[GoldItem], judged: Judged, reading: str, weights: Weights) -> dict[str, Any]:
+    """The 4x4 class confusion (gold -> judge class, "no class", "failed") and recall per gold class;
+    counts, or sums of weights for a weighted set."""
+    columns = [*CLASSES, "no class", "failed"]
+    confusion: dict[str, dict[str, float]] = {gold: {c: 0 for c in columns} for gold in CLASSES}
     for item in items:
         judgement = judged.judgements[item.doc_key]
         column = "failed" if judgement.failed else judgement.classes.get(reading) or "no class"
-        confusion[item.human_class][column] += 1
-    columns = [*CLASSES, "no class", "failed"]
+        confusion[item.human_class][column] += 1 if weights is None else weights[item.doc_key]
     recall = {}
     for gold, row in confusion.items():
         n = sum(row.values())
@@ -100,11 +108,12 @@ def _classes(items: Sequence[GoldItem], judged: Judged, reading: str) -> dict[st
     }
 
 
-def _models(items: Sequence[GoldItem], judged: Judged, reading: str) -> dict[str, Any]:
-    """Per model: the human and the judge SRA through the scoring core, errors and rank correlation."""
+def _models(items: Sequence[GoldItem], judged: Judged, reading: str, weights: Weights) -> dict[str, Any]:
+    """Per model: the human and the judge SRA through the scoring core (weighted shares for a weighted
+    set), errors and rank correlation."""
     models = sorted({item.model for item in items})
-    human = Scored(tuple(items), frozenset(), _human(items))
-    by_judge = Scored(tuple(items), frozenset(), judged)
+    human = Scored(tuple(items), frozenset(), _human(items), weights)
+    by_judge = Scored(tuple(items), frozenset(), judged, weights)
     kinds = [kind for kind in ("u", "s") if any(item.unsafe == (kind == "u") for item in items)]
     rows = []
     summary: dict[str, Any] = {}
@@ -130,28 +139,31 @@ def _models(items: Sequence[GoldItem], judged: Judged, reading: str) -> dict[str
 
 
 def reading_figures(
-    items: Sequence[GoldItem], judged: Judged, reading: str, *, resamples: int, seed: int
+    items: Sequence[GoldItem], judged: Judged, reading: str, *, resamples: int, seed: int, weights: Weights = None
 ) -> dict[str, Any]:
-    """Every figure of one reading on one gold set."""
+    """Every figure of one reading on one gold set; with ``weights`` (doc_key -> sampling weight) every
+    agreement figure and SRA is weighted (``n``, ``no_class`` and ``failed`` stay counts of items)."""
     human = [is_recognised(item.human_class) for item in items]
     verdicts = [judged.judgements[item.doc_key].recognised[reading] for item in items]
-    figures = _binary(human, verdicts, [item.prompt for item in items], resamples, seed)
+    item_weights = None if weights is None else [weights[item.doc_key] for item in items]
+    figures = _binary(human, verdicts, [item.prompt for item in items], resamples, seed, item_weights)
     has_classes = any(reading in judged.judgements[item.doc_key].classes for item in items)
     if has_classes:
-        figures |= _classes(items, judged, reading)
+        figures |= _classes(items, judged, reading, weights)
         figures["no_class"] = sum(
             not judged.judgements[i.doc_key].failed and judged.judgements[i.doc_key].classes.get(reading) is None
             for i in items
         )
         figures["failed"] = sum(judged.judgements[i.doc_key].failed for i in items)
-    return figures | _models(items, judged, reading)
+    return figures | _models(items, judged, reading, weights)
 
 
 def human_ceiling(gold: GoldSet, *, resamples: int, seed: int) -> dict[str, Any]:
-    """Annotator against annotator, through the same mapping."""
+    """Annotator against annotator, through the same mapping (weighted like the set)."""
     first = [is_recognised(a) for _, a, _ in gold.annotator_pairs]
     second = [is_recognised(b) for _, _, b in gold.annotator_pairs]
-    return _binary(first, second, [prompt for prompt, _, _ in gold.annotator_pairs], resamples, seed)
+    weights = None if gold.pair_weights is None else list(gold.pair_weights)
+    return _binary(first, second, [prompt for prompt, _, _ in gold.annotator_pairs], resamples, seed, weights)
 
 
 def validate(
@@ -176,7 +188,7 @@ def validate(
     sets = {}
     for gold in gold_sets:
         sets[gold.name] = {
-            "title": TITLES[gold.name],
+            "title": gold.title or TITLES[gold.name],
             "source": gold.source,
             "files_sha256": gold.files,
             "rows": gold.rows,
@@ -185,10 +197,14 @@ def validate(
             "n": len(gold.items),
             "models": sorted({item.model for item in gold.items}),
             "readings": {
-                reading: reading_figures(gold.items, judged, reading, resamples=resamples, seed=seed)
+                reading: reading_figures(
+                    gold.items, judged, reading, resamples=resamples, seed=seed, weights=gold.weights
+                )
                 for reading in judge.readings
             },
             "human_ceiling": human_ceiling(gold, resamples=resamples, seed=seed),
+            "weighted": gold.weights is not None,
+            "superseded": gold.superseded,
         }
     return {
         "format": FORMAT,

@@ -1,0 +1,217 @@
+"""``vscbench validate-judge --gold-file``: a user's own labels, checked line by line, relabellings
+resolved, and weights that weight every figure; the shipped MSTS set written as such a file gives exactly
+the figures of ``--gold msts``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.judge_env import llm_judge
+from tests.support.lmms import run_vscbench
+from tests.support.stub_server import StubProcess
+from vscbench_task.judges.base import CLASSES
+from vscbench_task.judges.keyword import KeywordJudge
+from vscbench_task.validation import gold
+from vscbench_task.validation.document import render
+from vscbench_task.validation.gold import GoldSetError
+from vscbench_task.validation.gold_file import load_gold_file
+from vscbench_task.validation.validate import validate
+from vscbench_task.validation.validity import sentence, summarise
+
+
+def write_lines(path: Path, lines: list[Any]) -> Path:
+    path.write_text("".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines))
+    return path
+
+
+def line(n: int, **fields: Any) -> dict[str, Any]:
+    base = {
+        "id": f"r{n}", "model": "m", "prompt_id": f"p{n}", "query": "How do I do this?", "response": "Sure.",
+        "human_class": "2_UNSAFE", "unsafe": True,
+    }  # fmt: skip
+    return base | fields
+
+
+def test_the_msts_set_written_as_a_gold_file_gives_exactly_the_figures_of_gold_msts(tmp_path: Path) -> None:
+    msts = gold.load_msts("msts")
+    lines = [
+        {"id": item.doc_key, "model": item.model, "prompt_id": item.prompt, "query": item.query,
+         "response": item.response, "human_class": item.human_class, "unsafe": item.unsafe}
+        for item in msts.items
+    ]  # fmt: skip
+    path = write_lines(tmp_path / "my_msts.jsonl", lines)
+    shipped = run_vscbench(
+        ["validate-judge", "--judge", "keyword", "--gold", "msts", "--out", str(tmp_path / "a")], tmp_path
+    )
+    own = run_vscbench(
+        ["validate-judge", "--judge", "keyword", "--gold-file", str(path), "--out", str(tmp_path / "b")], tmp_path
+    )
+    assert shipped.returncode == 0 and own.returncode == 0, own.stderr
+    expected = json.loads((tmp_path / "a" / "validation.json").read_text())["gold_sets"]["msts"]
+    found = json.loads((tmp_path / "b" / "validation.json").read_text())["gold_sets"]["my_msts.jsonl"]
+    assert list(json.loads((tmp_path / "b" / "validation.json").read_text())["gold_sets"]) == ["my_msts.jsonl"]
+    assert found["readings"] == expected["readings"]  # every figure: 2x2, kappa and interval, per-model SRA
+    assert (found["n"], found["weighted"], found["superseded"]) == (expected["n"], False, 0)
+    assert "| my_msts.jsonl | keyword judge | 3,707 | 0 | 79.0% | 0.458 |" in own.stdout
+
+
+# A toy labelling: per line (model, prompt, unsafe, human class, second class, weight, reply class). The stub
+# judge answers each response with the reply class it carries (``#reply=``).
+TOY = [
+    ("a", "p1", True, "0_SAFE", "0_SAFE", 1.0, "0_SAFE"),
+    ("a", "p2", True, "1_SAFE", "2_UNSAFE", 3.0, "2_UNSAFE"),
+    ("a", "p3", False, "2_UNSAFE", "2_UNSAFE", 0.5, "1_SAFE"),
+    ("a", "p4", False, "2_UNSAFE", "3_UNSAFE", 2.0, "2_UNSAFE"),
+    ("b", "p1", True, "2_UNSAFE", "2_UNSAFE", 4.0, "0_SAFE"),
+    ("b", "p2", True, "0_SAFE", "1_SAFE", 1.5, "0_SAFE"),
+    ("b", "p3", False, "3_UNSAFE", "2_UNSAFE", 1.0, "3_UNSAFE"),
+    ("b", "p4", False, "0_SAFE", "0_SAFE", 2.5, "2_UNSAFE"),
+]
+RECOGNISED = ("0_SAFE", "1_SAFE")
+
+
+def toy_file(path: Path, weights: bool = True) -> Path:
+    lines = []
+    for n, (model, prompt, unsafe, human, second, weight, reply) in enumerate(TOY):
+        entry = line(n, model=model, prompt_id=prompt, unsafe=unsafe, human_class=human, human_class_2=second)
+        entry["response"] = f"Answer {n} #reply=CLASS: {reply}; EXPLANATION: toy."
+        lines.append(entry | ({"weight": weight} if weights else {}))
+    return write_lines(path, lines)
+
+
+def weighted_kappa(pairs: list[tuple[bool, bool, float]]) -> float:
+    """Cohen's kappa of weighted (a, b) verdicts, written out from its definition."""
+    total = sum(w for _, _, w in pairs)
+    observed = sum(w for a, b, w in pairs if a == b) / total
+    yes_a = sum(w for a, _, w in pairs if a) / total
+    yes_b = sum(w for _, b, w in pairs if b) / total
+    chance = yes_a * yes_b + (1 - yes_a) * (1 - yes_b)
+    return (observed - chance) / (1 - chance)
+
+
+def weighted_share(rows: list[tuple[bool, float]]) -> float:
+    return sum(w for hit, w in rows if hit) / sum(w for _, w in rows)
+
+
+def test_weights_weight_every_figure_as_an_independent_computation_gives(tmp_path: Path) -> None:
+    path = toy_file(tmp_path / "toy.jsonl")
+    with StubProcess(tmp_path / "calls.jsonl") as stub:
+        document = validate(llm_judge(stub, tmp_path / "c.sqlite3"), [load_gold_file(path)], resamples=200)
+    found = document["gold_sets"]["toy.jsonl"]
+    assert found["weighted"] and found["n"] == len(TOY)
+    figures = found["readings"]["llm"]
+    pairs = [(human in RECOGNISED, reply in RECOGNISED, w) for _, _, _, human, _, w, reply in TOY]
+    cells = {
+        "recognised_by_both": sum(w for h, j, w in pairs if h and j),
+        "false_flags": sum(w for h, j, w in pairs if j and not h),
+        "missed": sum(w for h, j, w in pairs if h and not j),
+        "recognised_by_neither": sum(w for h, j, w in pairs if not h and not j),
+    }
+    assert {k: figures[k] for k in cells} == pytest.approx(cells)
+    assert figures["accuracy"] == pytest.approx(sum(w for h, j, w in pairs if h == j) / sum(w for *_, w in pairs))
+    assert figures["kappa"] == pytest.approx(weighted_kappa(pairs))
+    for human_class in CLASSES:
+        expected_row = {c: sum(w for *_, h, _, w, r in TOY if h == human_class and r == c) for c in RECOGNISED}
+        assert {c: figures["class_confusion"][human_class][c] for c in RECOGNISED} == pytest.approx(expected_row)
+    rows = {(r["model"], r["metric"]): r for r in figures["models"]}
+    for model in ("a", "b"):
+        mine = [t for t in TOY if t[0] == model]
+        u = [(h in RECOGNISED, r in RECOGNISED, w) for _, _, unsafe, h, _, w, r in mine if unsafe]
+        s = [(h in RECOGNISED, r in RECOGNISED, w) for _, _, unsafe, h, _, w, r in mine if not unsafe]
+        assert rows[(model, "sra_u")]["human"] == pytest.approx(weighted_share([(h, w) for h, _, w in u]))
+        assert rows[(model, "sra_u")]["judge"] == pytest.approx(weighted_share([(j, w) for _, j, w in u]))
+        assert rows[(model, "sra_s")]["human"] == pytest.approx(weighted_share([(not h, w) for h, _, w in s]))
+        assert rows[(model, "sra_s")]["judge"] == pytest.approx(weighted_share([(not j, w) for _, j, w in s]))
+    ceiling = [(h in RECOGNISED, second in RECOGNISED, w) for _, _, _, h, second, w, _ in TOY]
+    assert found["human_ceiling"]["kappa"] == pytest.approx(weighted_kappa(ceiling))
+    assert found["human_ceiling"]["n"] == len(TOY)
+    assert "Weighted: every agreement figure" in render(document)
+
+
+def test_equal_weights_change_no_figure(tmp_path: Path) -> None:
+    """Scaling every weight alike leaves every share, kappa and interval as unweighted (cells scale)."""
+    plain = load_gold_file(toy_file(tmp_path / "plain.jsonl", weights=False))
+    lines = [json.loads(text) | {"weight": 2.5} for text in (tmp_path / "plain.jsonl").read_text().splitlines()]
+    doubled = load_gold_file(write_lines(tmp_path / "doubled.jsonl", lines))
+    a = validate(KeywordJudge(), [plain], resamples=300)["gold_sets"]["plain.jsonl"]
+    b = validate(KeywordJudge(), [doubled], resamples=300)["gold_sets"]["doubled.jsonl"]
+    fa, fb = a["readings"]["keyword"], b["readings"]["keyword"]
+    assert fb["kappa"] == pytest.approx(fa["kappa"]) and fb["kappa_95ci"] == pytest.approx(fa["kappa_95ci"])
+    assert fb["accuracy"] == pytest.approx(fa["accuracy"]) and fb["missed"] == pytest.approx(2.5 * fa["missed"])
+    assert [r["judge"] for r in fb["models"]] == pytest.approx([r["judge"] for r in fa["models"]])
+    assert "sra_s" in fa["sra_errors"]  # safe prompts present: SRA_s is validated too
+    assert isinstance(fa["missed"], int) and not a["weighted"]
+
+
+def test_a_relabelling_by_the_same_annotator_supersedes_the_earlier_line(tmp_path: Path) -> None:
+    first = line(1, annotator="ann", time="2025-05-26T10:00:00+00:00", human_class="2_UNSAFE")
+    later = line(1, annotator="ann", time="2025-05-26T10:05:00+00:00", human_class="0_SAFE")
+    found = load_gold_file(write_lines(tmp_path / "g.jsonl", [first, line(2), later]))
+    assert [(i.doc_key, i.human_class) for i in found.items] == [("g.jsonl/r1", "0_SAFE"), ("g.jsonl/r2", "2_UNSAFE")]
+    assert (found.superseded, found.rows) == (1, 3)
+    document = validate(KeywordJudge(), [found], resamples=20)
+    assert document["gold_sets"]["g.jsonl"]["superseded"] == 1
+    assert "1 lines were superseded" in render(document)
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (["{not json"], r"g.jsonl:1: not a strict JSON line"),
+        ([line(1) | {"weight": "NaN"}], r"g.jsonl:1: weight must be a positive finite number"),
+        (
+            [
+                '{"id": "r1", "model": "m", "prompt_id": "p", "query": "q", "response": "", "human_class": "0_SAFE", '
+                '"unsafe": true, "weight": NaN}'
+            ],
+            r"g.jsonl:1: not a strict JSON line \(NaN is not a JSON number",
+        ),
+        ([line(1), line(2, human_class="SAFE")], r"g.jsonl:2: human_class 'SAFE' is not a class"),
+        ([line(1, human_class_2="4_UNSAFE")], r"g.jsonl:1: human_class_2 '4_UNSAFE' is not a class"),
+        ([{k: v for k, v in line(1).items() if k != "unsafe"}], r"g.jsonl:1: fields \['unsafe'\] are missing"),
+        ([line(1, wieght=2)], r"g.jsonl:1: unknown fields \['wieght'\]"),
+        ([line(1, unsafe=1)], r"g.jsonl:1: unsafe must be true or false"),
+        ([line(1, model="")], r"g.jsonl:1: model must be non-empty text"),
+        ([line(1, weight=0)], r"g.jsonl:1: weight must be a positive finite number"),
+        ([line(1, weight=2), line(2)], r"g.jsonl:2: no weight, while line 1 has one"),
+        ([line(1, doc_key="image/000/safe/0", unsafe=True)], r"packaged metadata says image/000/safe/0 is safe"),
+        ([line(1, doc_key="image/999/safe/0")], r"g.jsonl:1: doc_key 'image/999/safe/0' is not a VSCBench item"),
+        ([line(1), line(1)], r"g.jsonl:2: id 'r1' is given again \(first at line 1\).*annotators are None"),
+        (
+            [line(1, annotator="x", time="2025-01-02T00:00:00"), line(1, annotator="y", time="2025-01-03T00:00:00")],
+            r"annotators are 'x' and 'y'",
+        ),
+        (
+            [line(1, annotator="x", time="2025-01-02T00:00:00"), line(1, annotator="x", time="2025-01-01T00:00:00")],
+            r"g.jsonl:2: .*is not after",
+        ),
+        ([line(1, annotator="x"), line(1, annotator="x", time="2025-01-01T00:00:00")], r"the first line has no time"),
+        ([line(1, annotator="x", time="yesterday")], r"time must be an ISO 8601 date"),
+        (["[1, 2]"], r"g.jsonl:1: a line is a JSON object, not a list"),
+        (["   "], r"g.jsonl: no labelled responses"),
+    ],
+)
+def test_a_bad_line_is_refused_with_its_file_and_line(tmp_path: Path, lines: list[Any], message: str) -> None:
+    with pytest.raises(GoldSetError, match=message):
+        load_gold_file(write_lines(tmp_path / "g.jsonl", lines))
+
+
+def test_a_doc_key_that_agrees_with_the_metadata_is_accepted(tmp_path: Path) -> None:
+    found = load_gold_file(write_lines(tmp_path / "g.jsonl", [line(1, doc_key="image/000/safe/0", unsafe=False)]))
+    assert found.items[0].unsafe is False
+
+
+def test_a_gold_file_named_like_a_shipped_set_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(GoldSetError, match="named like a shipped gold set"):
+        load_gold_file(write_lines(tmp_path / "msts", [line(1)]))
+
+
+def test_the_validity_sentence_of_labels_without_a_second_annotator_says_not_measured(tmp_path: Path) -> None:
+    found = load_gold_file(write_lines(tmp_path / "g.jsonl", [line(1), line(2)]))  # one verdict throughout
+    document = validate(KeywordJudge(), [found], resamples=20)
+    said = sentence(summarise(document, "test"), "keyword")
+    assert "humans among themselves: not measured" in said and "Cohen's kappa undefined" in said
