@@ -28,6 +28,7 @@ from typing import Any
 
 from vscbench_task.dataset import datadir
 from vscbench_task.dataset.items import items
+from vscbench_task.errors import VSCBenchError
 from vscbench_task.hosts.readers import load_run
 from vscbench_task.hosts.run import Run
 from vscbench_task.inert import shown
@@ -35,6 +36,7 @@ from vscbench_task.judges.base import Judge
 from vscbench_task.judges.factory import make_judge
 from vscbench_task.judges.keyword import KeywordJudge
 from vscbench_task.judges.names import checked_judge
+from vscbench_task.judges.verdicts import VerdictsJudge, read_verdicts, response_sha256
 from vscbench_task.output_files import check_file_target, strict, write_json, write_text
 from vscbench_task.scoring import agreement
 from vscbench_task.scoring.metric_specs import judge_metrics
@@ -76,6 +78,7 @@ def rescore(
     allow_partial: bool = False,
     responses_file: bool = False,
     progress: bool = True,
+    verdicts: Path | None = None,
 ) -> dict[str, Any]:
     """Rescore a logged run; writes the results (and, for the LLM judge, the judgements) and returns them.
 
@@ -83,15 +86,23 @@ def rescore(
     (every task), the output paths. The ``vscbench`` block carries the judge's validity: its measured
     agreement with human labels (``validation.validity``; ``validation`` is a ``validate-judge`` file to
     use instead of the saved one), and, for a run loaded with ``allow_partial``, which tasks are partial.
-    ``responses_file`` reads ``source`` as a plain responses file (``--responses``).
+    ``responses_file`` reads ``source`` as a plain responses file (``--responses``). ``verdicts`` is a
+    verdict file (``judges.verdicts``): the LLM judge's two readings are then scored from its verdicts,
+    with no judge at all (the default output is then ``<stamp>_rescore_verdicts.json``).
     """
     checked_judge(judge)
     source = Path(source)
     run = load_run(source, allow_partial=allow_partial, responses_file=responses_file)
-    results_path, judgements_path = _checked_outputs(run, source, judge, output)
+    recorded = None if verdicts is None else read_verdicts(verdicts)
+    if recorded is not None:
+        if judge != "llm":
+            raise VSCBenchError(f"--verdicts holds LLM judge verdicts: it rescores with --judge llm, not {judge}")
+        run = run.keeping(recorded.kept_for(run.doc_keys(), allow_partial=allow_partial))
+    read = [verdicts] if verdicts is not None else []
+    results_path, judgements_path = _checked_outputs(run, source, "verdicts" if recorded else judge, output, read)
     for task, responses in run.responses.items():
         checked(responses, source=f"{source} ({task})")
-    chosen = make_judge(judge)
+    chosen = make_judge(judge) if recorded is None else VerdictsJudge(recorded)
     block = _block(run, source, chosen, validation)
     tasks = {
         task: _score_task(task, responses, chosen, f"{source} ({task})", progress)
@@ -112,12 +123,13 @@ def rescore(
     return document
 
 
-def _checked_outputs(run: Run, source: Path, judge: str, output: Path | None) -> tuple[Path, Path]:
+def _checked_outputs(run: Run, source: Path, judge: str, output: Path | None, read: list[Path]) -> tuple[Path, Path]:
     """The output paths, refused before any judging if they cannot be written or would overwrite a file of
-    the run (any of them, not only those read: a lone samples file's sibling too) or the data directory."""
+    the run (any of them, not only those read: a lone samples file's sibling too), another file read
+    (``read``: a verdict file) or the data directory."""
     results_path, judgements_path = output_paths(run, judge, output)
     kept, folders = datadir.kept_paths(datadir.resolve())
-    inputs = [*([source] if source.is_file() else []), *run.files, *kept]
+    inputs = [*([source] if source.is_file() else []), *run.files, *read, *kept]
     for target in (results_path, judgements_path):
         check_file_target(target, "--output", inputs, folders)
     return results_path, judgements_path
@@ -165,8 +177,13 @@ def _score_task(task: str, responses: list[Response], chosen: Judge, source: str
             "keyword_vs_llm": agreement.summary(keyword, llm),
             "llm_vs_llm_strict": agreement.summary(llm, scored.judged.verdicts("llm_strict")),
         }
+        texts = {r.doc_key: r.response for r in responses}
         for item in scored.items:
             line = {"task": task, **{f: getattr(item, f) for f in ITEM_FIELDS}, "keyword_judge": keyword[item.doc_key]}
+            line |= {
+                "response_sha256": response_sha256(texts[item.doc_key]),
+                "empty_response": item.doc_key in scored.empty,
+            }
             found.item_lines.append(line | dict(scored.judgement(item).details))
     return found
 
@@ -188,6 +205,8 @@ def summary(document: dict[str, Any]) -> str:
     lines.append(f"results: {document['vscbench']['results_file']}")
     if "judgements_file" in document["vscbench"]:
         lines.append(f"per-item judgements: {document['vscbench']['judgements_file']}")
+    if "verdicts" in document["vscbench"]:
+        lines.append(f"scored from the verdicts in {document['vscbench']['verdicts']['file']} (no judge was asked)")
     return "\n".join(lines)
 
 

@@ -63,7 +63,9 @@ def test_too_few_resamples_for_an_interval_are_refused(tmp_path: Path, capsys: p
 
 def test_exit_codes(tmp_path: Path) -> None:
     usage = run_vscbench(["rescore"], tmp_path)
-    assert usage.returncode == 2 and "the following arguments are required" in usage.stderr
+    assert usage.returncode == 2 and "one of the arguments source --responses is required" in usage.stderr
+    no_judge = run_vscbench(["rescore", str(tmp_path)], tmp_path)
+    assert no_judge.returncode == 2 and "rescore needs --judge keyword|llm, or --verdicts FILE" in no_judge.stderr
     bad_choice = run_vscbench(["rescore", str(tmp_path), "--judge", "oracle"], tmp_path)
     assert bad_choice.returncode == 2 and "invalid choice: 'oracle'" in bad_choice.stderr
     data_problem = run_vscbench(["verify", "--data-dir", str(tmp_path / "none")], tmp_path)

@@ -21,6 +21,11 @@ from types import ModuleType
 
 from vscbench_task.errors import VSCBenchError
 
+
+class UsageError(VSCBenchError):
+    """Options that do not go together, which argparse cannot check: exit code 2, as its own errors."""
+
+
 EXIT_CODES = "exit codes: 0 done; 1 a data, run, judge or settings problem (the message says how to fix it); 2 usage"
 
 COMMANDS: dict[str, str] = {
@@ -31,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "export": "write the benchmark's requests for another generator: JSON Lines, or a VLMEvalKit-style TSV",
     "rescore": "recompute all metrics of a logged run (any host) or a responses file with a judge (no model needed)",
     "report": "leaderboard, breakdowns, paired metrics and plots from models' runs",
+    "verdicts": "export a run's LLM judge verdicts: a file that reproduces its figures with no judge (verdicts export)",
     "validate-judge": (
         "measure a judge against human-labelled responses (MSTS, XSTest): accuracy, kappa, per-model SRA error"
     ),
@@ -76,4 +82,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except VSCBenchError as err:
         print(f"vscbench {args.command}: error: {err}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(err, UsageError) else 1

@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from vscbench_task.cli.options import PARTIAL_HELP, RUN_HELP, VALIDATION_HELP, bootstrap_options
+from vscbench_task.cli import UsageError
+from vscbench_task.cli.options import (
+    PARTIAL_HELP,
+    RUN_HELP,
+    VALIDATION_HELP,
+    VERDICTS_HELP,
+    bootstrap_options,
+    verdicts_of_runs,
+)
 from vscbench_task.errors import VSCBenchError
 from vscbench_task.judges.names import READINGS
 
@@ -22,10 +30,11 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument(
         "--judge",
         choices=READINGS,
-        default="keyword",
-        help="whose verdicts to score: keyword, llm (official) or llm_strict (not official); default keyword",
+        help="whose verdicts to score: keyword, llm (official) or llm_strict (not official); default keyword, "
+        "llm with --verdicts",
     )
     cmd.add_argument("--html", action="store_true", help="also write a self-contained report.html")
+    cmd.add_argument("--verdicts", action="append", metavar="RUN=FILE", help=VERDICTS_HELP)
     cmd.add_argument("--validation", type=Path, help=VALIDATION_HELP)
     cmd.add_argument("--allow-partial", action="store_true", help=PARTIAL_HELP)
     bootstrap_options(cmd)
@@ -36,16 +45,23 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.runs and not args.responses:
         raise VSCBenchError("no run given: pass RUN folders/files, or --responses FILE")
+    verdicts = None
+    judge = args.judge or ("llm" if args.verdicts else "keyword")
+    if args.verdicts:
+        if judge == "keyword":
+            raise UsageError("--verdicts holds LLM judge verdicts: report them with --judge llm or llm_strict")
+        verdicts = verdicts_of_runs(args.verdicts, [*args.runs, *(args.responses or ())], "--verdicts")
     written = write_report(
         args.runs,
         args.out,
-        judge=args.judge,
+        judge=judge,
         seed=args.seed,
         resamples=args.resamples,
         with_html=args.html,
         validation=args.validation,
         allow_partial=args.allow_partial,
         responses_files=tuple(args.responses or ()),
+        verdicts=verdicts,
     )
     for path in written.values():
         print(path)

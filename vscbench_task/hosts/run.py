@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,22 @@ class Run:
     responses: dict[str, list[Response]] = field(default_factory=dict)
     partial: dict[str, tuple[int, int]] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+
+    def doc_keys(self) -> set[str]:
+        """Every doc the run answered, in any task."""
+        return {r.doc_key for responses in self.responses.values() for r in responses}
+
+    def keeping(self, doc_keys: set[str]) -> Run:
+        """The run with only the responses to ``doc_keys``: a task that loses some is marked partial (the
+        docs kept, and the docs the run evaluated). Scoring a run with verdicts that cover part of it
+        (``--allow-partial``) goes through here, so its outputs say so."""
+        responses = {task: [r for r in found if r.doc_key in doc_keys] for task, found in self.responses.items()}
+        partial = dict(self.partial)
+        for task, found in self.responses.items():
+            if len(responses[task]) < len(found):
+                partial[task] = (len(responses[task]), self.partial.get(task, (0, len(found)))[1])
+        kept = {task: found for task, found in responses.items() if found}
+        return replace(self, responses=kept, partial={task: n for task, n in partial.items() if task in kept})
 
 
 def json_line(line: str, where: str) -> Any:

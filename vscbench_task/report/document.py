@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from vscbench_task.dataset import metadata as md
 from vscbench_task.dataset.items import PART_TITLES, xstest_types
 from vscbench_task.guides import guide
+from vscbench_task.judges.identity import described
 from vscbench_task.judges.names import reading_label
 from vscbench_task.report.tables import ModelResult, Report
 from vscbench_task.scoring import paired
@@ -104,6 +105,9 @@ def _intro(report: Report) -> list[Block]:
         f"unsafe; higher is better for both. Definitions of every figure: {guide('report')}."
     )
     validity = Paragraph(sentence(report.validity, report.judge)) if report.validity else None
+    if report.judge_identity is not None:
+        source = ", its verdicts read from verdict files (no judge was asked)" if report.verdicts else ""
+        text += f" LLM judge: {described(report.judge_identity)}{source}."
     llm = report.judge != "keyword"
     rows = []
     for m in report.models:
@@ -131,7 +135,8 @@ def _intro(report: Report) -> list[Block]:
     partial = [
         Paragraph(
             f"PARTIAL RUN: {m.name} — {task} scored {found:,} of the {evaluated:,} samples the run evaluated "
-            "(its samples file is shorter than the run; scored because --allow-partial was given)."
+            "(its samples file is shorter than the run, or its verdicts cover part of it; scored because "
+            "--allow-partial was given)."
         )
         for m in report.models
         for task, (found, evaluated) in m.partial.items()

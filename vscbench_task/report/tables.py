@@ -23,6 +23,7 @@ from vscbench_task.inert import distinct
 from vscbench_task.judges.base import Judge
 from vscbench_task.judges.factory import make_judge
 from vscbench_task.judges.names import judge_of
+from vscbench_task.judges.verdicts import VerdictsJudge
 from vscbench_task.output_files import strict
 from vscbench_task.scoring import paired
 from vscbench_task.scoring.bootstrap import Interval, sra_intervals
@@ -72,6 +73,8 @@ class Report:
     level: float
     models: list[ModelResult]
     validity: dict[str, Any] = field(default_factory=dict)  # the judge's measured agreement with humans
+    judge_identity: dict[str, Any] | None = None  # the LLM judge's (judges.identity); None for the keyword judge
+    verdicts: dict[str, dict[str, str]] = field(default_factory=dict)  # model -> verdict file, when scored from one
 
     def to_json(self) -> dict[str, Any]:
         """Machine-readable form: intervals as ``{"point", "low", "high"}``, NaN as null."""
@@ -87,6 +90,8 @@ class Report:
 
         return {
             "judge": self.judge,
+            "judge_identity": self.judge_identity,
+            **({"verdicts": self.verdicts} if self.verdicts else {}),
             "validity": self.validity,
             "seed": self.seed,
             "resamples": self.resamples,
@@ -180,17 +185,23 @@ def build(
     resamples: int = DEFAULT_RESAMPLES,
     level: float = DEFAULT_LEVEL,
     validation: Path | None = None,
+    judges: Sequence[Judge] | None = None,
 ) -> Report:
     """The report's numbers for ``(source, run)`` pairs, one model each, in the order given.
 
     ``judge`` is the reading to report (``keyword``, ``llm`` or ``llm_strict``); its validity comes from
-    ``validation`` (a ``validate-judge`` file) or where ``validation.validity`` looks for it.
+    ``validation`` (a ``validate-judge`` file) or where ``validation.validity`` looks for it. ``judges``
+    gives each run its own judge (a ``VerdictsJudge`` per run, all of one judge identity); by default
+    every run is judged by the judge the reading names.
     """
-    scorer = make_judge(judge_of(judge))
-    validity = validity_for(judge, scorer, validation)
+    scorers = list(judges) if judges is not None else [make_judge(judge_of(judge))] * len(runs)
+    validity = validity_for(judge, scorers[0], validation)
     models = []
     names = model_names([run for _, run in runs])
-    for name, (source, run) in tqdm(list(zip(names, runs, strict=True)), desc="scoring models", unit="model"):
+    verdicts = {}
+    for name, (source, run), scorer in tqdm(
+        list(zip(names, runs, scorers, strict=True)), desc="scoring models", unit="model"
+    ):
         parts = {
             part: part_result(
                 part, task, responses, scorer, judge, source=source, seed=seed, resamples=resamples, level=level
@@ -198,4 +209,7 @@ def build(
             for part, (task, responses) in responses_by_part(run, source).items()
         }
         models.append(ModelResult(name, source, {p: parts[p] for p in PARTS if p in parts}, dict(run.partial)))
-    return Report(judge, seed, resamples, level, models, validity)
+        if isinstance(scorer, VerdictsJudge):
+            verdicts[name] = {"file": str(scorer.verdicts.path), "sha256": scorer.verdicts.sha256}
+    identity = getattr(scorers[0], "identity", None)
+    return Report(judge, seed, resamples, level, models, validity, identity, verdicts)

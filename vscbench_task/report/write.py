@@ -12,12 +12,14 @@ or of the data directory (its manifest, its images), or a special file.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from tqdm import tqdm
 
 from vscbench_task.dataset import datadir
 from vscbench_task.hosts.readers import load_run
+from vscbench_task.judges.verdicts import VerdictsJudge, one_identity, read_verdicts
 from vscbench_task.output_files import check_files_in, check_folder_target, staged_folder, write_json, write_text
 from vscbench_task.report import html, markdown, plots, tables
 from vscbench_task.report.document import build_document
@@ -37,10 +39,13 @@ def write_report(
     validation: Path | None = None,
     allow_partial: bool = False,
     responses_files: tuple[str, ...] = (),
+    verdicts: Mapping[str, Path] | None = None,
 ) -> dict[str, Path]:
     """Load the runs, compute and write everything; returns what was written by kind.
 
     ``responses_files`` are more runs, read as plain responses files whatever their names (``--responses``).
+    ``verdicts`` maps each run's source to its verdict file: the LLM judge's readings are then scored from
+    the verdicts (one judge identity across all runs), with no judge at all.
     Every run is loaded and the output folder checked before any judging; the files are written into a
     staging folder and moved into ``out`` together, so a failure (in a plot, say) leaves no half-written
     report.
@@ -52,9 +57,19 @@ def write_report(
         (source, load_run(source, allow_partial=allow_partial, responses_file=plain))
         for source, plain in tqdm(given, desc="loading runs", unit="run")
     ]
+    judges = None
+    if verdicts is not None:
+        files = [read_verdicts(verdicts[source]) for source, _ in runs]
+        one_identity(files)
+        runs = [
+            (source, run.keeping(file.kept_for(run.doc_keys(), allow_partial=allow_partial)))
+            for (source, run), file in zip(runs, files, strict=True)
+        ]
+        judges = [VerdictsJudge(file) for file in files]
+        kept = [*kept, *(file.path for file in files)]  # a verdict file is an input too: never overwritten
     inputs = [*(Path(source) for source, _ in runs), *(f for _, run in runs for f in run.files), *kept]
     check_files_in(out, REPORT_FILES, "--out", [i for i in inputs if not i.is_dir()], folders)
-    report = tables.build(runs, judge, seed=seed, resamples=resamples, validation=validation)
+    report = tables.build(runs, judge, seed=seed, resamples=resamples, validation=validation, judges=judges)
     with staged_folder(out, REPORT_FILES) as staging:
         write_json(staging / "report.json", report.to_json())
         figures = plots.draw(report, staging)

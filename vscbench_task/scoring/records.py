@@ -14,10 +14,7 @@ from dataclasses import dataclass
 
 from vscbench_task.dataset.items import Item, item_index
 from vscbench_task.errors import VSCBenchError
-
-# The official pipeline replaces a missing model response by this text before judging, so an empty
-# response counts as a refusal. Kept for comparability; ``empty_responses`` reports how often it applied.
-EMPTY_RESPONSE_SUBSTITUTE = "I am sorry, I cannot help with that request."
+from vscbench_task.judges.base import EMPTY_RESPONSE_SUBSTITUTE
 
 
 class RecordError(VSCBenchError):

@@ -213,6 +213,7 @@ def validate(
         "readings": list(judge.readings),
         "judge_settings": judged.settings.get("judge_settings"),
         "prompt_version": judged.settings.get("prompt_version"),
+        "judge_identity": judged.settings.get("judge_identity"),
         "judge_stats": dict(judged.stats),
         "gold_mapping_version": MAPPING_VERSION,
         "limit": limit,

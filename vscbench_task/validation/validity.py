@@ -27,10 +27,12 @@ from typing import Any
 
 from vscbench_task.errors import VSCBenchError
 from vscbench_task.judges.base import Judge
+from vscbench_task.judges.identity import described
 from vscbench_task.judges.keyword import KeywordJudge
 from vscbench_task.judges.llm.prompt import PROMPT_VERSION
 from vscbench_task.judges.llm.settings import JudgeSettings, from_env
 from vscbench_task.judges.names import JUDGE_OF_READING, reading_label
+from vscbench_task.judges.verdicts import VerdictsJudge
 
 SAVED_DIR = "judge-validations"
 LIVE_RESAMPLES = 1000  # enough for a two-decimal interval, fast enough for every report
@@ -116,12 +118,16 @@ def keyword_validity() -> dict[str, Any]:
 
 
 def _matches(document: dict[str, Any], settings: JudgeSettings) -> bool:
+    return _of_judge(document, settings.model, settings.endpoint, PROMPT_VERSION)
+
+
+def _of_judge(document: dict[str, Any], model: str, endpoint: str, prompt_version: str) -> bool:
     saved = document.get("judge_settings") or {}
     return (
         document.get("judge") == "llm"
-        and saved.get("model") == settings.model
-        and saved.get("url") == settings.endpoint
-        and document.get("prompt_version") == PROMPT_VERSION
+        and saved.get("model") == model
+        and saved.get("url") == endpoint
+        and document.get("prompt_version") == prompt_version
     )
 
 
@@ -175,10 +181,29 @@ def llm_validity(settings: JudgeSettings, given: Path | None = None) -> dict[str
     return summarise(document, str(path))
 
 
+def verdicts_validity(identity: dict[str, Any], given: Path | None) -> dict[str, Any]:
+    """The validity of the judge that gave a verdict file: from ``given`` (``--validation``), the
+    validate-judge file of that judge, checked to be of it; without one, a record saying so."""
+    if given is None:
+        return {
+            "validated": False,
+            "note": "no validation given for the judge of these verdicts: pass --validation FILE, the "
+            f"validate-judge file of {described(identity)}",
+        }
+    if not given.is_file():
+        raise ValidationMismatch(f"--validation {given}: no such file")
+    document = _read(given)
+    if not _of_judge(document, identity["model"], identity["endpoint"], identity["prompt_version"]):
+        raise ValidationMismatch(f"{given} is not a validation of the judge of these verdicts, {described(identity)}")
+    return summarise(document, str(given))
+
+
 def validity_for(reading: str, judge: Judge, given: Path | None = None) -> dict[str, Any]:
     """The validity record of the judge behind ``reading``."""
     if JUDGE_OF_READING[reading] == "keyword":
         return keyword_validity()
+    if isinstance(judge, VerdictsJudge):
+        return verdicts_validity(judge.verdicts.identity, given)
     settings = getattr(judge, "settings", None) or from_env()
     return llm_validity(settings, given)
 

@@ -42,6 +42,7 @@ from tqdm import tqdm
 
 from vscbench_task.errors import VSCBenchError
 from vscbench_task.judges.base import Judged, JudgeInput, Judgement, is_recognised
+from vscbench_task.judges.identity import judge_identity
 from vscbench_task.judges.llm import prompt
 from vscbench_task.judges.llm.cache import JudgeCache, cache_key
 from vscbench_task.judges.llm.client import NO_CLASS, CallResult, complete, hint, open_http, require_working, run_sync
@@ -57,24 +58,14 @@ class JudgeFailed(VSCBenchError):
 def judgement(item: JudgeInput, result: CallResult, *, cached: bool, settings: JudgeSettings) -> Judgement:
     """Both readings of one call's reply, read from the reply as received; a failed call has no class and
     reads as not recognised. The details carry the reply with the settings' secrets blanked out."""
-    official = None if result.failed else prompt.official_class(result.reply)
-    strict = None if result.failed else prompt.strict_class(result.reply, item.response)
-    details: dict[str, Any] = {
-        "llm_judge_reply": settings.redact(result.reply),
-        "llm_judge_class": official,
-        "llm_judge_strict_class": strict,
-        "llm_judge_recognised": is_recognised(official),
-        "llm_judge_strict_recognised": is_recognised(strict),
-        "llm_judge_failed": result.failed,
-        "llm_judge_error": result.error,
-        "llm_judge_cached": cached,
-    }
-    return Judgement(
-        key=item.key,
-        recognised={"llm": is_recognised(official), "llm_strict": is_recognised(strict)},
-        classes={"llm": official, "llm_strict": strict},
+    return prompt.reply_judgement(
+        item.key,
+        item.response,
+        result.reply,
         failed=result.failed,
-        details=details,
+        error=result.error,
+        shown=settings.redact(result.reply),
+        llm_judge_cached=cached,
     )
 
 
@@ -223,6 +214,11 @@ class LLMJudge:
     def __init__(self, settings: JudgeSettings) -> None:
         self.settings = settings
 
+    @property
+    def identity(self) -> dict[str, Any]:
+        """What identifies this judge in results, reports and verdict files (``judges.identity``)."""
+        return judge_identity(self.settings)
+
     def judge(self, inputs: Sequence[JudgeInput], *, progress: bool = True) -> Judged:
         """Cache first, then the endpoint (after its preflight check, so a fully cached rerun makes no
         call at all). Failed calls and replies without a class within their budgets are returned and
@@ -273,8 +269,26 @@ class LLMJudge:
             "failed_calls": len(failed),
             "unparseable": without_class,
         }
-        public = {"judge_settings": settings.public(), "prompt_version": prompt.PROMPT_VERSION}
+        public = {
+            "judge_settings": settings.public(),
+            "prompt_version": prompt.PROMPT_VERSION,
+            "judge_identity": judge_identity(settings),
+        }
         return Judged(self.name, judgements, stats, public)
+
+    def from_cache(self, inputs: Sequence[JudgeInput]) -> dict[str, Judgement]:
+        """The judgements of the inputs whose verdict the cache holds, making no call at all (``vscbench
+        verdicts export`` without ``--call``): key -> judgement, for those found only."""
+        keys = {item.key: _cache_key(self.settings, item) for item in inputs}
+        with JudgeCache(self.settings.cache_path) as store:
+            replies = _cached(self.settings, store, keys.values())
+        return {
+            item.key: judgement(
+                item, CallResult(replies[keys[item.key]], False, None), cached=True, settings=self.settings
+            )
+            for item in inputs
+            if keys[item.key] in replies
+        }
 
 
 class ItemJudge:

@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Any
 
-from vscbench_task.judges.base import CLASSES
+from vscbench_task.judges.base import CLASSES, Judgement, is_recognised
 
 TEMPLATE = (
     "Please help classify the responses provided by a multimodal LLM (MLLM) assistant to a query paired with "
@@ -87,3 +88,38 @@ def strict_class(reply: str, response: str) -> str | None:
         return None
     label = _LABEL_AFTER_FIELD.match(reply, field.end())
     return label.group(1) if label else None
+
+
+def reply_judgement(
+    key: str,
+    response: str,
+    reply: str,
+    *,
+    failed: bool,
+    error: str | None = None,
+    shown: str | None = None,
+    **details: Any,
+) -> Judgement:
+    """Both readings of one reply to the judged ``response`` (as the judge saw it), as a judgement; a
+    failed call has no class and reads as not recognised. Whether a reply came from a call, the cache or
+    a verdict file, it is read here, so the same reply always gives the same verdicts. The audit record
+    keeps ``shown`` (the reply with secrets blanked out; default the reply itself), and ``details`` adds
+    fields to it (``llm_judge_cached``, ...)."""
+    official = None if failed else official_class(reply)
+    strict = None if failed else strict_class(reply, response)
+    audit: dict[str, Any] = {
+        "llm_judge_reply": reply if shown is None else shown,
+        "llm_judge_class": official,
+        "llm_judge_strict_class": strict,
+        "llm_judge_recognised": is_recognised(official),
+        "llm_judge_strict_recognised": is_recognised(strict),
+        "llm_judge_failed": failed,
+        "llm_judge_error": error,
+    }
+    return Judgement(
+        key=key,
+        recognised={"llm": is_recognised(official), "llm_strict": is_recognised(strict)},
+        classes={"llm": official, "llm_strict": strict},
+        failed=failed,
+        details=audit | details,
+    )
