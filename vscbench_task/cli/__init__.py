@@ -37,6 +37,9 @@ COMMANDS: dict[str, str] = {
     "rescore": "recompute all metrics of a logged run (any host) or a responses file with a judge (no model needed)",
     "report": "leaderboard, breakdowns, paired metrics and plots from models' runs",
     "verdicts": "export a run's LLM judge verdicts: a file that reproduces its figures with no judge (verdicts export)",
+    "compare-judges": (
+        "two judges on the same runs: agreement with intervals, class confusion, each model's SRA shift and rank change"
+    ),
     "validate-judge": (
         "measure a judge against human-labelled responses (MSTS, XSTest): accuracy, kappa, per-model SRA error"
     ),

@@ -178,20 +178,11 @@ def share_table(specs: Sequence[MetricSpec], scored: Scored[Item]) -> RatioTable
     return RatioTable(tuple(strata), tuple(strata.values()), tuple(spec.name for spec in specs), num, den)
 
 
-def sra_intervals(
-    specs: Sequence[MetricSpec],
-    scored: Scored[Item],
-    *,
-    resamples: int = DEFAULT_RESAMPLES,
-    seed: int = DEFAULT_SEED,
-    level: float = DEFAULT_LEVEL,
-) -> dict[str, Interval]:
-    """Point estimate (the metric on all items) and interval of every SRA metric in ``specs``.
-
-    Shares are resampled as ratios of sums; an ``sra_mean``'s replicates are the mean of its two
-    components' replicates (its definition). ``scored`` must hold one part, since rows are numbered per
-    part.
-    """
+def _replicates(
+    specs: Sequence[MetricSpec], scored: Scored[Item], resamples: int, seed: int
+) -> tuple[dict[str, float], dict[str, np.ndarray], dict[str, bool]]:
+    """Every SRA metric of ``specs`` on the full data and on each replicate (one set of draws for all of
+    them), and whether resampling cannot vary it (``RatioTable.single_cluster_strata``)."""
     parts = {item.part for item in scored.items}
     if len(parts) > 1:
         raise ValueError(f"items of several parts ({', '.join(sorted(parts))}): compute intervals per part")
@@ -210,10 +201,50 @@ def sra_intervals(
             u, s = spec.components
             replicates[spec.name] = 0.5 * (replicates[u.name] + replicates[s.name])
             single[spec.name] = single[u.name] or single[s.name]
-    points = compute(specs, scored)
+    return compute(specs, scored), replicates, single
+
+
+def sra_intervals(
+    specs: Sequence[MetricSpec],
+    scored: Scored[Item],
+    *,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+    level: float = DEFAULT_LEVEL,
+) -> dict[str, Interval]:
+    """Point estimate (the metric on all items) and interval of every SRA metric in ``specs``.
+
+    Shares are resampled as ratios of sums; an ``sra_mean``'s replicates are the mean of its two
+    components' replicates (its definition). ``scored`` must hold one part, since rows are numbered per
+    part.
+    """
+    points, replicates, single = _replicates(specs, scored, resamples, seed)
     return {
         spec.name: _unless_single(
             percentile_interval(points[spec.name], replicates[spec.name], level), single[spec.name]
         )
         for spec in specs
+    }
+
+
+def difference_intervals(
+    pairs: Sequence[tuple[MetricSpec, MetricSpec]],
+    scored: Scored[Item],
+    *,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+    level: float = DEFAULT_LEVEL,
+) -> dict[str, Interval]:
+    """For each ``(a, b)`` pair of SRA metrics on the same items (two judges' readings of one run), the
+    paired difference ``b - a`` and its interval, keyed by ``b``'s name. Both are computed on the same
+    replicates (the same prompts drawn for both), so the interval is that of the difference itself, far
+    narrower than the two intervals side by side when the judges mostly agree."""
+    specs = list(dict.fromkeys(spec for pair in pairs for spec in pair))
+    points, replicates, single = _replicates(specs, scored, resamples, seed)
+    return {
+        b.name: _unless_single(
+            percentile_interval(points[b.name] - points[a.name], replicates[b.name] - replicates[a.name], level),
+            single[a.name] or single[b.name],
+        )
+        for a, b in pairs
     }
