@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from vscbench_task.dataset.items import item_index
+from vscbench_task.guides import guide
 from vscbench_task.json_lines import loads, numbered_lines
 from vscbench_task.judges.base import CLASSES
 from vscbench_task.validation import GOLD_SETS
@@ -37,7 +38,7 @@ from vscbench_task.validation.gold import GoldItem, GoldSet, GoldSetError
 
 REQUIRED = ("id", "model", "prompt_id", "query", "response", "human_class", "unsafe")
 OPTIONAL = ("human_class_2", "weight", "doc_key", "annotator", "time", "note")
-FORMAT_HELP = "see the gold-file format in the LLM judge guide (vscbench_task/guides/llm_judge.md)"
+FORMAT_HELP = f"see the gold-file format in {guide('llm_judge')}"
 
 
 @dataclass(frozen=True)
