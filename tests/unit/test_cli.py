@@ -10,6 +10,7 @@ import pytest
 
 from tests.support.lmms import run_vscbench
 from vscbench_task import cli
+from vscbench_task.cli.options import verdicts_of_runs
 from vscbench_task.hosts.lmms_eval import TASKS_DIR as LMMS_TASKS_DIR
 
 
@@ -75,3 +76,28 @@ def test_exit_codes(tmp_path: Path) -> None:
     assert run_problem.returncode == 1 and "no such run" in run_problem.stderr
     done = run_vscbench(["tasks-dir"], tmp_path)
     assert done.returncode == 0 and done.stdout.strip() == str(LMMS_TASKS_DIR)
+
+
+def test_verdict_files_pair_with_runs_by_run_equals_file(tmp_path: Path) -> None:
+    (tmp_path / "run=a").mkdir()  # a path may hold "=" itself
+    runs = [str(tmp_path / "run=a"), str(tmp_path / "b.jsonl")]
+    paired = verdicts_of_runs([f"{runs[1]}=vb.jsonl", f"{runs[0]}=va.jsonl"], runs, "--verdicts")
+    assert paired == {runs[0]: Path("va.jsonl"), runs[1]: Path("vb.jsonl")}
+    assert verdicts_of_runs(["v.jsonl"], runs[:1], "--a") == {runs[0]: Path("v.jsonl")}  # one run: a plain FILE
+    for given, message in [
+        (["v.jsonl"], "give RUN=FILE, RUN being one of the runs given"),
+        ([f"{runs[0]}=va.jsonl"], f"no verdict file for {runs[1]}"),
+        ([f"{runs[0]}=va.jsonl", f"{runs[0]}=vb.jsonl"], f"two verdict files for {runs[0]}"),
+        ([f"{tmp_path / 'other'}=v.jsonl", f"{runs[1]}=vb.jsonl"], "give RUN=FILE"),
+    ]:
+        with pytest.raises(cli.UsageError, match=message):
+            verdicts_of_runs(given, runs, "--verdicts")
+
+
+def test_usage_errors_the_parser_cannot_see_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["report", str(tmp_path), "--out", str(tmp_path / "r"), "--judge", "keyword", "--verdicts", "v.jsonl"]
+    assert cli.main(args) == 2
+    assert "--verdicts holds LLM judge verdicts: report them with --judge llm or llm_strict" in capsys.readouterr().err
+    side = ["compare-judges", str(tmp_path), "--a", "keyword", "--a", "v.jsonl", "--b", "llm", "--out", str(tmp_path)]
+    assert cli.main(side) == 2
+    assert "--a is one judge reading" in capsys.readouterr().err

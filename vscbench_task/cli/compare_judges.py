@@ -56,14 +56,12 @@ def run(args: argparse.Namespace) -> int:
     if not sources:
         raise VSCBenchError("no run given: pass RUN folders/files, or --responses FILE")
     check_folder_target(args.out, "--out")
+    given = [_side(values, option, sources) for values, option in ((args.a, "--a"), (args.b, "--b"))]
     plain = {source: False for source in args.runs} | {source: True for source in args.responses or ()}
-    runs = [
-        (source, load_run(source, allow_partial=args.allow_partial, responses_file=plain[source])) for source in sources
-    ]
+    runs = [(s, load_run(s, allow_partial=args.allow_partial, responses_file=plain[s])) for s in sources]
     judges: dict[str, Judge] = {}  # one judge per judge name, shared by both sides
     sides = []
-    for values, option in ((args.a, "--a"), (args.b, "--b")):
-        reading, files = _side(values, option, sources)
+    for reading, files in given:
         verdicts = {source: read_verdicts(path) for source, path in files.items()}
         if verdicts:
             one_identity(list(verdicts.values()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from vscbench_task.cli import main as cli_main
 from vscbench_task.json_lines import loads
 from vscbench_task.judges.verdicts import FORMAT, VerdictsError, read_verdicts, response_sha256
 from vscbench_task.output_files import strict
+from vscbench_task.report.write import write_report
 from vscbench_task.rescore import rescore
 from vscbench_task.verdict_export import export
 
@@ -261,3 +263,19 @@ def test_a_reply_shown_with_a_secret_blanked_keeps_its_recorded_classes(judged: 
                                                      *lines[:1], *lines[2:]])  # fmt: skip
     with pytest.raises(VerdictsError, match="do not follow from the reply"):
         rescore(judged["run"], "llm", tmp_path / "e.json", verdicts=edited, progress=False)
+
+
+def test_a_report_refuses_runs_whose_verdicts_come_from_two_judges(judged: dict[str, Any], tmp_path: Path) -> None:
+    other_run = shutil.copytree(judged["run"], tmp_path / "other-run")
+    successor = {"judge": "llm", "model": "successor", "endpoint": "https://x/v1/chat/completions",
+                 "request": {"temperature": 1}, "prompt_version": "p"}  # fmt: skip
+    other = write_lines(tmp_path / "other.jsonl", [x | {"judge": successor} for x in lines_of(judged["verdicts"])])
+    runs = [str(judged["run"]), str(other_run)]
+    with pytest.raises(VerdictsError, match=r"other.jsonl holds verdicts of another judge \(successor at"):
+        write_report(runs, tmp_path / "r", judge="llm", seed=1, resamples=50, with_html=False,
+                     verdicts={runs[0]: judged["verdicts"], runs[1]: other})  # fmt: skip
+    assert not (tmp_path / "r").exists()
+    write_report(runs, tmp_path / "r", judge="llm_strict", seed=1, resamples=50, with_html=False,
+                 verdicts={runs[0]: judged["verdicts"], runs[1]: judged["verdicts"]})  # fmt: skip
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["judge_identity"]["model"] == "gpt-4o-mini" and len(report["verdicts"]) == 2
