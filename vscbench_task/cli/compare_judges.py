@@ -46,16 +46,18 @@ def _side(values: list[str], option: str, runs: list[str]) -> tuple[str | None, 
 
 def run(args: argparse.Namespace) -> int:
     from vscbench_task.comparison import compare, document
+    from vscbench_task.dataset import datadir
     from vscbench_task.errors import VSCBenchError
     from vscbench_task.hosts.readers import load_run
     from vscbench_task.judges.base import Judge
     from vscbench_task.judges.verdicts import one_identity, read_verdicts
-    from vscbench_task.output_files import check_folder_target
+    from vscbench_task.output_files import check_files_in, check_folder_target
 
     sources = [*args.runs, *(args.responses or ())]
     if not sources:
         raise VSCBenchError("no run given: pass RUN folders/files, or --responses FILE")
-    check_folder_target(args.out, "--out")
+    kept, folders = datadir.kept_paths(datadir.resolve())
+    check_folder_target(args.out, "--out", folders)
     given = [_side(values, option, sources) for values, option in ((args.a, "--a"), (args.b, "--b"))]
     plain = {source: False for source in args.runs} | {source: True for source in args.responses or ()}
     runs = [(s, load_run(s, allow_partial=args.allow_partial, responses_file=plain[s])) for s in sources]
@@ -67,6 +69,9 @@ def run(args: argparse.Namespace) -> int:
             one_identity(list(verdicts.values()))
         name = reading or ("verdicts " + ", ".join(str(path) for path in files.values()))
         sides.append(compare.side_of(name, reading, verdicts, judges))
+    read = [Path(s) for s in sources] + [f for _, run in runs for f in run.files]
+    read += [path for _, files in given for path in files.values()] + kept
+    check_files_in(args.out, document.OUTPUT_FILES, "--out", [p for p in read if not p.is_dir()], folders)
     found = compare.compare(
         runs, sides[0], sides[1], allow_partial=args.allow_partial, resamples=args.resamples, seed=args.seed
     )

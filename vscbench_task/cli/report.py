@@ -65,8 +65,8 @@ def run(args: argparse.Namespace) -> int:
     )
     for path in written.values():
         print(path)
-    if args.judge != "keyword":
-        print(judge_lines(written["json"], args.judge))
+    if judge != "keyword":
+        print(judge_lines(written["json"], judge))
     return 0
 
 

@@ -16,6 +16,7 @@ from vscbench_task.judges.identity import described
 from vscbench_task.output_files import staged_folder, write_json, write_text
 
 MISSING = "—"
+OUTPUT_FILES = ("comparison.json", "comparison.md", "shifts.png")  # what ``write`` puts in its folder
 METRIC_LABELS = {"sra_u": "SRA_u", "sra_s": "SRA_s", "sra_mean": "SRA_mean"}
 
 
@@ -111,7 +112,7 @@ def write(document: dict[str, Any], out: Path) -> dict[str, Path]:
     once all are written (a failure leaves none)."""
     from vscbench_task.comparison import plot
 
-    with staged_folder(out) as staging:
+    with staged_folder(out, OUTPUT_FILES) as staging:
         write_json(staging / "comparison.json", document)
         write_text(staging / "comparison.md", render(document))
         plot.draw(document, staging)

@@ -148,3 +148,14 @@ def test_ranks_and_shifts_on_three_runs_whose_orders_are_known(
     markdown = (tmp_path / "c" / "comparison.md").read_text()
     assert "rank changes: x, y" in markdown and "keyword" in markdown and "![SRA shifts](shifts.png)" in markdown
     assert (tmp_path / "c" / "shifts.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_comparison_never_overwrites_a_file_it_reads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    run = responses_file(out / "comparison.md", MODELS["x"])  # a responses file where the Markdown would go
+    before = run.read_bytes()
+    args = ["compare-judges", "--responses", str(run), "--a", "keyword", "--b", "keyword", "--out", str(out)]
+    assert cli_main([*args, "--allow-partial"]) == 1
+    assert "comparison.md" in capsys.readouterr().err and run.read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == ["comparison.md"]

@@ -210,8 +210,8 @@ def test_a_gold_file_named_like_a_shipped_set_is_refused(tmp_path: Path) -> None
         load_gold_file(write_lines(tmp_path / "msts", [line(1)]))
 
 
-def test_the_validity_sentence_of_labels_without_a_second_annotator_says_not_measured(tmp_path: Path) -> None:
+def test_the_validity_sentence_of_labels_without_a_second_annotator_says_undefined(tmp_path: Path) -> None:
     found = load_gold_file(write_lines(tmp_path / "g.jsonl", [line(1), line(2)]))  # one verdict throughout
     document = validate(KeywordJudge(), [found], resamples=20)
     said = sentence(summarise(document, "test"), "keyword")
-    assert "humans among themselves: not measured" in said and "Cohen's kappa undefined" in said
+    assert "humans among themselves: undefined" in said and "Cohen's kappa undefined" in said
