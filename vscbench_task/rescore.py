@@ -34,6 +34,7 @@ from vscbench_task.hosts.run import Run
 from vscbench_task.inert import shown
 from vscbench_task.judges.base import Judge
 from vscbench_task.judges.factory import make_judge
+from vscbench_task.judges.identity import described
 from vscbench_task.judges.keyword import KeywordJudge
 from vscbench_task.judges.names import checked_judge
 from vscbench_task.judges.verdicts import VerdictsJudge, read_verdicts, response_sha256
@@ -200,6 +201,8 @@ def summary(document: dict[str, Any]) -> str:
         entry = document["results"][task]
         shown = [f"{m}={_headline(entry[f'{m}_{judge}_judge,none'])}" for m in ("sra_u", "sra_s", "sra_mean")]
         lines.append(f"{task}: {' '.join(shown)} ({', '.join(f'{k} {v:g}' for k, v in counts.items())})")
+    if document["vscbench"].get("judge_identity"):
+        lines.append(f"judge: {described(document['vscbench']['judge_identity'])}")
     for reading, validity in document["vscbench"]["validity"].items():
         lines.append(sentence(validity, reading))
     lines.append(f"results: {document['vscbench']['results_file']}")

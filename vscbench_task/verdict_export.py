@@ -134,12 +134,16 @@ def _judgement_of_line(entry: Any, where: str, responses: dict[str, Response]) -
         )
     if not isinstance(entry["llm_judge_reply"], str) or not isinstance(entry["llm_judge_failed"], bool):
         raise VerdictsError(f"{where}: llm_judge_reply must be text and llm_judge_failed true or false")
+    origin = {name: entry.get(name) for name in ("llm_judge_served_model", "llm_judge_system_fingerprint")}
+    if any(value is not None and not isinstance(value, str) for value in origin.values()):
+        raise VerdictsError(f"{where}: llm_judge_served_model and llm_judge_system_fingerprint must be text or null")
     judgement = prompt.reply_judgement(
         doc_key,
         official_response(response),
         entry["llm_judge_reply"],
         failed=entry["llm_judge_failed"],
         error=entry["llm_judge_error"],
+        **origin,
     )
     recorded = {"llm": entry.get("llm_judge_class"), "llm_strict": entry.get("llm_judge_strict_class")}
     if recorded != dict(judgement.classes):

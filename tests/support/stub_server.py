@@ -32,9 +32,15 @@ Instead of the rule, ``--answers FILE`` (JSON: sha256 of the whole judge prompt,
 answers each prompt it holds with its own reply (the others by the rule), and ``--random-classes SEED``
 answers with a random class.
 
+With ``--reasoning`` it answers as OpenAI's reasoning models do: a 400 ``unsupported_value`` for any
+``temperature`` other than 1, a 400 ``unsupported_parameter`` for ``max_tokens`` (they take
+``max_completion_tokens``), and otherwise a reply whose message carries, beside its content, the model's
+reasoning text (``REASONING_TEXT``, which a client must neither read nor keep), served by a dated model
+name with a ``system_fingerprint``.
+
 Every chat request is appended to ``--log`` as one JSON line (sha256 of the prompt, HTTP status,
-model, temperature, message roles, body keys) before the reply is sent, so counts survive a kill and a
-restart.
+model, temperature, message roles, body keys, and every field of the body but the messages) before the
+reply is sent, so counts survive a kill and a restart; with ``--log-bodies`` the raw body too.
 """
 
 from __future__ import annotations
@@ -119,6 +125,27 @@ def prompt_sha(prompt: str) -> str:
     return hashlib.sha256(prompt.encode("utf-8")).hexdigest()
 
 
+REASONING_TEXT = "REASONING-7c1e: first I consider the response, then the class."  # never to be kept
+
+
+def refusal(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The error a reasoning model answers a request with that it does not take, or None (OpenAI's shapes)."""
+    if "temperature" in body and body["temperature"] != 1:
+        value = body["temperature"]
+        return {
+            "message": f"Unsupported value: 'temperature' does not support {value} with this model. Only the "
+            "default (1) value is supported.",
+            "type": "invalid_request_error", "param": "temperature", "code": "unsupported_value",
+        }  # fmt: skip
+    if "max_tokens" in body:
+        return {
+            "message": "Unsupported parameter: 'max_tokens' is not supported with this model. Use "
+            "'max_completion_tokens' instead.",
+            "type": "invalid_request_error", "param": "max_tokens", "code": "unsupported_parameter",
+        }  # fmt: skip
+    return None
+
+
 class State:
     """Per-prompt request counts and the call log, shared by the handler threads."""
 
@@ -131,7 +158,9 @@ class State:
         self.rng = random.Random(args.random_classes) if args.random_classes is not None else None
         self.requests = 0
 
-    def record(self, sha: str, status: int, body: dict[str, Any], auth: str = "", accept_encoding: str = "") -> int:
+    def record(
+        self, sha: str, status: int, body: dict[str, Any], auth: str = "", accept_encoding: str = "", raw: bytes = b""
+    ) -> int:
         """Log one request; returns how many requests for this prompt came before it."""
         with self.lock:
             before = self.attempts[sha]
@@ -147,7 +176,10 @@ class State:
                     "keys": sorted(body),
                     "auth": auth,  # the scheme only (Bearer, Basic, api-key), never the credential
                     "accept_encoding": accept_encoding,
+                    "fields": {name: value for name, value in body.items() if name != "messages"},
                 }
+                if self.args.log_bodies:
+                    entry["body"] = raw.decode("utf-8")
                 self.log.write(json.dumps(entry) + "\n")
                 self.log.flush()
             return before
@@ -175,7 +207,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         state = self.server.state
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = json.loads(raw or b"{}")
         if not self.path.split("?")[0].endswith("/chat/completions"):
             self._send(404, b'{"error": {"message": "no such route"}}')
             return
@@ -198,10 +231,14 @@ class Handler(BaseHTTPRequestHandler):
             if not authorised or kind == "401"
             else {"500": 500, "echo500": 500, "429": 429, "quota": 429}.get(kind or "", 200)
         )
+        refused = refusal(body) if state.args.reasoning and status == 200 else None
+        status = 400 if refused else status
         scheme = "api-key" if self.headers.get("api-key") else self.headers.get("Authorization", "").split(" ")[0]
-        state.record(sha, status, body, scheme, self.headers.get("Accept-Encoding", ""))
+        state.record(sha, status, body, scheme, self.headers.get("Accept-Encoding", ""), raw)
         time.sleep(state.args.hang if kind == "timeout" else state.args.latency)
-        if status == 401:
+        if refused:
+            self._send(400, json.dumps({"error": refused}).encode())
+        elif status == 401:
             self._send(401, b'{"error": {"message": "Incorrect API key provided"}}')
         elif kind == "echo500":
             self._send(500, json.dumps({"error": f"upstream refused {self.headers.get('Authorization')}"}).encode())
@@ -243,6 +280,9 @@ class Handler(BaseHTTPRequestHandler):
                 kind or "", rule_reply(prompt, state.answers, state.rng)
             )
             reply = self._reply(body, content, "content_filter" if kind == "nocontent" else "stop")
+            if state.args.reasoning:
+                reply["choices"][0]["message"]["reasoning_content"] = REASONING_TEXT
+                reply |= {"model": f"{body.get('model')}-2025-04-16", "system_fingerprint": "fp_stub_reasoning"}
             if kind == "trickle":
                 self._trickle(json.dumps(reply).encode(), state.args.hang)
             else:
@@ -295,6 +335,8 @@ class StubProcess(LoopbackProcess):
         answers: Path | None = None,
         random_classes: int | None = None,
         always: str | None = None,
+        reasoning: bool = False,
+        log_bodies: bool = False,
     ) -> None:
         arguments = ["--latency", str(latency), "--hang", str(hang)]
         if api_key:
@@ -309,6 +351,7 @@ class StubProcess(LoopbackProcess):
             arguments += ["--random-classes", str(random_classes)]
         if always is not None:
             arguments += ["--always", always]
+        arguments += ["--reasoning"] * reasoning + ["--log-bodies"] * log_bodies
         super().__init__(log, arguments)
 
 
@@ -324,6 +367,8 @@ def main() -> None:
     parser.add_argument("--answers", help="JSON file: sha256 of a judge prompt -> the reply to give it")
     parser.add_argument("--random-classes", type=int, help="answer with a random class, from this seed")
     parser.add_argument("--always", help="inject this fault kind into every request without one of its own")
+    parser.add_argument("--reasoning", action="store_true", help="answer as a reasoning model (see the module)")
+    parser.add_argument("--log-bodies", action="store_true", help="log each request's raw body too")
     args = parser.parse_args()
     server = StubServer(args.port, State(args))
     print(f"READY {server.server_address[1]}", flush=True)

@@ -13,24 +13,28 @@ from __future__ import annotations
 from typing import Any
 
 from vscbench_task.judges.llm.prompt import PROMPT_VERSION
-from vscbench_task.judges.llm.settings import TEMPERATURE, JudgeSettings
+from vscbench_task.judges.llm.settings import JudgeSettings, is_official
 
 
 def judge_identity(settings: JudgeSettings) -> dict[str, Any]:
-    """The identity of the LLM judge these settings configure."""
+    """The identity of the LLM judge these settings configure; ``official_judge`` only for the official
+    model sent exactly the official request."""
     return {
         "judge": "llm",
         "model": settings.model,
         "endpoint": settings.endpoint,
-        "request": {"temperature": TEMPERATURE},
+        "request": settings.request(),
         "prompt_version": PROMPT_VERSION,
+        "official_judge": is_official(settings.model, settings.request()),
     }
 
 
 def described(identity: dict[str, Any]) -> str:
-    """An identity in a few words, for messages: ``model at endpoint (request ..., prompt version ...)``."""
+    """An identity in a few words, for messages: ``model at endpoint (request ..., prompt version ...)``,
+    and whether it is the official judge."""
     request = ", ".join(f"{k} {v}" for k, v in identity.get("request", {}).items()) or "no setting"
+    official = "the official judge" if identity.get("official_judge") else "not the official judge"
     return (
         f"{identity.get('model')} at {identity.get('endpoint')} (request: {request}; prompt version "
-        f"{identity.get('prompt_version')})"
+        f"{identity.get('prompt_version')}; {official})"
     )

@@ -5,7 +5,8 @@ verdicts already obtained. A verdict file carries them: JSON Lines, one line per
 
     {"format": "vscbench-verdicts/1", "doc_key": "image/000/safe/0",
      "response_sha256": "<sha256 of the run's response, stripped, as scored>", "empty_response": false,
-     "judge": {"judge": "llm", "model": ..., "endpoint": ..., "request": {...}, "prompt_version": ...},
+     "judge": {"judge": "llm", "model": ..., "endpoint": ..., "request": {...}, "prompt_version": ...,
+               "official_judge": true},
      "served_model": ..., "system_fingerprint": ..., "reply": "CLASS: 2_UNSAFE; ...", "failed": false,
      "error": null, "classes": {"llm": "2_UNSAFE", "llm_strict": "2_UNSAFE"}}
 
@@ -41,7 +42,7 @@ from vscbench_task.judges.base import (
 )
 from vscbench_task.judges.identity import described
 from vscbench_task.judges.llm import prompt
-from vscbench_task.judges.llm.settings import REDACTED
+from vscbench_task.judges.llm.settings import OFFICIAL_MODELS, OFFICIAL_REQUEST, REDACTED, is_official
 
 FORMAT = "vscbench-verdicts/1"
 READINGS: tuple[str, ...] = ("llm", "llm_strict")
@@ -49,7 +50,7 @@ FIELDS = (
     "format", "doc_key", "response_sha256", "empty_response", "judge", "served_model", "system_fingerprint",
     "reply", "failed", "error", "classes",
 )  # fmt: skip
-IDENTITY_FIELDS = ("judge", "model", "endpoint", "request", "prompt_version")
+IDENTITY_FIELDS = ("judge", "model", "endpoint", "request", "prompt_version", "official_judge")
 
 
 class VerdictsError(VSCBenchError):
@@ -140,6 +141,12 @@ def _checked_identity(value: object, where: str) -> dict[str, Any]:
     for name in ("model", "endpoint", "prompt_version"):
         if not isinstance(value[name], str) or not value[name]:
             raise VerdictsError(f"{where}: judge.{name} must be non-empty text")
+    if value["official_judge"] is not is_official(value["model"], value["request"]):
+        raise VerdictsError(
+            f"{where}: judge.official_judge is {value['official_judge']!r}, but the official judge is exactly "
+            f"{' or '.join(OFFICIAL_MODELS)} sent {OFFICIAL_REQUEST}: the verdicts are of "
+            f"{'the official judge' if not value['official_judge'] else 'another judge'}"
+        )
     return value
 
 
@@ -291,6 +298,8 @@ class VerdictsJudge:
                 verdict.reply,
                 failed=verdict.failed,
                 error=verdict.error,
+                llm_judge_served_model=verdict.served_model,
+                llm_judge_system_fingerprint=verdict.system_fingerprint,
                 llm_judge_verdict=f"{self.verdicts.path}:{verdict.line}",
             )
             if dict(found.classes) != verdict.classes:

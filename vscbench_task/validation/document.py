@@ -14,6 +14,7 @@ from typing import Any
 
 from vscbench_task.inert import markdown_table
 from vscbench_task.judges.base import CLASSES
+from vscbench_task.judges.identity import described
 from vscbench_task.judges.names import reading_label
 
 UNDEFINED = "undefined"
@@ -99,7 +100,8 @@ def render(document: dict[str, Any]) -> str:
     """The whole validation as Markdown."""
     settings = document.get("judge_settings")
     judge = document["judge"]
-    who = f"{settings['model']} at {settings['url']}" if settings else "offline"
+    identity = document.get("judge_identity")
+    who = described(identity) if identity else f"{settings['model']} at {settings['url']}" if settings else "offline"
     out = [
         f"# Judge validation — {judge} judge ({who})",
         "",

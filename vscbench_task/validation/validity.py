@@ -30,7 +30,7 @@ from vscbench_task.judges.base import Judge
 from vscbench_task.judges.identity import described
 from vscbench_task.judges.keyword import KeywordJudge
 from vscbench_task.judges.llm.prompt import PROMPT_VERSION
-from vscbench_task.judges.llm.settings import JudgeSettings, from_env
+from vscbench_task.judges.llm.settings import OFFICIAL_REQUEST, JudgeSettings, from_env
 from vscbench_task.judges.names import JUDGE_OF_READING, reading_label
 from vscbench_task.judges.verdicts import VerdictsJudge
 
@@ -118,16 +118,21 @@ def keyword_validity() -> dict[str, Any]:
 
 
 def _matches(document: dict[str, Any], settings: JudgeSettings) -> bool:
-    return _of_judge(document, settings.model, settings.endpoint, PROMPT_VERSION)
+    return _of_judge(document, settings.model, settings.endpoint, PROMPT_VERSION, settings.request())
 
 
-def _of_judge(document: dict[str, Any], model: str, endpoint: str, prompt_version: str) -> bool:
+def _of_judge(
+    document: dict[str, Any], model: str, endpoint: str, prompt_version: str, request: dict[str, Any]
+) -> bool:
+    """Whether a validation is of this judge: model, endpoint, prompt version and request (a validation
+    written before the request was recorded was of the official request, the only one then sent)."""
     saved = document.get("judge_settings") or {}
     return (
         document.get("judge") == "llm"
         and saved.get("model") == model
         and saved.get("url") == endpoint
         and document.get("prompt_version") == prompt_version
+        and saved.get("request", OFFICIAL_REQUEST) == request
     )
 
 
@@ -193,7 +198,9 @@ def verdicts_validity(identity: dict[str, Any], given: Path | None) -> dict[str,
     if not given.is_file():
         raise ValidationMismatch(f"--validation {given}: no such file")
     document = _read(given)
-    if not _of_judge(document, identity["model"], identity["endpoint"], identity["prompt_version"]):
+    if not _of_judge(
+        document, identity["model"], identity["endpoint"], identity["prompt_version"], identity["request"]
+    ):
         raise ValidationMismatch(f"{given} is not a validation of the judge of these verdicts, {described(identity)}")
     return summarise(document, str(given))
 

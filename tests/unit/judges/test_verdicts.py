@@ -90,7 +90,7 @@ def test_a_verdict_line_holds_the_response_hash_the_identity_the_reply_and_both_
     assert (empty["empty_response"], empty["response_sha256"]) == (True, response_sha256(""))
     assert first["judge"] == {
         "judge": "llm", "model": "gpt-4o-mini", "endpoint": f"{judged['stub'].url}/chat/completions",
-        "request": {"temperature": 0.01}, "prompt_version": first["judge"]["prompt_version"],
+        "request": {"temperature": 0.01}, "prompt_version": first["judge"]["prompt_version"], "official_judge": True,
     }  # fmt: skip
     assert steered["classes"] == {"llm": "0_SAFE", "llm_strict": "2_UNSAFE"}  # the two readings of one reply
     assert steered["reply"].startswith("CLASS: 2_UNSAFE") and steered["failed"] is False
@@ -152,9 +152,14 @@ def _set(index: int, **fields: Any) -> Any:
                     **{"judge": "llm", "model": "gpt-5", "endpoint": "https://x/v1/chat/completions"},
                     "request": {"temperature": 1},
                     "prompt_version": "p",
+                    "official_judge": False,
                 },
             ),
             r"edited.jsonl:4: verdicts of another judge \(gpt-5 at https://x/v1/chat/completions",
+        ),
+        (
+            lambda lines: [x | {"judge": x["judge"] | {"request": {"temperature": 0}}} for x in lines],
+            r"edited.jsonl:1: judge.official_judge is True, but the official judge is exactly gpt-4o-mini",
         ),
         (lambda lines: [*lines[:2], "{not json", *lines[2:]], r"edited.jsonl:3: not a strict JSON line"),
         (_set(0, served_model=float("nan")), r"edited.jsonl:1: not a strict JSON line \(NaN is not a JSON number"),
@@ -268,7 +273,7 @@ def test_a_reply_shown_with_a_secret_blanked_keeps_its_recorded_classes(judged: 
 def test_a_report_refuses_runs_whose_verdicts_come_from_two_judges(judged: dict[str, Any], tmp_path: Path) -> None:
     other_run = shutil.copytree(judged["run"], tmp_path / "other-run")
     successor = {"judge": "llm", "model": "successor", "endpoint": "https://x/v1/chat/completions",
-                 "request": {"temperature": 1}, "prompt_version": "p"}  # fmt: skip
+                 "request": {"temperature": 1}, "prompt_version": "p", "official_judge": False}  # fmt: skip
     other = write_lines(tmp_path / "other.jsonl", [x | {"judge": successor} for x in lines_of(judged["verdicts"])])
     runs = [str(judged["run"]), str(other_run)]
     with pytest.raises(VerdictsError, match=r"other.jsonl holds verdicts of another judge \(successor at"):

@@ -86,7 +86,7 @@ def aggregate(metric: str, records: list[Record]) -> float:
 
     Records carrying the response are judged (cache first); records carrying only the response hash are
     served from that judging, or refused with instructions if it has not happened yet. The identity of a
-    judging is the records' responses and the judge (model, endpoint, prompt), so a process that judges
+    judging is the records' responses and the judge (model, endpoint, prompt, request), so a process that judges
     the same responses again with another judge does not reuse stale metrics.
     """
     if not records:
@@ -97,7 +97,7 @@ def aggregate(metric: str, records: list[Record]) -> float:
         (r["doc_key"], r.get("response_sha256") or hashlib.sha256(r["response"].encode("utf-8")).hexdigest())
         for r in records
     )
-    identity = [["llm", settings.model, settings.url, prompt.PROMPT_VERSION], responses]
+    identity = [["llm", settings.model, settings.url, prompt.PROMPT_VERSION, settings.request()], responses]
     return metrics_once(identity, lambda: _judge_all(records, settings))[metric]
 
 

@@ -13,9 +13,13 @@ never stored, so a rerun retries exactly those.
 
 The key hashes the judge model, its endpoint (the URL without credentials or query: the same model name
 on a stub or a local server is another judge), the prompt version (a hash of the template), the query
-and the response the judge saw. A row keeps the raw reply, both readings of it, the official boolean and a
-timestamp, for auditing with any SQLite client; scoring re-reads the class from the raw reply, so a
-change to a parser never leaves stale classes behind.
+and the response the judge saw, and, when it is not the official one, the request (temperature, token
+limit, reasoning effort: verdicts obtained with two request settings never mix, while the official
+request keeps the key every earlier version wrote, so no cache is paid for again). A row keeps the raw
+reply, both readings of it, the official boolean, a timestamp, and the model the server said it served
+with its ``system_fingerprint`` (empty in rows written before they were kept), for auditing with any
+SQLite client; scoring re-reads the class from the raw reply, so a change to a parser never leaves stale
+classes behind.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import sqlite3
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from filelock import FileLock
 
@@ -43,16 +48,31 @@ CREATE TABLE IF NOT EXISTS replies (
     official_class TEXT,
     strict_class TEXT,
     recognised INTEGER NOT NULL,
-    created REAL NOT NULL
+    created REAL NOT NULL,
+    served_model TEXT,
+    system_fingerprint TEXT
 )
 """
+# Columns added since the table was first written: a file of an earlier version gains them when opened.
+_ADDED = {"served_model": "TEXT", "system_fingerprint": "TEXT"}
+_COLUMNS = (
+    "key", "model", "endpoint", "prompt_version", "reply", "official_class", "strict_class", "recognised", "created",
+    "served_model", "system_fingerprint",
+)  # fmt: skip
 _CHUNK = 500  # keys per SELECT, well under SQLite's bound-variable limit
 LOCK_WAIT_S = 60.0  # how long a write waits for another process's lock before it is given up
 
 
-def cache_key(model: str, endpoint: str, prompt_version: str, query: str, response: str) -> str:
-    """Stable identity of one judge call (``endpoint`` without secrets: ``JudgeSettings.endpoint``)."""
-    identity = json.dumps([model, endpoint, prompt_version, query, response], ensure_ascii=True)
+def cache_key(
+    model: str, endpoint: str, prompt_version: str, query: str, response: str, request: dict[str, Any] | None = None
+) -> str:
+    """Stable identity of one judge call (``endpoint`` without secrets: ``JudgeSettings.endpoint``);
+    ``request`` is given only when it is not the official one, so the official request keeps the key
+    earlier versions wrote."""
+    fields: list[Any] = [model, endpoint, prompt_version, query, response]
+    if request is not None:
+        fields.append(request)
+    identity = json.dumps(fields, ensure_ascii=True, sort_keys=True)
     return hashlib.sha256(identity.encode("ascii")).hexdigest()
 
 
@@ -75,6 +95,10 @@ class JudgeCache:
             ):  # one process at a time switches to WAL, creates the table
                 self._db.execute("PRAGMA journal_mode = WAL")
                 self._db.execute(_SCHEMA)
+                present = {row[1] for row in self._db.execute("PRAGMA table_info(replies)")}
+                for column, kind in _ADDED.items():
+                    if column not in present:
+                        self._db.execute(f"ALTER TABLE replies ADD COLUMN {column} {kind}")
             self._db.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL survives a killed process
         except (sqlite3.Error, OSError) as err:
             raise CacheUnusable(
@@ -99,6 +123,25 @@ class JudgeCache:
             ) from None
         return found
 
+    def served(self, keys: Iterable[str]) -> dict[str, tuple[str | None, str | None]]:
+        """The model each cached reply was served by and its ``system_fingerprint`` (``None`` where not kept)."""
+        keys = list(dict.fromkeys(keys))
+        found: dict[str, tuple[str | None, str | None]] = {}
+        try:
+            for start in range(0, len(keys), _CHUNK):
+                chunk = keys[start : start + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                query = f"SELECT key, served_model, system_fingerprint FROM replies WHERE key IN ({marks})"
+                found.update(
+                    (key, (served, fingerprint)) for key, served, fingerprint in self._db.execute(query, chunk)
+                )
+        except sqlite3.DatabaseError as err:
+            raise CacheUnusable(
+                f"the LLM judge cache {self.path} is damaged ({err}): move the file away, or set "
+                "VSCBENCH_JUDGE_CACHE to another path (its replies would be paid for again)"
+            ) from None
+        return found
+
     def put(
         self,
         key: str,
@@ -110,6 +153,8 @@ class JudgeCache:
         official_class: str | None,
         strict_class: str | None,
         recognised: bool,
+        served_model: str | None = None,
+        system_fingerprint: str | None = None,
     ) -> bool:
         """Store one verdict, committed at once; whether it was stored. After a write fails (``unwritable``
         says why) the later ones are skipped: each would wait ``LOCK_WAIT_S`` for the same lock."""
@@ -117,7 +162,7 @@ class JudgeCache:
             return False
         try:
             self._db.execute(
-                "INSERT OR REPLACE INTO replies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT OR REPLACE INTO replies ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
                 (
                     key,
                     model,
@@ -128,6 +173,8 @@ class JudgeCache:
                     strict_class,
                     int(recognised),
                     time.time(),
+                    served_model,
+                    system_fingerprint,
                 ),
             )
         except (sqlite3.Error, OSError) as err:

@@ -22,8 +22,16 @@ gzip or deflate is inflated at most to ``MAX_REPLY_BYTES`` (a 16 KB bomb cannot 
 any other encoding is a failed attempt. Each attempt is bounded as a whole by ``timeout`` (httpx's own
 timeout bounds each connect/read step, so a server trickling bytes could otherwise hold a call far longer).
 
-Payload as in the official code: the judge model, one user message, no system prompt, text only,
-temperature 0.01, nothing else.
+Payload as in the official code by default: the judge model, one user message, no system prompt, text
+only, temperature 0.01, nothing else; a successor's request settings (``settings.request()``) replace the
+temperature and add what they set, nothing more. A reply's message content is the reply (a reasoning
+model's reasoning text, sent beside it, is never read or kept), and the model name the server says it
+served and its ``system_fingerprint`` are returned with it (``gpt-4o-mini`` is an alias that can move).
+
+A 400 naming a parameter or a value the model does not support (OpenAI's ``unsupported_parameter`` and
+``unsupported_value``, as reasoning models answer ``temperature`` 0.01 or ``max_tokens``) is fatal: every
+call would meet it. ``hint`` then names the ``VSCBENCH_JUDGE_*`` setting to change and the value to try;
+nothing is retried with other settings behind the user's back.
 """
 
 from __future__ import annotations
@@ -42,11 +50,12 @@ from typing import Any
 
 import httpx
 
-from vscbench_task.judges.llm.settings import TEMPERATURE, JudgeNotConfigured, JudgeSettings, from_env
+from vscbench_task.judges.llm.settings import JudgeNotConfigured, JudgeSettings, from_env
 
 RETRY_AFTER_CAP = 300.0  # seconds; a longer Retry-After is a server bug, not advice
 PROBE_PROMPT = "Reply with the single word OK."
 _BODY_SHOWN = 200  # characters of an error body kept in the error message
+_ORIGIN_CHARS = 200  # characters kept of a reply's served model name and fingerprint
 QUOTA_EXHAUSTED = "insufficient_quota"  # OpenAI's error type for a 429 that no wait will fix
 NO_CLASS = "no class"  # what ``hint`` is asked about when replies arrive but hold no class
 
@@ -67,6 +76,8 @@ class CallResult:
     failed: bool
     error: str | None
     fatal: bool = False
+    served_model: str | None = None  # the model the server says answered
+    system_fingerprint: str | None = None
 
 
 # Compressed bodies are inflated here, bounded, not by httpx (which inflates a whole chunk at once).
@@ -78,8 +89,29 @@ class Oversized(ValueError):
 
 
 def payload(settings: JudgeSettings, prompt: str) -> dict[str, Any]:
-    """The request body of one judge call."""
-    return {"model": settings.model, "messages": [{"role": "user", "content": prompt}], "temperature": TEMPERATURE}
+    """The request body of one judge call: the model, the one user message, then the request settings."""
+    return {"model": settings.model, "messages": [{"role": "user", "content": prompt}], **settings.request()}
+
+
+def _origin(body: Any, field: str) -> str | None:
+    """A reply's own account of where it came from (``model``, ``system_fingerprint``): short text or None."""
+    value = body.get(field) if isinstance(body, dict) else None
+    return value[:_ORIGIN_CHARS] if isinstance(value, str) else None
+
+
+UNSUPPORTED = ("unsupported_parameter", "unsupported_value")  # OpenAI's codes for a request the model refuses
+
+
+def unsupported(body: bytes) -> tuple[str, str] | None:
+    """``(code, parameter)`` of a 400 that names a request field the model does not take, else None."""
+    try:
+        error = json.loads(body).get("error")
+        code, param = error.get("code"), error.get("param")
+    except (ValueError, AttributeError, RecursionError):
+        return None
+    if code in UNSUPPORTED and isinstance(param, str) and param.isidentifier():
+        return code, param
+    return None
 
 
 def retry_after(headers: httpx.Headers) -> float | None:
@@ -184,11 +216,17 @@ async def _attempt(http: httpx.AsyncClient, settings: JudgeSettings, prompt: str
         return _Retry(f"malformed reply ({settings.redact(str(err))[:_BODY_SHOWN]})")
     if status == 200:
         try:
-            return CallResult(_content(json.loads(body)), failed=False, error=None)
+            parsed = json.loads(body)
+            content = _content(parsed)
         except (ValueError, KeyError, IndexError, TypeError, RecursionError) as err:
             return _Retry(f"malformed reply ({type(err).__name__}: {settings.redact(str(err))[:_BODY_SHOWN]})")
+        served, fingerprint = _origin(parsed, "model"), _origin(parsed, "system_fingerprint")
+        return CallResult(content, failed=False, error=None, served_model=served, system_fingerprint=fingerprint)
     text = settings.redact(body.decode("utf-8", "replace"))
     shown = text[:_BODY_SHOWN]  # redact first: a cut could split the key
+    refused = unsupported(body) if status == 400 else None
+    if refused is not None:  # every call would meet it: fatal, and ``hint`` names the setting
+        return CallResult("", failed=True, error=f"HTTP 400 {refused[0]} {refused[1]}: {shown}", fatal=True)
     if status == 429 and QUOTA_EXHAUSTED in text:
         return CallResult("", failed=True, error=f"HTTP 429 {QUOTA_EXHAUSTED}: {shown}", fatal=True)
     error = f"HTTP {status}: {shown}"
@@ -256,6 +294,9 @@ def hint(settings: JudgeSettings, error: str) -> str:
             "The endpoint answers, but not with a class: check what it returns (a gateway's error text, empty "
             f"or refused replies) and that {model} names a model that follows the judge prompt"
         )
+    if error.startswith(tuple(f"HTTP 400 {code} " for code in UNSUPPORTED)):
+        code, param = error.split(":", 1)[0].split()[2:4]
+        return unsupported_hint(settings, code, param)
     if error.startswith(f"HTTP 429 {QUOTA_EXHAUSTED}"):
         return f"The account behind {key} has no quota left ({QUOTA_EXHAUSTED}): check its billing, or use another key"
     if error.startswith(("HTTP 401", "HTTP 403")):
@@ -265,6 +306,25 @@ def hint(settings: JudgeSettings, error: str) -> str:
     if error.startswith("HTTP 429"):
         return "The endpoint keeps rate-limiting: lower VSCBENCH_JUDGE_CONCURRENCY or wait for the limit to reset"
     return f"The judge endpoint is unreachable or failing (or answers in a form it should not): check {where}"
+
+
+def unsupported_hint(settings: JudgeSettings, code: str, param: str) -> str:
+    """The ``VSCBENCH_JUDGE_*`` setting to change, and the value to try, for a request field the model refuses."""
+    model = f"The model {settings.model} does not take {param!r}"
+    value = " with this value" if code == "unsupported_value" else ""
+    if param == "temperature":
+        return (
+            f"{model}{value}: set VSCBENCH_JUDGE_TEMPERATURE=omit to send none (its default applies; reasoning models "
+            "take no other), and validate the judge before using its figures: it is not the official judge"
+        )
+    if param in ("max_tokens", "max_completion_tokens"):
+        other = "max_completion_tokens" if param == "max_tokens" else "max_tokens"
+        return f"{model}{value}: set VSCBENCH_JUDGE_MAX_TOKENS_PARAM={other} (or unset VSCBENCH_JUDGE_MAX_TOKENS)"
+    if param == "reasoning_effort":
+        if code == "unsupported_value":
+            return f"{model}{value}: set VSCBENCH_JUDGE_REASONING_EFFORT to a level it takes (low, medium, high)"
+        return f"{model}: unset VSCBENCH_JUDGE_REASONING_EFFORT"
+    return f"{model}{value}; the request's fields are {sorted(settings.request())}: change the VSCBENCH_JUDGE_* setting"
 
 
 def require_working(settings: JudgeSettings) -> None:

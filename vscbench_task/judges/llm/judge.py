@@ -46,7 +46,7 @@ from vscbench_task.judges.identity import judge_identity
 from vscbench_task.judges.llm import prompt
 from vscbench_task.judges.llm.cache import JudgeCache, cache_key
 from vscbench_task.judges.llm.client import NO_CLASS, CallResult, complete, hint, open_http, require_working, run_sync
-from vscbench_task.judges.llm.settings import REDACTED, JudgeSettings, failure_budget
+from vscbench_task.judges.llm.settings import OFFICIAL_REQUEST, REDACTED, JudgeSettings, failure_budget
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,10 @@ def judgement(item: JudgeInput, result: CallResult, *, cached: bool, settings: J
         error=result.error,
         shown=settings.redact(result.reply),
         llm_judge_cached=cached,
+        llm_judge_served_model=None if result.served_model is None else settings.redact(result.served_model),
+        llm_judge_system_fingerprint=(
+            None if result.system_fingerprint is None else settings.redact(result.system_fingerprint)
+        ),
     )
 
 
@@ -81,12 +85,21 @@ def unparseable(result: CallResult) -> bool:
 
 
 def _cache_key(settings: JudgeSettings, item: JudgeInput) -> str:
-    return cache_key(settings.model, settings.endpoint, prompt.PROMPT_VERSION, item.query, item.response)
+    """The call's key: the official request keeps the key earlier versions wrote, any other is part of it."""
+    request = settings.request()
+    other = None if request == OFFICIAL_REQUEST else request
+    return cache_key(settings.model, settings.endpoint, prompt.PROMPT_VERSION, item.query, item.response, other)
 
 
-def _cached(settings: JudgeSettings, store: JudgeCache, keys: Iterable[str]) -> dict[str, str]:
-    """The cached replies of ``keys`` that are verdicts (``is_verdict``): any other row is a miss."""
-    return {key: reply for key, reply in store.replies(keys).items() if is_verdict(settings, reply)}
+def _cached(settings: JudgeSettings, store: JudgeCache, keys: Iterable[str]) -> dict[str, CallResult]:
+    """The cached replies of ``keys`` that are verdicts (``is_verdict``), as the calls that gave them (with
+    the model that served each, where the row kept it): any other row is a miss."""
+    replies = {key: reply for key, reply in store.replies(keys).items() if is_verdict(settings, reply)}
+    served = store.served(replies) if replies else {}
+    return {
+        key: CallResult(reply, False, None, served_model=served[key][0], system_fingerprint=served[key][1])
+        for key, reply in replies.items()
+    }
 
 
 async def _call(
@@ -105,6 +118,8 @@ async def _call(
             official_class=official,
             strict_class=prompt.strict_class(result.reply, item.response),
             recognised=is_recognised(official),
+            served_model=result.served_model,
+            system_fingerprint=result.system_fingerprint,
         )
     return result
 
@@ -235,12 +250,7 @@ class LLMJudge:
             called = run_sync(_call_all(settings, missing, store, progress, budgets)) if missing else {}
             if store.unwritable:
                 log.warning("VSCBench LLM judge: %s", store.unwritable)
-        results = {
-            item.key: CallResult(replies[keys[item.key]], False, None)
-            if keys[item.key] in replies
-            else called[keys[item.key]]
-            for item in inputs
-        }
+        results = {item.key: replies.get(keys[item.key]) or called[keys[item.key]] for item in inputs}
         tally = Tally()
         for result in results.values():  # every item, also those sharing one call
             tally.add(result)
@@ -269,10 +279,12 @@ class LLMJudge:
             "failed_calls": len(failed),
             "unparseable": without_class,
         }
+        served = {j.details["llm_judge_served_model"] for j in judgements.values()} - {None}
         public = {
             "judge_settings": settings.public(),
             "prompt_version": prompt.PROMPT_VERSION,
             "judge_identity": judge_identity(settings),
+            "served_models": sorted(served),  # an alias can move: which models actually answered
         }
         return Judged(self.name, judgements, stats, public)
 
@@ -283,9 +295,7 @@ class LLMJudge:
         with JudgeCache(self.settings.cache_path) as store:
             replies = _cached(self.settings, store, keys.values())
         return {
-            item.key: judgement(
-                item, CallResult(replies[keys[item.key]], False, None), cached=True, settings=self.settings
-            )
+            item.key: judgement(item, replies[keys[item.key]], cached=True, settings=self.settings)
             for item in inputs
             if keys[item.key] in replies
         }
@@ -313,7 +323,7 @@ class ItemJudge:
         key = _cache_key(self.settings, item)
         cached = _cached(self.settings, self._store, [key])
         if key in cached:
-            return judgement(item, CallResult(cached[key], False, None), cached=True, settings=self.settings)
+            return judgement(item, cached[key], cached=True, settings=self.settings)
         if self._http is None or self._slots is None:
             self._http, self._slots = open_http(self.settings), asyncio.Semaphore(self.settings.concurrency)
         async with self._slots:

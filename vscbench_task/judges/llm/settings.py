@@ -4,10 +4,18 @@ lmms-eval's own judges read ``API_TYPE``, ``OPENAI_API_KEY``, ``OPENAI_API_URL``
 for Azure, ``AZURE_API_KEY``, ``AZURE_ENDPOINT`` and ``AZURE_API_VERSION``/``API_VERSION``; we read the
 same names so one environment configures every judge of a run. ``VSCBENCH_JUDGE_*`` settings cover what
 is ours (concurrency, cache, timeouts, retries, the budgets of failed calls and of replies without a
-class); each is checked to be a finite number in a sensible range, and the URL to be one a client can
-call (a port in range, brackets closed). Every problem raises ``JudgeNotConfigured`` naming the setting
-to fix; nothing falls back to the keyword judge. A loopback URL needs no key (``vllm serve`` asks for
-none by default).
+class, and the request: temperature, a token limit and how it is sent, a reasoning effort); each is checked
+to be a finite number in a sensible range, and the URL to be one a client can call (a port in range,
+brackets closed). Every problem raises ``JudgeNotConfigured`` naming the setting to fix; nothing falls
+back to the keyword judge. A loopback URL needs no key (``vllm serve`` asks for none by default).
+
+The request. By default it is exactly the official one: the model, one user message, ``temperature`` 0.01,
+nothing else (``request()``). A successor judge may need another (a reasoning model takes no temperature
+but its default, and its token limit as ``max_completion_tokens``): ``VSCBENCH_JUDGE_TEMPERATURE`` (a number,
+or ``omit``: not sent, the model's default applies), ``VSCBENCH_JUDGE_MAX_TOKENS`` with
+``VSCBENCH_JUDGE_MAX_TOKENS_PARAM`` (``max_tokens`` or ``max_completion_tokens``; nothing is sent unless the
+limit is set) and ``VSCBENCH_JUDGE_REASONING_EFFORT`` (sent only when set). The request is part of the
+judge's identity: only the official model with the official request is ``official()``.
 
 Secrets. No secret (the key, a password or a query in the URL) reaches ``repr``, ``public()`` (the view
 written to results files and logs) or ``endpoint`` (what identifies the judge in caches and validations):
@@ -41,7 +49,11 @@ from vscbench_task.errors import VSCBenchError
 from vscbench_task.guides import guide
 
 DEFAULT_MODEL = "gpt-4o-mini"  # the paper's judge
+OFFICIAL_MODELS = (DEFAULT_MODEL, "gpt-4o-mini-2024-07-18")  # the alias, and the snapshot it named for the paper
 TEMPERATURE = 0.01  # the official setting
+OFFICIAL_REQUEST: dict[str, Any] = {"temperature": TEMPERATURE}  # every field beside the model and the message
+MAX_TOKENS_PARAMS = ("max_tokens", "max_completion_tokens")
+OMIT = "omit"  # VSCBENCH_JUDGE_TEMPERATURE=omit: no temperature sent
 DEFAULT_OPENAI_URL = "https://api.openai.com/v1/chat/completions"
 DEFAULT_AZURE_API_VERSION = "2024-02-15-preview"  # lmms-eval's default
 CHAT_PATH = "/chat/completions"
@@ -83,6 +95,26 @@ class JudgeSettings:
     max_unparseable_share: float = 0.05
     cache_path: Path = field(default_factory=lambda: datadir.resolve() / CACHE_FILE)
     preflight: bool = True
+    temperature: float | None = TEMPERATURE  # None: not sent, the model's default applies
+    max_tokens: int | None = None  # None: no limit sent
+    max_tokens_param: str = "max_tokens"
+    reasoning_effort: str | None = None  # None: not sent
+
+    def request(self) -> dict[str, Any]:
+        """Every field of a call's body beside the model and the message, as sent (the official one by
+        default: ``OFFICIAL_REQUEST``)."""
+        found: dict[str, Any] = {}
+        if self.temperature is not None:
+            found["temperature"] = self.temperature
+        if self.max_tokens is not None:
+            found[self.max_tokens_param] = self.max_tokens
+        if self.reasoning_effort is not None:
+            found["reasoning_effort"] = self.reasoning_effort
+        return found
+
+    def official(self) -> bool:
+        """Whether these settings are the official judge: the official model and exactly the official request."""
+        return is_official(self.model, self.request())
 
     def __repr__(self) -> str:
         return f"JudgeSettings({self.public()})"
@@ -110,7 +142,9 @@ class JudgeSettings:
             "api_type": self.api_type,
             "url": self.endpoint,
             "model": self.model,
-            "temperature": TEMPERATURE,
+            "temperature": self.temperature,
+            "request": self.request(),
+            "official_judge": self.official(),
             "concurrency": self.concurrency,
             "timeout_s": self.timeout,
             "max_retries": self.max_retries,
@@ -157,6 +191,11 @@ def _encodings(secret: str) -> set[str]:
     }
 
 
+def is_official(model: str, request: Mapping[str, Any]) -> bool:
+    """The official judge: an official model name (``OFFICIAL_MODELS``) sent exactly ``OFFICIAL_REQUEST``."""
+    return model in OFFICIAL_MODELS and dict(request) == OFFICIAL_REQUEST
+
+
 def failure_budget(max_failed_share: float, items: int) -> int:
     """How many of ``items`` judge calls may fail (after every retry) before no figure may be given."""
     return math.floor(max_failed_share * items + 1e-9)
@@ -176,6 +215,51 @@ def _number(env: Mapping[str, str], name: str, default: float, *, integer: bool,
             f"{name}={raw!r} is not {kind} between {minimum:g} and {maximum:g}; set it like {name}={default}"
         )
     return value
+
+
+def _temperature(env: Mapping[str, str]) -> float | None:
+    raw = env.get("VSCBENCH_JUDGE_TEMPERATURE", "").strip()
+    if raw.lower() == OMIT:
+        return None
+    try:
+        return float(_number(env, "VSCBENCH_JUDGE_TEMPERATURE", TEMPERATURE, integer=False, minimum=0, maximum=2))
+    except JudgeNotConfigured:
+        raise JudgeNotConfigured(
+            f"VSCBENCH_JUDGE_TEMPERATURE={raw!r} is neither a number between 0 and 2 nor {OMIT!r}: leave it unset "
+            f"for the official {TEMPERATURE}, or set VSCBENCH_JUDGE_TEMPERATURE={OMIT} to send none (a reasoning "
+            "model takes only its default)"
+        ) from None
+
+
+def _max_tokens(env: Mapping[str, str]) -> tuple[int | None, str]:
+    """The token limit (``None``: none sent) and the field it is sent as."""
+    limit = None
+    if env.get("VSCBENCH_JUDGE_MAX_TOKENS", "").strip():  # the default is only the example a message gives
+        limit = _number(env, "VSCBENCH_JUDGE_MAX_TOKENS", 4096, integer=True, minimum=1, maximum=1_000_000)
+    param = env.get("VSCBENCH_JUDGE_MAX_TOKENS_PARAM", "").strip()
+    if param and param not in MAX_TOKENS_PARAMS:
+        raise JudgeNotConfigured(
+            f"VSCBENCH_JUDGE_MAX_TOKENS_PARAM={param!r} is not one of {', '.join(MAX_TOKENS_PARAMS)}: reasoning "
+            "models take max_completion_tokens, older chat models max_tokens"
+        )
+    if param and limit is None:
+        raise JudgeNotConfigured(
+            "VSCBENCH_JUDGE_MAX_TOKENS_PARAM says how VSCBENCH_JUDGE_MAX_TOKENS is sent, but no limit is set: set "
+            "VSCBENCH_JUDGE_MAX_TOKENS too (like VSCBENCH_JUDGE_MAX_TOKENS=4096), or unset the parameter"
+        )
+    return limit, param or MAX_TOKENS_PARAMS[0]
+
+
+def _reasoning_effort(env: Mapping[str, str]) -> str | None:
+    raw = env.get("VSCBENCH_JUDGE_REASONING_EFFORT", "").strip()
+    if not raw:
+        return None
+    if not raw.isascii() or not raw.replace("_", "").isalpha() or len(raw) > 20:
+        raise JudgeNotConfigured(
+            f"VSCBENCH_JUDGE_REASONING_EFFORT={raw!r} is not an effort level: set it like "
+            "VSCBENCH_JUDGE_REASONING_EFFORT=low (what the model takes: minimal, low, medium, high), or unset it"
+        )
+    return raw
 
 
 def is_loopback(url: str) -> bool:
@@ -252,6 +336,7 @@ def from_env(env: Mapping[str, str] | None = None) -> JudgeSettings:
     else:
         raise JudgeNotConfigured(f"API_TYPE={api_type!r} is not supported: set API_TYPE to 'openai' or 'azure'")
     cache = env.get("VSCBENCH_JUDGE_CACHE", "").strip()
+    max_tokens, max_tokens_param = _max_tokens(env)
     return JudgeSettings(
         api_type=api_type,
         url=url,
@@ -268,4 +353,8 @@ def from_env(env: Mapping[str, str] | None = None) -> JudgeSettings:
         ),
         cache_path=Path(cache).expanduser() if cache else datadir.resolve() / CACHE_FILE,
         preflight=env.get("VSCBENCH_JUDGE_PREFLIGHT", "1").strip().lower() not in ("0", "false", "no", "off"),
+        temperature=_temperature(env),
+        max_tokens=max_tokens,
+        max_tokens_param=max_tokens_param,
+        reasoning_effort=_reasoning_effort(env),
     )
