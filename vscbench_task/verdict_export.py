@@ -13,8 +13,11 @@ The verdicts come from where they already are, and no call is made unless asked:
   identity from the results file beside it: a run judged on another machine. Each line's response hash
   must be the run's, and its classes must follow from its reply.
 
-The file is strict JSON Lines, written whole or not at all; it holds the judge's endpoint without
-credentials or query, and replies whose secrets the client blanked out on arrival.
+The cache holds verdicts only (replies with a class): a run whose judging had failed calls or replies
+without a class (counted, within their budgets) is exported from its rescore's per-item file, which holds
+every item as it was scored. The file is strict JSON Lines, written whole or not at all; it holds the
+judge's endpoint without credentials or query, and replies as audit files show them (a secret a server
+quoted blanked as ``***``).
 """
 
 from __future__ import annotations
@@ -87,9 +90,9 @@ def _from_cache(
     elif missing and not allow_partial:
         raise VerdictsError(
             f"{len(missing):,} of the run's {len(inputs):,} docs have no reply in the cache of the judge "
-            f"{described(identity)} ({judge.settings.cache_path}): pass --call to have the judge answer them "
-            "(paid calls), set the judge's variables as the run was judged, or export from the per-item file a "
-            "rescore wrote (--judgements FILE)"
+            f"{described(identity)} ({judge.settings.cache_path}; failed calls and replies without a class are "
+            "never cached): export from the per-item file the rescore of this run wrote (--judgements FILE), set "
+            "the judge's variables as the run was judged, or pass --call to have the judge answer them (paid calls)"
         )
     return found, calls, identity
 

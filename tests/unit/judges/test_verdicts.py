@@ -284,3 +284,27 @@ def test_a_report_refuses_runs_whose_verdicts_come_from_two_judges(judged: dict[
                  verdicts={runs[0]: judged["verdicts"], runs[1]: judged["verdicts"]})  # fmt: skip
     report = json.loads((tmp_path / "r" / "report.json").read_text())
     assert report["judge_identity"]["model"] == "gpt-4o-mini" and len(report["verdicts"]) == 2
+
+
+def test_failed_calls_and_replies_without_a_class_travel_through_the_per_item_file(
+    tmp_path: Path, stub: StubProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Neither is ever cached, so a run judged with some (within their budgets) is exported from its
+    rescore's per-item file, and its verdicts reproduce its figures, those items counted as they were."""
+    env = judge_env(stub, tmp_path / "cache.sqlite3", VSCBENCH_JUDGE_MAX_FAILED_SHARE="0.2",
+                    VSCBENCH_JUDGE_MAX_UNPARSEABLE_SHARE="0.2")  # fmt: skip
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    texts = [*TEXTS[:10], "Sure #reply=I would rather not say.", "Sure #fault=500"]
+    run = logged(tmp_path / "run", texts)
+    document = rescore(run, "llm", tmp_path / "llm.json", progress=False)
+    counts = document["vscbench"]["counts"]["vscbench_image"]
+    assert (counts["failed_calls"], counts["unparseable"]) == (1, 1)
+    with pytest.raises(VerdictsError, match="2 of the run's 12 docs have no reply in the cache"):
+        export(run, tmp_path / "v.jsonl")
+    export(run, tmp_path / "v.jsonl", judgements=Path(document["vscbench"]["judgements_file"]))
+    lines = lines_of(tmp_path / "v.jsonl")
+    assert (lines[10]["classes"], lines[10]["failed"]) == ({"llm": None, "llm_strict": None}, False)
+    assert (lines[11]["failed"], lines[11]["reply"], lines[11]["error"].startswith("HTTP 500")) == (True, "", True)
+    again = rescore(run, "llm", tmp_path / "again.json", verdicts=tmp_path / "v.jsonl", progress=False)
+    assert strict(again["results"]) == strict(document["results"])
