@@ -60,7 +60,7 @@ def main() -> int:
 
     from vscbench_task.hosts.lmms_eval import TASKS_DIR as TASK_YAML_DIR
     from vscbench_task.hosts.lmms_eval import hooks
-    from vscbench_task.hosts.lmms_eval.outputs import sample_response, task_part
+    from vscbench_task.hosts.lmms_eval.outputs import sample_response
 
     manager = TaskManager(include_path=str(TASK_YAML_DIR))
     task_dict = get_task_dict(TASKS, manager)
@@ -111,7 +111,7 @@ def main() -> int:
         texts = {}
         for name in TASKS:
             for sample in results["samples"][name]:
-                response = sample_response(sample, task_part(name), where=f"simple_evaluate {name}")
+                response = sample_response(sample, name, where=f"simple_evaluate {name}")
                 texts[response.doc_key] = response.response or ""
         return texts, dict(timers)
 

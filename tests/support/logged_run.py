@@ -7,9 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from vscbench_task.dataset.items import items
 from vscbench_task.hosts.lmms_eval import hooks, judge_hooks
-from vscbench_task.hosts.lmms_eval.task_table import LMMS_TASKS
+from vscbench_task.hosts.lmms_eval.task_table import LMMS_TASKS, task_items
 
 STAMP = "20260101_000000"
 
@@ -20,10 +19,9 @@ def samples(task: str, texts: list[str], *, first: int = 0) -> list[dict[str, An
     lmms-eval logs the raw generation but strips it before ``process_results``; the raw text is logged
     with a trailing newline here so readers must strip as lmms-eval does.
     """
-    part, judge = LMMS_TASKS[task]
-    process = hooks.process_results if judge == "keyword" else judge_hooks.process_results
+    process = hooks.process_results if LMMS_TASKS[task].judge == "keyword" else judge_hooks.process_results
     lines = []
-    for doc_id, (item, text) in enumerate(zip(items(part)[first:], texts, strict=False)):
+    for doc_id, (item, text) in enumerate(zip(task_items(task)[first:], texts, strict=False), first):
         raw = f"{text}\n"
         lines.append({"doc_id": doc_id, "resps": [[raw]], "filtered_resps": [raw]} | process(item.request(), [text]))
     return lines
@@ -42,7 +40,7 @@ def write_run(
     document = results if results is not None else {"results": {}}
     counts = {
         task: {
-            "original": len(items(LMMS_TASKS[task].part)) if task in LMMS_TASKS else len(lines),
+            "original": len(task_items(task)) if task in LMMS_TASKS else len(lines),
             "effective": len(lines),
         }
         for task, lines in logged.items()

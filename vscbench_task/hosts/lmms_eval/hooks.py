@@ -13,14 +13,16 @@ from typing import Any
 
 import datasets
 
+from vscbench_task.calibration.split import FULL, split_items
 from vscbench_task.dataset.images import ImageRejected, rgb_from_bytes
-from vscbench_task.dataset.items import item_index, items
+from vscbench_task.dataset.items import Item, item_index
 from vscbench_task.hosts.per_doc import Record, keyword_metric_names, keyword_record
 from vscbench_task.hosts.prepared import checked_image, require_prepared_or_exit
 
 
-def process_docs(dataset: datasets.Dataset, *, part: str) -> datasets.Dataset:
-    """The part's requests from the packaged metadata, after checking the images are prepared.
+def process_docs(dataset: datasets.Dataset, *, part: str, split: str = FULL) -> datasets.Dataset:
+    """The requests of the part's ``split`` (``calibration.split``; default every item) from the packaged
+    metadata, after checking the images are prepared.
 
     lmms-eval calls this at task load, before any generation, so a missing or incomplete data
     directory stops the run here with instructions rather than after hours of generation. The error
@@ -30,7 +32,7 @@ def process_docs(dataset: datasets.Dataset, *, part: str) -> datasets.Dataset:
     lmms-eval to this hook: the items come from the package itself.
     """
     require_prepared_or_exit()
-    return datasets.Dataset.from_list([item.request() for item in items(part)])
+    return datasets.Dataset.from_list([item.request() for item in split_items(part, split)])
 
 
 def doc_to_visual(doc: dict[str, Any]) -> list:
@@ -40,10 +42,14 @@ def doc_to_visual(doc: dict[str, Any]) -> list:
     is strict whatever lmms-eval set: a changed or damaged image stops the run (``SystemExit``, naming the
     file and ``vscbench prepare``) instead of reaching the model.
     """
-    image = item_index()[doc["doc_key"]].image
-    if image is None:
+    return item_images(item_index()[doc["doc_key"]])
+
+
+def item_images(item: Item) -> list:
+    """An item's image as RGB, checked (see ``doc_to_visual``), or no image for the text-only variant."""
+    if item.image is None:
         return []
-    data, name = checked_image(image)
+    data, name = checked_image(item.image)
     try:
         return [rgb_from_bytes(data, name=name)]
     except ImageRejected as err:

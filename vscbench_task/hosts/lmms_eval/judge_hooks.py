@@ -31,6 +31,7 @@ from typing import Any
 import datasets
 from tqdm import tqdm
 
+from vscbench_task.calibration.split import FULL
 from vscbench_task.errors import VSCBenchError
 from vscbench_task.hosts.lmms_eval import hooks
 from vscbench_task.hosts.per_doc import Record, metrics_once
@@ -56,13 +57,13 @@ def _exit_nonzero_after_a_failed_judging() -> None:
         os._exit(1)
 
 
-def process_docs(dataset: datasets.Dataset, *, part: str) -> datasets.Dataset:
+def process_docs(dataset: datasets.Dataset, *, part: str, split: str = FULL) -> datasets.Dataset:
     """Check the judge, then build the docs exactly as the keyword task does."""
     try:
         preflight()
     except JudgeNotConfigured as err:
         raise SystemExit(f"vscbench: {err}") from None
-    return hooks.process_docs(dataset, part=part)
+    return hooks.process_docs(dataset, part=part, split=split)
 
 
 def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, Record]:

@@ -22,8 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from vscbench_task.dataset.items import items
-from vscbench_task.hosts.lmms_eval.task_table import LMMS_TASKS, task_metrics, task_part
+from vscbench_task.hosts.lmms_eval.task_table import LMMS_TASKS, task_items, task_metrics
 from vscbench_task.hosts.run import (
     Run,
     RunNotFound,
@@ -59,20 +58,19 @@ def _logged_key(sample: dict[str, Any], where: str) -> str | None:
     return keys.pop() if keys else None
 
 
-def sample_response(sample: object, part: str | None, *, where: str) -> Response | None:
-    """The VSCBench response in one logged sample of a task of ``part`` (``None``: unknown task, which
-    then needs our records); None for another task's sample."""
+def sample_response(sample: object, task: str, *, where: str) -> Response | None:
+    """The VSCBench response in one logged sample of ``task`` (a task this package does not define
+    needs our records); None for another task's sample."""
     if not isinstance(sample, dict):
         raise RecordError(f"{where}: a logged sample is a JSON object, not a {type(sample).__name__}")
     logged = _logged_key(sample, where)
-    if part is None:
+    if task not in LMMS_TASKS:
         return None if logged is None else make_response(logged, logged_response(sample, where), where=where)
+    chosen = task_items(task)
     doc_id = sample.get("doc_id")
-    if not isinstance(doc_id, int) or isinstance(doc_id, bool) or not 0 <= doc_id < len(items(part)):
-        raise RecordError(
-            f"{where}: doc_id {doc_id!r} is not an index of the {len(items(part)):,} {part}-centric items"
-        )
-    key = items(part)[doc_id].doc_key
+    if not isinstance(doc_id, int) or isinstance(doc_id, bool) or not 0 <= doc_id < len(chosen):
+        raise RecordError(f"{where}: doc_id {doc_id!r} is not an index of the {len(chosen):,} items of {task}")
+    key = chosen[doc_id].doc_key
     if logged is not None and logged != key:
         raise RecordError(
             f"{where}: doc_id {doc_id} is {key} in the benchmark's order, but the sample's records name {logged!r}: "
@@ -83,8 +81,7 @@ def sample_response(sample: object, part: str | None, *, where: str) -> Response
 
 def load_samples(path: str | Path, task: str) -> list[Response]:
     """All VSCBench responses of one ``*_samples_<task>.jsonl`` file, in file order."""
-    part = task_part(task)
-    found = (sample_response(sample, part, where=where) for where, sample in json_lines(Path(path), "a samples file"))
+    found = (sample_response(sample, task, where=where) for where, sample in json_lines(Path(path), "a samples file"))
     return [response for response in found if response is not None]
 
 
@@ -176,13 +173,12 @@ def _read_samples(run: Run, results: dict[str, Any], stamp: str, only: str | Non
         found = load_samples(samples_file, task)
         if not found:
             continue
-        part = task_part(task)
         planned = planned_count(
             len(found),
             evaluated(results, task),
             samples=samples_file,
             host="lmms-eval",
-            full=len(items(part)) if part else len(found),
+            full=len(task_items(task)) if task in LMMS_TASKS else len(found),
             allow_partial=allow_partial,
         )
         if planned != len(found):

@@ -1,42 +1,83 @@
-"""The lmms-eval task folder's tasks and groups: which part each task asks and which judge scores it.
+"""The lmms-eval task folder's tasks and groups: which part each task asks, on which split, with which
+calibration method, and which judge scores it.
 
 The task YAMLs, the aggregation module (``task_files``), the hooks and the outputs reader all read this
-table. The keyword tasks are named after their part (``dataset.items.TASK_OF_PART``), the names every
-host's run is filed under; the LLM-judge tasks add ``_judge``.
+table. The keyword tasks of the whole benchmark are named after their part (``dataset.items.TASK_OF_PART``),
+the names every host's run is filed under; the split and method tasks add ``_eval``, ``_calibration``,
+``_reminder`` or ``_fewshot``, and the LLM-judge tasks add ``_judge``. A method task reports the same
+metrics under the same names as the baseline: only its name says which method made the responses.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from vscbench_task.dataset.items import TASK_OF_PART
+from vscbench_task.calibration.split import CALIBRATION, EVALUATION, FULL, split_items
+from vscbench_task.dataset.items import TASK_OF_PART, Item
 from vscbench_task.scoring.metric_specs import MetricSpec, group_metrics, judge_metrics
+
+BASELINE = "baseline"
+METHODS: tuple[str, ...] = ("reminder", "fewshot")  # the prompt-based methods that are task variants
 
 
 class LmmsTask(NamedTuple):
     part: str
     judge: str
+    split: str = FULL
+    method: str = BASELINE
 
+
+# Suffix of a task's name -> (split, method); the judge twin appends ``_judge``.
+VARIANTS: dict[str, tuple[str, str]] = {
+    "": (FULL, BASELINE),
+    "_eval": (EVALUATION, BASELINE),
+    "_reminder": (EVALUATION, "reminder"),
+    "_fewshot": (EVALUATION, "fewshot"),
+}
+JUDGES_OF = {"keyword": "", "llm": "_judge"}
 
 LMMS_TASKS: dict[str, LmmsTask] = {
-    **{task: LmmsTask(part, "keyword") for part, task in TASK_OF_PART.items()},
-    **{f"{task}_judge": LmmsTask(part, "llm") for part, task in TASK_OF_PART.items()},
+    f"{task}{suffix}{JUDGES_OF[judge]}": LmmsTask(part, judge, split, method)
+    for suffix, (split, method) in VARIANTS.items()
+    for judge in JUDGES_OF
+    for part, task in TASK_OF_PART.items()
 }
+# The calibration split, keyword judge only: what `vscbench steer fit` builds its inputs from (with the
+# baseline's prompts), and a way to look at a model's answers on it.
+LMMS_TASKS |= {f"{task}_calibration": LmmsTask(part, "keyword", CALIBRATION) for part, task in TASK_OF_PART.items()}
+
 # Each group: its tasks and the judge scoring them; its own figure is ``scoring.metric_specs.group_metrics``.
 LMMS_GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
-    "vscbench": (("vscbench_image", "vscbench_text"), "keyword"),
-    "vscbench_judge": (("vscbench_image_judge", "vscbench_text_judge"), "llm"),
+    f"vscbench{suffix}{JUDGES_OF[judge]}": (
+        tuple(f"{task}{suffix}{JUDGES_OF[judge]}" for task in TASK_OF_PART.values()),
+        judge,
+    )
+    for suffix in VARIANTS
+    for judge in JUDGES_OF
 }
 
 
 def task_metrics(task: str) -> tuple[MetricSpec, ...]:
     """The metric list of one lmms-eval task, in the order its YAML lists them."""
-    return judge_metrics(*LMMS_TASKS[task])
+    spec = LMMS_TASKS[task]
+    return judge_metrics(spec.part, spec.judge)
 
 
 def task_part(task: str) -> str | None:
     """The part of a VSCBench lmms-eval task (``None`` for a task this package does not define)."""
     return LMMS_TASKS[task].part if task in LMMS_TASKS else None
+
+
+def task_items(task: str) -> tuple[Item, ...]:
+    """The items of a VSCBench lmms-eval task in the order its docs are listed: a sample's ``doc_id``
+    indexes them."""
+    spec = LMMS_TASKS[task]
+    return split_items(spec.part, spec.split)
+
+
+def calibration_task(part: str) -> str:
+    """The lmms-eval task of ``part``'s calibration split (``vscbench steer fit`` builds inputs from it)."""
+    return f"{TASK_OF_PART[part]}_calibration"
 
 
 def lmms_group_metrics(group: str) -> tuple[str, ...]:

@@ -60,7 +60,7 @@ def test_edited_labels_and_verdicts_change_nothing(tmp_path: Path, edit) -> None
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda s: s | {"doc_id": 99999}, "doc_id 99999 is not an index of the 1,800 image-centric items"),
+        (lambda s: s | {"doc_id": 99999}, "doc_id 99999 is not an index of the 1,800 items of vscbench_image"),
         (lambda s: s | {"doc_id": "3"}, "doc_id '3' is not an index"),
         (lambda s: {**s, "sra_u_keyword_judge": {**s["sra_u_keyword_judge"], "doc_key": "image/299/unsafe/2"}},
          "the sample's metric records name different items"),

@@ -36,22 +36,26 @@ def test_regenerating_changes_nothing(tmp_path: Path) -> None:
 
 
 def test_yaml_metric_lists_are_the_specs_and_name_existing_aggregations() -> None:
-    for task, (part, judge) in LMMS_TASKS.items():
+    for task, table in LMMS_TASKS.items():
         config = yaml.load((TASKS_DIR / f"{task}.yaml").read_text(), Loader=_Loader)
-        assert config["task"] == task and config["metadata"]["judge"] == judge
+        assert config["task"] == task and config["metadata"]["judge"] == table.judge
+        assert config["metadata"]["vscbench_split"] == table.split and config["metadata"]["method"] == table.method
         assert [m["metric"] for m in config["metric_list"]] == [spec.name for spec in task_metrics(task)]
         for entry, spec in zip(config["metric_list"], task_metrics(task), strict=True):
             module, _, name = entry["aggregation"].removeprefix("!function ").rpartition(".")
             assert module == task_files.AGGREGATIONS_MODULE and callable(getattr(aggregations, name))
             assert entry["higher_is_better"] is spec.higher_is_better
         data_file = (TASKS_DIR / config["dataset_kwargs"]["data_files"]["test"]).resolve()
-        assert data_file == REPO / "vscbench_task" / "data" / f"{part}_centric.jsonl" and data_file.is_file()
+        assert data_file == REPO / "vscbench_task" / "data" / f"{table.part}_centric.jsonl" and data_file.is_file()
 
 
 def test_groups_hold_the_tasks() -> None:
     for group, tasks in (
         ("vscbench", ["vscbench_image", "vscbench_text"]),
         ("vscbench_judge", ["vscbench_image_judge", "vscbench_text_judge"]),
+        ("vscbench_eval", ["vscbench_image_eval", "vscbench_text_eval"]),
+        ("vscbench_reminder_judge", ["vscbench_image_reminder_judge", "vscbench_text_reminder_judge"]),
+        ("vscbench_fewshot", ["vscbench_image_fewshot", "vscbench_text_fewshot"]),
     ):
         config = yaml.safe_load((TASKS_DIR / f"{group}.yaml").read_text())
         assert config["group"] == group and config["task"] == tasks

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vscbench_task.hosts.lmms_eval import hooks, judge_hooks
+from vscbench_task.hosts.lmms_eval import hooks, judge_hooks, method_hooks
 
 
 def image_process_docs(dataset: Any) -> Any:
@@ -19,6 +19,23 @@ def image_process_docs(dataset: Any) -> Any:
 
 def text_process_docs(dataset: Any) -> Any:
     return hooks.process_docs(dataset, part="text")
+
+
+# The evaluation and calibration splits (tasks *_eval, *_reminder, *_fewshot; *_calibration).
+def image_eval_process_docs(dataset: Any) -> Any:
+    return hooks.process_docs(dataset, part="image", split="evaluation")
+
+
+def text_eval_process_docs(dataset: Any) -> Any:
+    return hooks.process_docs(dataset, part="text", split="evaluation")
+
+
+def image_calibration_process_docs(dataset: Any) -> Any:
+    return hooks.process_docs(dataset, part="image", split="calibration")
+
+
+def text_calibration_process_docs(dataset: Any) -> Any:
+    return hooks.process_docs(dataset, part="text", split="calibration")
 
 
 def doc_to_visual(doc: dict) -> list:
@@ -46,5 +63,30 @@ def text_judge_process_docs(dataset: Any) -> Any:
     return judge_hooks.process_docs(dataset, part="text")
 
 
+def image_eval_judge_process_docs(dataset: Any) -> Any:
+    return judge_hooks.process_docs(dataset, part="image", split="evaluation")
+
+
+def text_eval_judge_process_docs(dataset: Any) -> Any:
+    return judge_hooks.process_docs(dataset, part="text", split="evaluation")
+
+
 def judge_process_results(doc: dict, results: list[str]) -> dict:
     return judge_hooks.process_results(doc, results)
+
+
+# Prompt-based calibration methods (tasks *_reminder, *_fewshot): what reaches the model, per backend class.
+def reminder_doc_to_text(doc: dict, lmms_eval_specific_kwargs: dict | None = None) -> str:
+    return method_hooks.reminder_doc_to_text(doc, lmms_eval_specific_kwargs)
+
+
+def reminder_doc_to_messages(doc: dict, lmms_eval_specific_kwargs: dict | None = None) -> list:
+    return method_hooks.reminder_doc_to_messages(doc, lmms_eval_specific_kwargs)
+
+
+def fewshot_doc_to_text(doc: dict, lmms_eval_specific_kwargs: dict | None = None) -> str:
+    return method_hooks.fewshot_doc_to_text(doc, lmms_eval_specific_kwargs)
+
+
+def fewshot_doc_to_messages(doc: dict, lmms_eval_specific_kwargs: dict | None = None) -> list:
+    return method_hooks.fewshot_doc_to_messages(doc, lmms_eval_specific_kwargs)
