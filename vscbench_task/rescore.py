@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vscbench_task.calibration.split import FULL, split_items
 from vscbench_task.dataset import datadir
-from vscbench_task.dataset.items import items
 from vscbench_task.errors import VSCBenchError
 from vscbench_task.hosts.readers import load_run
-from vscbench_task.hosts.run import Run
+from vscbench_task.hosts.run import BASELINE, Run, labels
 from vscbench_task.inert import shown
 from vscbench_task.judges.base import Judge
 from vscbench_task.judges.factory import make_judge
@@ -57,7 +57,8 @@ def output_paths(run: Run, judge: str, output: Path | None) -> tuple[Path, Path]
 
 def _lmms_document(run: Run, tasks: dict[str, _TaskScore], judge: str) -> dict[str, Any]:
     """The run's results document with each rescored task's entries replaced by its metrics, higher-is-better
-    flags and doc counts. Entries of other tasks stay as the run wrote them."""
+    flags and doc counts (``original``: the run's own count, else the size of the split it covers). Entries
+    of other tasks stay as the run wrote them."""
     document = copy.deepcopy({k: v for k, v in run.results.items() if k != "samples"})
     for task, scored in tasks.items():
         alias = document.get("results", {}).get(task, {}).get("alias", task)
@@ -65,7 +66,8 @@ def _lmms_document(run: Run, tasks: dict[str, _TaskScore], judge: str) -> dict[s
         document.setdefault("higher_is_better", {})[task] = {
             s.name: s.higher_is_better for s in judge_metrics(scored.part, judge)
         }
-        original = document.get("n-samples", {}).get(task, {}).get("original", len(items(scored.part)))
+        planned = len(split_items(scored.part, run.split))
+        original = document.get("n-samples", {}).get(task, {}).get("original", planned)
         document.setdefault("n-samples", {})[task] = {"original": original, "effective": scored.docs}
     return document
 
@@ -143,6 +145,7 @@ def _block(run: Run, source: Path, chosen: Judge, validation: Path | None) -> di
     block["validity"] = {reading: validity_for(reading, chosen, validation) for reading in chosen.readings}
     if run.partial:
         block["partial"] = {task: {"found": found, "evaluated": n} for task, (found, n) in run.partial.items()}
+    block |= labels(run.split, run.method)
     return block
 
 
@@ -193,6 +196,9 @@ def summary(document: dict[str, Any]) -> str:
     """What ``vscbench rescore`` prints: the headline figures and counts of each rescored task."""
     judge = document["vscbench"]["judge"]
     lines = []
+    if "split" in document["vscbench"] or "method" in document["vscbench"]:
+        method = document["vscbench"].get("method", {}).get("name", BASELINE)
+        lines.append(f"method: {method}; split: {document['vscbench'].get('split', FULL)}")
     for task, found in document["vscbench"].get("partial", {}).items():
         lines.append(
             f"PARTIAL: {task} scored {found['found']:,} of the {found['evaluated']:,} samples the run evaluated"

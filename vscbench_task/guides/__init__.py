@@ -8,6 +8,7 @@ FOLDER = Path(__file__).resolve().parent
 
 
 def guide(name: str) -> Path:
-    """The installed path of a guide: ``llm_judge`` (the LLM judge), ``report`` (``vscbench report``) or
-    ``hosts`` (lm-evaluation-harness, inspect_ai, vLLM, VLMEvalKit, any generator)."""
+    """The installed path of a guide: ``llm_judge`` (the LLM judge), ``report`` (``vscbench report``),
+    ``hosts`` (lm-evaluation-harness, inspect_ai, vLLM, VLMEvalKit, any generator) or ``calibration`` (the
+    calibration split and methods, comparing them, utility)."""
     return FOLDER / f"{name}.md"

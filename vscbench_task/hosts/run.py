@@ -16,9 +16,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from vscbench_task.calibration.split import FULL
 from vscbench_task.errors import VSCBenchError
 from vscbench_task.json_lines import loads
 from vscbench_task.scoring.records import RecordError, Response
+
+BASELINE = "baseline"  # the method of the benchmark's own tasks: the raw prompt, nothing added
 
 
 class RunNotFound(VSCBenchError):
@@ -35,6 +38,10 @@ class Run:
     from ``results_path``; ``partial`` maps a task whose samples are fewer than the run planned to
     (found, planned); only runs loaded with ``allow_partial`` have any. ``files`` are the run's files (those
     read, and the host's other outputs of the same run beside them), which no output may overwrite.
+    ``split`` is the benchmark split the run covers (``calibration.split``: a run is complete when it covers
+    its split) and ``method`` the calibration method that made the responses with its parameters as the run
+    recorded them (``{"name": "baseline"}`` for the plain tasks; empty when the run records nothing, as a
+    responses file).
     """
 
     host: str
@@ -46,6 +53,44 @@ class Run:
     responses: dict[str, list[Response]] = field(default_factory=dict)
     partial: dict[str, tuple[int, int]] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+    split: str = FULL
+    method: dict[str, Any] = field(default_factory=dict)
+
+    def label(self) -> str:
+        """What the run is, for titles: its method and split when they are not the benchmark's defaults."""
+        return run_label(self.method.get("name"), self.split)
+
+
+def run_label(method: str | None, split: str) -> str:
+    """``method`` (``None``: not recorded) and ``split`` as a short label: empty for a baseline run of the
+    whole benchmark, else e.g. ``reminder, evaluation split``."""
+    shown = [method] if method and method != BASELINE else []
+    shown += [f"{split} split"] if split != FULL else []
+    return ", ".join(shown)
+
+
+def labels(split: str, method: dict[str, Any]) -> dict[str, Any]:
+    """A run's split and method for machine-readable outputs, when they are not the whole benchmark and its
+    baseline (outputs of such runs carry neither, as before there were splits and methods)."""
+    found: dict[str, Any] = {}
+    if split != FULL:
+        found["split"] = split
+    if method and method.get("name") != BASELINE:
+        found["method"] = method
+    return found
+
+
+def check_one_split(run: Run, splits: dict[str, str], methods: dict[str, str], *, how: str) -> None:
+    """Set ``run.split`` from its tasks' splits (task -> split), refusing a run whose tasks cover different
+    splits or were made by different methods (``methods``: task -> method name): such a run is several
+    experiments, which one row of a report or a comparison cannot stand for. ``how`` says how to pass
+    each task's responses on its own."""
+    for what, found in (("splits", splits), ("methods", methods)):
+        if len(set(found.values())) > 1:
+            listing = ", ".join(f"{task}: {value}" for task, value in sorted(found.items()))
+            raise RunNotFound(f"{run.folder} holds tasks of different {what} ({listing}): {how}")
+    if splits:
+        run.split = next(iter(splits.values()))
 
     def doc_keys(self) -> set[str]:
         """Every doc the run answered, in any task."""

@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from vscbench_task.calibration.split import FULL
 from vscbench_task.dataset import metadata as md
 from vscbench_task.dataset.items import PART_TITLES, xstest_types
 from vscbench_task.guides import guide
@@ -169,33 +170,63 @@ def _leaderboard(report: Report, figures: Mapping[str, str]) -> list[Block]:
     blocks: list[Block] = [Heading(2, f"Leaderboard — {title}")]
     for part in ("image", "text"):
         blocks.append(Heading(3, f"{PART_TITLES[part].capitalize()} leaderboard — {title}"))
-        models = _with_part(report, part)
+        models = [m for m in _with_part(report, part) if m.split == FULL]
         if not models:
-            blocks.append(_none(part))
+            blocks.append(_none(part) if not _with_part(report, part) else Paragraph(NO_FULL_RUN))
             continue
-        mean = sra_name("mean", judge)
-
-        def order(m: ModelResult, mean: str = mean, part: str = part) -> tuple[bool, float, str]:
-            value = m.parts[part].sra[mean].point
-            return (math.isnan(value), -value if not math.isnan(value) else 0.0, m.name)
-
-        rows = []
-        for rank, m in enumerate(sorted(models, key=order), 1):
-            sra = m.parts[part].sra
-            rows.append(
-                (
-                    str(rank),
-                    m.name,
-                    *_pair(sra[sra_name("u", judge)]),
-                    *_pair(sra[sra_name("s", judge)]),
-                    *_pair(sra[mean]),
-                    str(m.parts[part].docs),
-                )
-            )
-        header = ("rank", "model", "SRA_u", "95% CI", "SRA_s", "95% CI", "mean", "95% CI", "docs")
-        blocks += [Paragraph("Ranked by the mean of SRA_u and SRA_s."), Table(header, tuple(rows))]
+        blocks += [Paragraph("Ranked by the mean of SRA_u and SRA_s."), _ranked(models, part, judge)]
+    blocks += _split_leaderboards(report)
     if "calibration" in figures:
         blocks.append(Figure(figures["calibration"], f"Calibration plane — {title}"))
+    return blocks
+
+
+NO_FULL_RUN = "No run in this report covers the whole benchmark: split runs are ranked apart, below."
+
+
+def _ranked(models: list[ModelResult], part: str, judge: str) -> Table:
+    """The leaderboard table of ``models`` (runs of one split) on ``part``, ranked by the SRA mean."""
+    mean = sra_name("mean", judge)
+
+    def order(m: ModelResult) -> tuple[bool, float, str]:
+        value = m.parts[part].sra[mean].point
+        return (math.isnan(value), -value if not math.isnan(value) else 0.0, m.name)
+
+    rows = []
+    for rank, m in enumerate(sorted(models, key=order), 1):
+        sra = m.parts[part].sra
+        rows.append(
+            (
+                str(rank),
+                m.name,
+                *_pair(sra[sra_name("u", judge)]),
+                *_pair(sra[sra_name("s", judge)]),
+                *_pair(sra[mean]),
+                str(m.parts[part].docs),
+            )
+        )
+    header = ("rank", "model", "SRA_u", "95% CI", "SRA_s", "95% CI", "mean", "95% CI", "docs")
+    return Table(header, tuple(rows))
+
+
+def _split_leaderboards(report: Report) -> list[Block]:
+    """One leaderboard per split other than the whole benchmark: its runs answered other docs, so they are
+    ranked among themselves and never beside full runs."""
+    judge, title = report.judge, reading_label(report.judge)
+    blocks: list[Block] = []
+    for split in sorted({m.split for m in report.models} - {FULL}):
+        blocks += [
+            Heading(3, f"Leaderboard of the {split} split — {title}"),
+            Paragraph(
+                f"Runs of the {split} split only (calibration guide: {guide('calibration')}), ranked among "
+                "themselves by the mean of SRA_u and SRA_s: they answered other docs than full runs, so their "
+                "figures are not comparable with those of the leaderboards above."
+            ),
+        ]
+        for part in ("image", "text"):
+            models = [m for m in _with_part(report, part) if m.split == split]
+            if models:
+                blocks += [Heading(4, f"{PART_TITLES[part].capitalize()}, {split} split"), _ranked(models, part, judge)]
     return blocks
 
 

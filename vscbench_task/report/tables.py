@@ -17,8 +17,9 @@ from typing import Any
 
 from tqdm import tqdm
 
+from vscbench_task.calibration.split import FULL
 from vscbench_task.dataset.items import PART_TITLES, PARTS
-from vscbench_task.hosts.run import Run
+from vscbench_task.hosts.run import Run, labels
 from vscbench_task.inert import distinct
 from vscbench_task.judges.base import Judge
 from vscbench_task.judges.factory import make_judge
@@ -61,6 +62,9 @@ class ModelResult:
     source: str
     parts: dict[str, PartResult]
     partial: dict[str, tuple[int, int]] = field(default_factory=dict)  # task -> (samples found, evaluated)
+    split: str = FULL  # the benchmark split the run covers: runs of different splits are never ranked together
+    method: dict[str, Any] = field(default_factory=dict)  # the calibration method and its parameters ({}: unknown)
+    model: str = ""  # the run's model, without the method and split the name may carry
 
 
 @dataclass
@@ -101,6 +105,7 @@ class Report:
                     "name": m.name,
                     "source": m.source,
                     "partial": {task: {"found": f, "evaluated": n} for task, (f, n) in m.partial.items()},
+                    **labels(m.split, m.method),
                     "parts": {k: part(p) for k, p in m.parts.items()},
                 }
                 for m in self.models
@@ -109,9 +114,10 @@ class Report:
 
 
 def model_names(runs: Sequence[Run]) -> list[str]:
-    """``Run.model`` of each run as every output shows it (``inert.distinct``): hidden characters escaped,
-    and names that render alike numbered ``#1``, ``#2``, ... in run order."""
-    return distinct([run.model for run in runs])
+    """``Run.model`` of each run as every output shows it (``inert.distinct``), with its method and split
+    when it has them (``Run.label``): hidden characters escaped, and names that render alike numbered ``#1``,
+    ``#2``, ... in run order."""
+    return distinct([f"{run.model} ({run.label()})" if run.label() else run.model for run in runs])
 
 
 def _texts(responses: list[Response]) -> dict[str, str | None]:
@@ -208,7 +214,8 @@ def build(
             )
             for part, (task, responses) in responses_by_part(run, source).items()
         }
-        models.append(ModelResult(name, source, {p: parts[p] for p in PARTS if p in parts}, dict(run.partial)))
+        chosen = {p: parts[p] for p in PARTS if p in parts}
+        models.append(ModelResult(name, source, chosen, dict(run.partial), run.split, dict(run.method), run.model))
         if isinstance(scorer, VerdictsJudge):
             verdicts[name] = {"file": str(scorer.verdicts.path), "sha256": scorer.verdicts.sha256}
     identity = getattr(scorers[0], "identity", None)

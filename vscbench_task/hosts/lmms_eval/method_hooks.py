@@ -32,9 +32,9 @@ from typing import Any
 from vscbench_task.calibration import prompting
 from vscbench_task.dataset.items import Item, item_index
 from vscbench_task.hosts.lmms_eval import hooks
+from vscbench_task.hosts.lmms_eval.task_table import SHOTS_KEY
 
 Messages = list[dict[str, Any]]
-SHOTS_KEY = "shots"  # lmms_eval_specific_kwargs key of the few-shot tasks
 TESTED_CHAT_BACKENDS = "qwen2_5_vl, llava_hf (image-centric only), openai"
 
 

@@ -22,10 +22,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from vscbench_task.hosts.lmms_eval.task_table import LMMS_TASKS, task_items, task_metrics
+from vscbench_task.hosts.lmms_eval import steer_args
+from vscbench_task.hosts.lmms_eval.task_table import LMMS_TASKS, SHOTS_KEY, task_items, task_metrics
 from vscbench_task.hosts.run import (
+    BASELINE,
     Run,
     RunNotFound,
+    check_one_split,
     evaluated,
     evaluated_without_samples,
     json_lines,
@@ -121,7 +124,7 @@ def load_run(path: str | Path, *, allow_partial: bool = False) -> Run:
         raise RunNotFound(
             f"{results_path} has no VSCBench samples next to it: run lmms-eval with --log_samples on a vscbench task"
         )
-    tasks = [task for task in results.get("n-samples", {}) if task_part(task) and only in (None, task)]
+    tasks = [task for task in results.get("n-samples", {}) if task in LMMS_TASKS and only in (None, task)]
     run.partial |= evaluated_without_samples(
         results,
         tasks,
@@ -135,7 +138,48 @@ def load_run(path: str | Path, *, allow_partial: bool = False) -> Run:
     run.files = sorted(
         {*run.files, *(p for p in [results_path] if p.exists()), *run.folder.glob(f"{stamp}_samples_*.jsonl")}
     )
+    ours = sorted(task for task in run.responses if task in LMMS_TASKS)
+    check_one_split(
+        run,
+        {task: LMMS_TASKS[task].split for task in ours},
+        {task: LMMS_TASKS[task].method for task in ours},
+        how="pass each task's samples file (<stamp>_samples_<task>.jsonl) as a run of its own",
+    )
+    if ours:
+        run.method = method_record(results, ours[0])
     return run
+
+
+# What a method task's metadata records about the method (the task files write them).
+_METHOD_KEYS = ("reminder_version", "reminder", "demonstrations_version", "demonstration_pairs", "split_version")
+
+
+def _plain(value: object) -> bool:
+    scalar = (str, int, float, bool)
+    return isinstance(value, scalar) or (isinstance(value, list) and all(isinstance(v, scalar) for v in value))
+
+
+def method_record(results: dict[str, Any], task: str) -> dict[str, Any]:
+    """The calibration method of a run of ``task`` and its parameters: the method the task table names,
+    the parameters its results file recorded (the task's metadata, the number of demonstrations lmms-eval
+    resolved, the user's ``--system_instruction``) and, for a ``vscbench_steer`` run, how it was steered
+    (``steer_args.method_record``). Labels only: nothing here changes how a response is scored."""
+    name = LMMS_TASKS[task].method
+    config = results.get("configs", {}).get(task)
+    config = config if isinstance(config, dict) else {}
+    metadata = config.get("metadata") if isinstance(config.get("metadata"), dict) else {}
+    record: dict[str, Any] = {"name": name}
+    record |= {key: metadata[key] for key in _METHOD_KEYS if key in metadata and _plain(metadata[key])}
+    kwargs = config.get("lmms_eval_specific_kwargs")
+    if name == "fewshot" and isinstance(kwargs, dict) and _plain(kwargs.get(SHOTS_KEY)):
+        record["shots"] = kwargs[SHOTS_KEY]
+    if isinstance(results.get("system_instruction"), str) and results["system_instruction"]:
+        record["system_instruction"] = results["system_instruction"]
+    steering = steer_args.method_record(results.get("config"))
+    if steering is not None:
+        record = {**record, "name": steering["name"] if name == BASELINE else f"{name}+{steering['name']}"}
+        record["steering"] = steering
+    return record
 
 
 def _results_file(path: Path) -> tuple[Path, str | None]:

@@ -17,11 +17,12 @@ from pathlib import Path
 from vscbench_task.calibration import prompting
 from vscbench_task.calibration.split import CALIBRATION, EVALUATION, FULL, SPLIT_VERSION, split_items
 from vscbench_task.dataset import generation
-from vscbench_task.hosts.lmms_eval import TASKS_DIR, method_hooks
+from vscbench_task.hosts.lmms_eval import TASKS_DIR
 from vscbench_task.hosts.lmms_eval.task_table import (
     BASELINE,
     LMMS_GROUPS,
     LMMS_TASKS,
+    SHOTS_KEY,
     lmms_group_metrics,
     task_metrics,
 )
@@ -116,7 +117,7 @@ def _method_lines(task: str) -> list[str]:
             "  default:",
             '    pre_prompt: ""',
             '    post_prompt: ""',
-            f"    {method_hooks.SHOTS_KEY}: {prompting.DEFAULT_SHOTS}",
+            f"    {SHOTS_KEY}: {prompting.DEFAULT_SHOTS}",
         ]
     return lines
 

@@ -14,10 +14,10 @@ from typing import NamedTuple
 
 from vscbench_task.calibration.split import CALIBRATION, EVALUATION, FULL, split_items
 from vscbench_task.dataset.items import TASK_OF_PART, Item
+from vscbench_task.hosts.run import BASELINE
 from vscbench_task.scoring.metric_specs import MetricSpec, group_metrics, judge_metrics
 
-BASELINE = "baseline"
-METHODS: tuple[str, ...] = ("reminder", "fewshot")  # the prompt-based methods that are task variants
+SHOTS_KEY = "shots"  # the few-shot tasks' lmms_eval_specific_kwargs key: how many demonstrations
 
 
 class LmmsTask(NamedTuple):

@@ -5,9 +5,12 @@ answered item (``vscbench export`` lists the items and their inputs), then ``vsc
 --responses FILE`` or ``vscbench report --responses FILE``. Both parts may share one file. Every line is
 checked: an unknown ``doc_key``, an item answered twice, a missing or non-text field, a key given twice in
 one line, or a line that is not JSON is refused with the file and line; any other field of a line is
-ignored (labels always come from the packaged metadata). A part with fewer items than the benchmark is
-refused unless partial runs are allowed (then it is scored on the items given and marked partial): a
-forgotten variant must not pass for the whole part.
+ignored (labels always come from the packaged metadata). A part is complete when it answers every item of
+a split (``calibration.split``: the whole benchmark, the evaluation or the calibration split; the run is
+then labelled with that split, and both parts must cover the same one); a part answering fewer is refused
+unless partial runs are allowed (then it is scored on the items given and marked partial against the whole
+benchmark, as the file does not say which split it meant): a forgotten variant must not pass for the whole
+part.
 
 ``"response": ""`` is an answer: the model said nothing, which the official pipeline reads as the refusal
 substitute (``empty_responses`` counts it). ``"response": null`` is not: no answer was obtained (a batch
@@ -21,8 +24,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from vscbench_task.calibration.split import CALIBRATION, EVALUATION, FULL, split_covered, split_items
 from vscbench_task.dataset.items import TASK_OF_PART, items
-from vscbench_task.hosts.run import Run, json_line
+from vscbench_task.hosts.run import Run, check_one_split, json_line
 from vscbench_task.json_lines import numbered_lines
 from vscbench_task.scoring.records import RecordError, Response, check_keys, make_response
 
@@ -59,19 +63,33 @@ def load_responses(path: str | Path, *, allow_partial: bool = False) -> Run:
     if not parts:
         raise RecordError(f"{path}: no responses in it")
     run = Run("responses", path.stem, path.stem, path.parent, path, files=[path])
+    complete = {TASK_OF_PART[part]: split_covered(part, [r.doc_key for r in by_part.get(part, [])]) for part in parts}
+    check_one_split(
+        run,
+        {task: split for task, split in complete.items() if split is not None},
+        {},
+        how="write each split's responses to a file of its own",
+    )
     for part in sorted(parts):
         found = by_part.get(part, [])
         check_keys([r.doc_key for r in found], source=str(path))
-        if len(found) < len(items(part)):
+        if complete[TASK_OF_PART[part]] is None:
+            within = {i.doc_key for i in split_items(part, run.split)} >= {r.doc_key for r in found}
+            planned = len(split_items(part, run.split if within else FULL))
             if not allow_partial:
                 raise RecordError(
-                    f"{path} answers {len(found):,} of the {len(items(part)):,} {part}-centric items: a part's "
-                    "figures need every item (vscbench export lists them). Pass --allow-partial to score the "
-                    "items given (the outputs are then marked partial)"
+                    f"{path} answers {len(found):,} of the {len(items(part)):,} {part}-centric items and is no split "
+                    f"of them ({_sizes(part)}): a part's figures need every item of a split (`vscbench export "
+                    "[--split evaluation]` lists them). Pass --allow-partial to score the items given (the outputs "
+                    "are then marked partial)"
                 )
-            run.partial[TASK_OF_PART[part]] = (len(found), len(items(part)))
+            run.partial[TASK_OF_PART[part]] = (len(found), planned)
         if found:
             run.responses[TASK_OF_PART[part]] = found
     if not run.responses:
         raise RecordError(f"{path}: no answered item in it (every response is null)")
     return run
+
+
+def _sizes(part: str) -> str:
+    return ", ".join(f"{split} split {len(split_items(part, split)):,}" for split in (EVALUATION, CALIBRATION))
