@@ -9,7 +9,10 @@ else
 TORCH_PAIR := torch==2.14.1 torchvision==0.29.1
 endif
 
+# A stale vscbench_task.egg-info in the checkout (from an older editable install) would shadow the
+# installed entry points (lmms-eval's vscbench_steer model) for anything run with the checkout on sys.path.
 $(VENV)/.installed: pyproject.toml
+	rm -rf vscbench_task.egg-info
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q $(TORCH_PAIR)

@@ -97,7 +97,12 @@ def parse_heads(value: object) -> tuple[tuple[int, int], ...] | None:
 
 
 def settings(
-    base: object, directions: object, alpha: object = DEFAULT_ALPHA, level: object = "layer", layers=None, heads=None
+    base: object = None,
+    directions: object = None,
+    alpha: object = DEFAULT_ALPHA,
+    level: object = "layer",
+    layers: object = None,
+    heads: object = None,
 ) -> SteerSettings:
     """The checked settings from the plugin's arguments (as lmms-eval parsed them: numbers may be numbers)."""
     if not base or not isinstance(base, str):
@@ -150,7 +155,7 @@ def method_record(config: object) -> dict[str, Any] | None:
     own = {k: args.get(k) for k in OWN_ARGS if args.get(k) is not None}
     try:
         checked = settings(**own)
-    except (SteerSettingsError, TypeError) as err:
+    except SteerSettingsError as err:
         return {"name": "steer", "model_args": str(raw), "unreadable": str(err)}
     record: dict[str, Any] = {"name": checked.method, "base": checked.base, "directions": str(checked.directions)}
     record |= {"alpha": checked.alpha, "level": checked.level}
