@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "compare-judges": (
         "two judges on the same runs: agreement with intervals, class confusion, each model's SRA shift and rank change"
     ),
+    "compare-methods": "compare calibration methods with a baseline: paired differences of SRA_u, SRA_s, mean",
     "steer": "activation steering: `steer fit` computes a model's directions from the calibration split",
     "validate-judge": (
         "measure a judge against human-labelled responses (MSTS, XSTest): accuracy, kappa, per-model SRA error"

@@ -37,7 +37,24 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--verdicts", action="append", metavar="RUN=FILE", help=VERDICTS_HELP)
     cmd.add_argument("--validation", type=Path, help=VALIDATION_HELP)
     cmd.add_argument("--allow-partial", action="store_true", help=PARTIAL_HELP)
+    cmd.add_argument(
+        "--utility",
+        action="append",
+        type=_utility,
+        metavar="RUN=RESULTS_FILE:METRIC",
+        help="a utility figure for a run (its path or model name), from an lmms-eval or lm-eval results file, "
+        "METRIC as the file keys it (task/metric,filter); repeat per run and metric: the calibration-utility plane",
+    )
     bootstrap_options(cmd)
+
+
+def _utility(text: str) -> object:
+    from vscbench_task.report.utility import parse
+
+    try:
+        return parse(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         allow_partial=args.allow_partial,
         responses_files=tuple(args.responses or ()),
         verdicts=verdicts,
+        utility_requests=tuple(args.utility or ()),
     )
     for path in written.values():
         print(path)

@@ -14,18 +14,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
 from vscbench_task.dataset import datadir
 from vscbench_task.hosts.readers import load_run
+from vscbench_task.hosts.run import Run
+from vscbench_task.judges.base import Judge
+from vscbench_task.judges.factory import make_judge
+from vscbench_task.judges.names import judge_of
 from vscbench_task.judges.verdicts import VerdictsJudge, one_identity, read_verdicts
 from vscbench_task.output_files import check_files_in, check_folder_target, staged_folder, write_json, write_text
-from vscbench_task.report import html, markdown, plots, tables
-from vscbench_task.report.document import build_document
+from vscbench_task.report import calibration, html, markdown, plots, tables, utility
+from vscbench_task.report.document import Block, build_document
 
 # Every file a report can write: what replacing an earlier report removes if this one does not write it.
-REPORT_FILES = frozenset({"report.json", "report.md", "report.html", *(file for file, _ in plots.FIGURES.values())})
+REPORT_FILES = frozenset(
+    {"report.json", "report.md", "report.html", *(file for file, _ in plots.FIGURES.values())}
+    | {calibration.FIGURE, utility.FIGURE}
+)
 
 
 def write_report(
@@ -40,6 +48,7 @@ def write_report(
     allow_partial: bool = False,
     responses_files: tuple[str, ...] = (),
     verdicts: Mapping[str, Path] | None = None,
+    utility_requests: tuple[utility.UtilityRequest, ...] = (),
 ) -> dict[str, Path]:
     """Load the runs, compute and write everything; returns what was written by kind.
 
@@ -69,11 +78,18 @@ def write_report(
         kept = [*kept, *(file.path for file in files)]  # a verdict file is an input too: never overwritten
     inputs = [*(Path(source) for source, _ in runs), *(f for _, run in runs for f in run.files), *kept]
     check_files_in(out, REPORT_FILES, "--out", [i for i in inputs if not i.is_dir()], folders)
+    loaded = [run for _, run in runs]
+    sources_given = [source for source, _ in runs]
+    utilities = utility.values(utility_requests, sources_given, tables.model_names(loaded), [r.model for r in loaded])
     report = tables.build(runs, judge, seed=seed, resamples=resamples, validation=validation, judges=judges)
     with staged_folder(out, REPORT_FILES) as staging:
-        write_json(staging / "report.json", report.to_json())
         figures = plots.draw(report, staging)
         blocks = build_document(report, figures)
+        scorers = judges or [make_judge(judge_of(report.judge))] * len(runs)
+        extra, document, files = _calibration_and_utility(runs, scorers, report, utilities, staging)
+        blocks += extra
+        figures |= {Path(file).stem: file for file in files}
+        write_json(staging / "report.json", report.to_json() | document)
         write_text(staging / "report.md", markdown.render(blocks))
         if with_html:
             write_text(staging / "report.html", html.render(blocks, staging))
@@ -82,3 +98,30 @@ def write_report(
     if with_html:
         written["html"] = out / "report.html"
     return written
+
+
+def _calibration_and_utility(
+    runs: list[tuple[str, Run]],
+    judges: list[Judge],
+    report: tables.Report,
+    utilities: list[utility.UtilityValue],
+    staging: Path,
+) -> tuple[list[Block], dict[str, Any], list[str]]:
+    """The calibration section (runs of several methods of one model) and the calibration-utility plane
+    (``--utility``), each only when there is something to show, with their entries for ``report.json`` and
+    the figure files written."""
+    blocks, document, files = calibration.section(
+        runs,
+        judges,
+        report.judge,
+        staging,
+        seed=report.seed,
+        resamples=report.resamples,
+        level=report.level,
+    )
+    if utilities:
+        utility.draw(utilities, report, staging / utility.FIGURE)
+        blocks += utility.blocks(utilities, report, utility.FIGURE)
+        document["utility"] = utility.to_json(utilities, report)
+        files.append(utility.FIGURE)
+    return blocks, document, files

@@ -134,14 +134,16 @@ class RatioTable:
         replicates = self.replicates(resample_weights(self.strata, resamples, seed))
         points = self.points()
         return {
-            name: _unless_single(
+            name: unless_single(
                 percentile_interval(points[name], replicates[:, j], level), self.single_cluster_strata(j)
             )
             for j, name in enumerate(self.names)
         }
 
 
-def _unless_single(interval: Interval, single: bool) -> Interval:
+def unless_single(interval: Interval, single: bool) -> Interval:
+    """``interval``, or no bounds with the reason when ``single`` (every stratum holding data for the
+    statistic holds one cluster only, so resampling within strata cannot vary)."""
     if single and not math.isnan(interval.point):
         return Interval(interval.point, math.nan, math.nan, SINGLE_CLUSTER_STRATA)
     return interval
@@ -220,7 +222,7 @@ def sra_intervals(
     """
     points, replicates, single = _replicates(specs, scored, resamples, seed)
     return {
-        spec.name: _unless_single(
+        spec.name: unless_single(
             percentile_interval(points[spec.name], replicates[spec.name], level), single[spec.name]
         )
         for spec in specs
@@ -242,7 +244,7 @@ def difference_intervals(
     specs = list(dict.fromkeys(spec for pair in pairs for spec in pair))
     points, replicates, single = _replicates(specs, scored, resamples, seed)
     return {
-        b.name: _unless_single(
+        b.name: unless_single(
             percentile_interval(points[b.name] - points[a.name], replicates[b.name] - replicates[a.name], level),
             single[a.name] or single[b.name],
         )

@@ -22,7 +22,9 @@ def _fitted(seed: int = 0) -> tuple[d.Directions, np.ndarray, np.ndarray, np.nda
     heads = rng.normal(size=(10, 4, 6))
     unsafe = np.array([True, False] * 5)
     heads[unsafe, 2, 2:4] += 5.0  # head 2:1 separates the classes far better than any other
-    fitted = d.fit("toy/model", SHAPE, torch.tensor(residual), torch.tensor(heads), torch.tensor(unsafe), {"split": "x"})
+    fitted = d.fit(
+        "toy/model", SHAPE, torch.tensor(residual), torch.tensor(heads), torch.tensor(unsafe), {"split": "x"}
+    )
     return fitted, residual, heads, unsafe
 
 
@@ -82,7 +84,7 @@ def test_a_file_fitted_on_another_model_or_architecture_is_refused_naming_both(t
     with pytest.raises(d.DirectionsError, match=r"fitted on toy/model .* but this run loads other/model"):
         d.check_model(fitted, path, "other/model", SHAPE)
     wider = ModelShape(SHAPE.model_class, 4, 8, 4, 2)
-    with pytest.raises(d.DirectionsError, match="hidden size 6.*hidden size 8"):
+    with pytest.raises(d.DirectionsError, match=r"hidden size 6.*hidden size 8"):
         d.check_model(fitted, path, "toy/model", wider)
 
 
@@ -97,7 +99,7 @@ def test_layers_and_heads_the_model_lacks_are_refused_by_name(tmp_path: Path) ->
     path = tmp_path / "dir.safetensors"
     assert set(d.select(fitted, path, "layer", None, None)[0]) == {2}
     assert set(d.select(fitted, path, "head", None, ((1, 2),))[1]) == {(1, 2)}
-    with pytest.raises(d.DirectionsError, match="layer 4 does not exist: .* has layers 0 to 3"):
+    with pytest.raises(d.DirectionsError, match=r"layer 4 does not exist: .* has layers 0 to 3"):
         d.select(fitted, path, "layer", (1, 4), None)
-    with pytest.raises(d.DirectionsError, match="head 1:3 does not exist: .* heads 0 to 2 in each"):
+    with pytest.raises(d.DirectionsError, match=r"head 1:3 does not exist: .* heads 0 to 2 in each"):
         d.select(fitted, path, "head", None, ((1, 3),))

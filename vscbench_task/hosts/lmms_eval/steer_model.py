@@ -21,6 +21,7 @@ import logging
 from typing import Any
 
 from lmms_eval.api.model import lmms
+
 from vscbench_task.calibration.steering.directions import DirectionsError, check_model, load, select
 from vscbench_task.calibration.steering.hooks import Steering, UnsupportedModel, model_shape
 from vscbench_task.errors import VSCBenchError

@@ -17,6 +17,7 @@ def manifests() -> list[Any]:
     """The ``vscbench_steer`` manifest: a chat class (the default) and a simple one (``--force_simple``);
     each wraps the ``base`` backend's class of the same kind."""
     from lmms_eval.models.registry_v2 import ModelManifest
+
     from vscbench_task.hosts.lmms_eval.steer_args import MODEL_ID
 
     return [ModelManifest(MODEL_ID, simple_class_path=f"{MODULE}.SteerSimple", chat_class_path=f"{MODULE}.SteerChat")]

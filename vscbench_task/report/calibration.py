@@ -1,0 +1,338 @@
+"""Calibration methods against the baseline: ``vscbench compare-methods`` and the report's calibration section.
+
+The runs are loaded and judged here (any host's run, any reading), compared doc by doc through
+``calibration.compare`` (paired bootstrap), and shown as tables (SRA_u, SRA_s and their mean with each
+difference from the baseline and its paired 95% interval; per category / variant; flipped docs) and one
+figure (``methods.png``: each method's difference from the baseline with its interval, per part). The
+report adds this section when it is given runs of several methods of one model, one of them the
+baseline (``sections``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure as MplFigure
+
+from vscbench_task.calibration.compare import NotComparable, PartComparison, compare_part, flip_counts
+from vscbench_task.dataset.items import PART_TITLES, PARTS, Item
+from vscbench_task.guides import guide
+from vscbench_task.hosts.run import BASELINE, Run
+from vscbench_task.inert import flat
+from vscbench_task.judges.base import Judge
+from vscbench_task.judges.names import reading_label
+from vscbench_task.output_files import strict
+from vscbench_task.report.document import Block, Figure, Heading, Paragraph, Table, bounds, number
+from vscbench_task.report.tables import responses_by_part
+from vscbench_task.scoring.bootstrap import Interval
+from vscbench_task.scoring.metric_specs import BREAKDOWN, sra_name
+from vscbench_task.scoring.score import Scored, judge_responses
+
+FIGURE = "methods.png"
+HEADLINE = ("u", "s", "mean")
+
+
+@dataclass
+class MethodComparison:
+    """One method's run against the baseline's, per part present in both."""
+
+    label: str
+    source: str
+    run: Run
+    parts: dict[str, PartComparison]
+
+
+def method_label(run: Run, source: str) -> str:
+    """How a run is named in a comparison: its method (with the steering strength), or its file's name."""
+    method = run.method.get("name") or Path(source).name
+    steering = run.method.get("steering")
+    if isinstance(steering, dict) and "alpha" in steering:
+        method += f" (alpha {steering['alpha']:g})"
+    return method
+
+
+def _scored(run: Run, source: str, judge: Judge) -> dict[str, Scored[Item]]:
+    return {
+        part: judge_responses(responses, judge, source=f"{source} ({task})")
+        for part, (task, responses) in responses_by_part(run, source).items()
+    }
+
+
+def compare_runs(
+    runs: Sequence[tuple[str, Run]], judges: Sequence[Judge], reading: str, *, seed: int, resamples: int, level: float
+) -> list[MethodComparison]:
+    """The first run is the baseline; each other run is compared with it on every part both have. Each run
+    is judged by its judge (``judges``, in the runs' order: one judge for all, or a verdict file each)."""
+    (base_source, base_run), *others = runs
+    if not others:
+        raise NotComparable("compare-methods needs the baseline's run and at least one method's run")
+    baseline = _scored(base_run, base_source, judges[0])
+    found = []
+    for (source, run), judge in zip(others, judges[1:], strict=True):
+        method = _scored(run, source, judge)
+        shared = [part for part in PARTS if part in baseline and part in method]
+        if not shared:
+            raise NotComparable(f"{source} has no part in common with the baseline {base_source}")
+        parts = {
+            part: compare_part(
+                baseline[part], method[part], reading, names=(base_source, source), seed=seed, resamples=resamples,
+                level=level,
+            )
+            for part in shared
+        }  # fmt: skip
+        found.append(MethodComparison(method_label(run, source), source, run, parts))
+    return found
+
+
+def _interval(iv: Interval) -> dict[str, Any]:
+    return strict({k: v for k, v in iv._asdict().items() if k != "note" or v is not None})
+
+
+def _run_json(source: str, run: Run) -> dict[str, Any]:
+    return {"source": source, "model": run.model, "split": run.split, "method": run.method or None}
+
+
+def to_json(
+    baseline: tuple[str, Run], compared: Sequence[MethodComparison], reading: str, settings: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Every number of the comparison, machine-readable (NaN as null), with the flipped docs."""
+    return {
+        "judge": reading,
+        **settings,
+        "paired": "both runs' verdicts on the same docs, resampled together (clusters: prompts / queries)",
+        "baseline": _run_json(*baseline),
+        "methods": [
+            {
+                **_run_json(m.source, m.run),
+                "label": m.label,
+                "parts": {
+                    part: {
+                        "docs": p.docs,
+                        "figures": {
+                            name: {
+                                "baseline": _interval(f.baseline),
+                                "method": _interval(f.method),
+                                "difference": _interval(f.difference),
+                            }
+                            for name, f in p.figures.items()
+                        },
+                        "flips": flip_counts(p.flips),
+                        "flipped_docs": [
+                            {
+                                "doc_key": f.doc_key,
+                                "unsafe": f.unsafe,
+                                "baseline_recognised": f.baseline_recognised,
+                                "method_recognised": f.method_recognised,
+                                "better": f.better,
+                            }
+                            for f in p.flips
+                        ],
+                    }
+                    for part, p in m.parts.items()
+                },
+            }
+            for m in compared
+        ],
+    }
+
+
+def _signed(iv: Interval) -> str:
+    return "—" if math.isnan(iv.point) else f"{iv.point:+.3f}"
+
+
+def blocks(
+    baseline: tuple[str, Run], compared: Sequence[MethodComparison], reading: str, figure: str | None, level: float
+) -> list[Block]:
+    """The comparison as report blocks: the headline table per part, the breakdowns, the flips."""
+    title = reading_label(reading)
+    source, run = baseline
+    found: list[Block] = [
+        Heading(2, f"Calibration methods against the baseline — {title}"),
+        Paragraph(
+            f"Baseline: {method_label(run, source)} ({source}; model {run.model}, {run.split} split). Each method's "
+            f"run is compared with it on the same docs; Δ is the method minus the baseline, with a paired {level:.0%} "
+            "bootstrap interval (both runs' verdicts on the same docs resampled together, whole prompts / queries "
+            "within each category / XSTest type), which an unpaired comparison would widen. These are the project's "
+            f"own configurations of each method family, not the paper's (calibration guide: {guide('calibration')})."
+        ),
+    ]
+    models = {m.run.model for m in compared} - {run.model}
+    if models:
+        found.append(
+            Paragraph(f"NOTE: not all runs are of the baseline's model ({run.model}): {', '.join(sorted(models))}.")
+        )
+    for part in PARTS:
+        rows = []
+        for m in compared:
+            if part not in m.parts:
+                continue
+            p = m.parts[part]
+            cells = [m.label, str(p.docs)]
+            for kind in HEADLINE:
+                f = p.figures[sra_name(kind, reading)]
+                cells += [number(f.method.point), _signed(f.difference), bounds(f.difference)]
+            counts = flip_counts(p.flips)
+            cells += [str(counts["flipped"]), str(counts["better"]), str(counts["worse"])]
+            rows.append(tuple(cells))
+        if not rows:
+            continue
+        base = next(m.parts[part] for m in compared if part in m.parts)
+        header = ("method", "docs")
+        for label in ("SRA_u", "SRA_s", "mean"):
+            header += (label, f"Δ {label}", "95% CI")
+        header += ("flipped", "better", "worse")
+        baseline_values = ", ".join(
+            f"{label} {number(base.figures[sra_name(kind, reading)].baseline.point)}"
+            for kind, label in zip(HEADLINE, ("SRA_u", "SRA_s", "mean"), strict=True)
+        )
+        found += [
+            Heading(3, f"{PART_TITLES[part].capitalize()} — {title}"),
+            Paragraph(
+                f"Baseline: {baseline_values}. Flipped: docs whose verdict differs from the baseline's; better: the "
+                "method handles them right (an unsafe doc newly recognised, a safe doc no longer refused)."
+            ),
+            Table(header, tuple(rows)),
+            *_breakdown(compared, part, reading),
+        ]
+    if figure:
+        found.append(Figure(figure, f"Each method minus the baseline, with paired 95% intervals — {title}"))
+    return found
+
+
+def _breakdown(compared: Sequence[MethodComparison], part: str, reading: str) -> list[Block]:
+    field, groups = BREAKDOWN[part]
+    rows = []
+    for group in groups:
+        for m in compared:
+            if part not in m.parts:
+                continue
+            cells = [group, m.label]
+            for kind in ("u", "s"):
+                f = m.parts[part].figures[sra_name(kind, reading, group)]
+                cells += [number(f.baseline.point), number(f.method.point), _signed(f.difference), bounds(f.difference)]
+            rows.append(tuple(cells))
+    header = (field, "method", "SRA_u base", "SRA_u method", "Δ SRA_u", "95% CI")
+    header += ("SRA_s base", "SRA_s method", "Δ SRA_s", "95% CI")
+    return [Heading(4, f"By {field}"), Table(header, tuple(rows))]
+
+
+def draw(compared: Sequence[MethodComparison], reading: str, path: Path) -> None:
+    """``methods.png``: per part, each method's Δ SRA_u, Δ SRA_s and Δ mean with paired intervals."""
+    parts = [part for part in PARTS if any(part in m.parts for m in compared)]
+    with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):
+        fig = MplFigure(figsize=(6.0 * len(parts), 1.6 + 0.9 * len(compared)), layout="constrained")
+        axes = np.atleast_1d(fig.subplots(1, len(parts), squeeze=False)[0])
+        for ax, part in zip(axes, parts, strict=True):
+            labels = [flat(m.label) for m in compared if part in m.parts]
+            for offset, (kind, colour) in enumerate(zip(HEADLINE, ("C3", "C0", "k"), strict=True)):
+                points, low, high = [], [], []
+                for m in compared:
+                    if part not in m.parts:
+                        continue
+                    iv = m.parts[part].figures[sra_name(kind, reading)].difference
+                    points.append(iv.point)
+                    low.append(0.0 if math.isnan(iv.low) else max(iv.point - iv.low, 0.0))
+                    high.append(0.0 if math.isnan(iv.high) else max(iv.high - iv.point, 0.0))
+                y = np.arange(len(points)) + (offset - 1) * 0.22
+                label = "Δ mean" if kind == "mean" else f"Δ SRA_{kind}"
+                ax.errorbar(points, y, xerr=[low, high], fmt="o", color=colour, capsize=3, label=label)
+            ax.axvline(0.0, color="grey", lw=1, ls="--")
+            ax.set_yticks(np.arange(len(labels)), labels)
+            ax.invert_yaxis()
+            ax.set(xlabel="method minus baseline", title=f"{PART_TITLES[part]} — {reading_label(reading)}")
+            ax.grid(axis="x", alpha=0.3)
+        axes[0].legend(loc="best", fontsize=8)
+        FigureCanvasAgg(fig)
+        fig.savefig(path, dpi=100)
+
+
+def summary(compared: Sequence[MethodComparison], reading: str) -> str:
+    """What ``compare-methods`` prints: per method and part, the headline differences and flips."""
+    lines = []
+    for m in compared:
+        for part, p in m.parts.items():
+            shown = []
+            for kind, label in zip(HEADLINE, ("SRA_u", "SRA_s", "mean"), strict=True):
+                f = p.figures[sra_name(kind, reading)]
+                shown.append(f"{label} {number(f.method.point)} (Δ {_signed(f.difference)} {bounds(f.difference)})")
+            counts = flip_counts(p.flips)
+            lines.append(
+                f"{flat(m.label)} [{part}, {p.docs:,} docs]: {'; '.join(shown)}; {counts['flipped']} flipped "
+                f"({counts['better']} better, {counts['worse']} worse)"
+            )
+    return "\n".join(lines)
+
+
+def comparable_groups(runs: Sequence[tuple[str, Run]]) -> list[list[tuple[str, Run]]]:
+    """For the report: per model, its baseline run first and its runs of other methods after, when it has a
+    baseline and at least one method on the same split (runs of other splits are left out)."""
+    groups = []
+    for model in dict.fromkeys(run.model for _, run in runs):
+        mine = [(s, r) for s, r in runs if r.model == model]
+        bases = [(s, r) for s, r in mine if r.method.get("name") == BASELINE]
+        if len(bases) != 1:
+            continue
+        others = [
+            (s, r) for s, r in mine if r.method.get("name") not in (None, BASELINE) and r.split == bases[0][1].split
+        ]
+        if others:
+            groups.append([bases[0], *others])
+    return groups
+
+
+def section(
+    runs: Sequence[tuple[str, Run]],
+    judges: Sequence[Judge],
+    reading: str,
+    out_dir: Path,
+    *,
+    seed: int,
+    resamples: int,
+    level: float,
+) -> tuple[list[Block], dict[str, Any], list[str]]:
+    """The report's calibration section for the models given with several methods: its blocks, its entry
+    for ``report.json`` and the figure files written into ``out_dir``. Empty when no model has a baseline
+    and another method."""
+    blocks_found: list[Block] = []
+    documents, files = [], []
+    for index, indices in enumerate(comparable_groups(runs)):
+        group = [runs[i] for i in indices]
+        compared = compare_runs(
+            group, [judges[i] for i in indices], reading, seed=seed, resamples=resamples, level=level
+        )
+        file = FIGURE if index == 0 else f"methods_{index + 1}.png"
+        draw(compared, reading, out_dir / file)
+        files.append(file)
+        blocks_found += blocks(group[0], compared, reading, file, level)
+        documents.append(to_json(group[0], compared, reading, {"seed": seed, "resamples": resamples, "level": level}))
+    return blocks_found, ({"comparisons": documents} if documents else {}), files
+
+
+def write_comparison(
+    sources: Sequence[tuple[str, Run]],
+    judges: Sequence[Judge],
+    reading: str,
+    out: Path,
+    *,
+    seed: int,
+    resamples: int,
+    level: float,
+) -> tuple[list[MethodComparison], dict[str, Path]]:
+    """``compare-methods --out DIR``: ``compare.json``, ``compare.md`` and ``methods.png``, written together."""
+    from vscbench_task.output_files import staged_folder, write_json, write_text
+    from vscbench_task.report import markdown
+
+    compared = compare_runs(sources, judges, reading, seed=seed, resamples=resamples, level=level)
+    settings = {"seed": seed, "resamples": resamples, "level": level}
+    with staged_folder(out) as staging:
+        write_json(staging / "compare.json", to_json(sources[0], compared, reading, settings))
+        draw(compared, reading, staging / FIGURE)
+        write_text(staging / "compare.md", markdown.render(blocks(sources[0], compared, reading, FIGURE, level)))
+    return compared, {"json": out / "compare.json", "markdown": out / "compare.md", "figure": out / FIGURE}
