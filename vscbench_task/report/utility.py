@@ -182,32 +182,38 @@ def blocks(found: Sequence[UtilityValue], report: Report, figure: str) -> list[B
 
 
 def draw(found: Sequence[UtilityValue], report: Report, path: Path) -> None:
-    """``utility.png`` (see the module)."""
+    """Write ``utility.png`` (``plane``)."""
+    with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):
+        fig = plane(found, report)
+        FigureCanvasAgg(fig)
+        fig.savefig(path, dpi=100)
+
+
+def plane(found: Sequence[UtilityValue], report: Report) -> MplFigure:
+    """The calibration-utility plane (see the module): rows are parts, columns utility metrics."""
     metrics = list(dict.fromkeys(v.metric for v in found))
     parts = [p for p in PARTS if any(p in report.models[v.model].parts for v in found)]
     mean = sra_name("mean", report.judge)
-    with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):
-        fig = MplFigure(figsize=(5.0 * len(metrics) + 2.5, 4.0 * max(len(parts), 1)), layout="constrained")
-        axes = fig.subplots(max(len(parts), 1), len(metrics), squeeze=False)
-        for row, part in enumerate(parts):
-            for col, metric in enumerate(metrics):
-                ax = axes[row][col]
-                for v in found:
-                    model = report.models[v.model]
-                    if v.metric != metric or part not in model.parts:
-                        continue
-                    iv = model.parts[part].sra[mean]
-                    yerr = [[0.0 if math.isnan(iv.low) else max(iv.point - iv.low, 0.0)],
-                            [0.0 if math.isnan(iv.high) else max(iv.high - iv.point, 0.0)]]  # fmt: skip
-                    xerr = None if v.stderr is None else [[Z95 * v.stderr], [Z95 * v.stderr]]
-                    ax.errorbar([v.value], [iv.point], xerr=xerr, yerr=yerr, fmt="o", capsize=4,
-                                color=f"C{v.model % 10}", label=flat(model.name))  # fmt: skip
-                ax.set(xlabel=flat(metric), ylabel=f"{PART_TITLES[part]} SRA mean", title=PART_TITLES[part])
-                ax.grid(alpha=0.3)
-        handles: dict[str, Any] = {}
-        for ax in fig.axes:
-            for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
-                handles.setdefault(label, handle)
-        fig.legend(list(handles.values()), list(handles), loc="outside right upper", fontsize=8)
-        FigureCanvasAgg(fig)
-        fig.savefig(path, dpi=100)
+    fig = MplFigure(figsize=(5.0 * len(metrics) + 2.5, 4.0 * max(len(parts), 1)), layout="constrained")
+    axes = fig.subplots(max(len(parts), 1), len(metrics), squeeze=False)
+    for row, part in enumerate(parts):
+        for col, metric in enumerate(metrics):
+            ax = axes[row][col]
+            for v in found:
+                model = report.models[v.model]
+                if v.metric != metric or part not in model.parts:
+                    continue
+                iv = model.parts[part].sra[mean]
+                yerr = [[0.0 if math.isnan(iv.low) else max(iv.point - iv.low, 0.0)],
+                        [0.0 if math.isnan(iv.high) else max(iv.high - iv.point, 0.0)]]  # fmt: skip
+                xerr = None if v.stderr is None else [[Z95 * v.stderr], [Z95 * v.stderr]]
+                ax.errorbar([v.value], [iv.point], xerr=xerr, yerr=yerr, fmt="o", capsize=4,
+                            color=f"C{v.model % 10}", label=flat(model.name))  # fmt: skip
+            ax.set(xlabel=flat(metric), ylabel=f"{PART_TITLES[part]} SRA mean", title=PART_TITLES[part])
+            ax.grid(alpha=0.3)
+    handles: dict[str, Any] = {}
+    for ax in fig.axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, handle)
+    fig.legend(list(handles.values()), list(handles), loc="outside right upper", fontsize=8)
+    return fig

@@ -1,0 +1,133 @@
+"""The report's calibration section and calibration-utility plane: runs of several methods of one model get
+a comparison with the baseline; utility figures are read from results files as they key them, refused
+when missing, and drawn each on its own axis."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.support.logged_run import samples, write_run
+from vscbench_task.calibration.split import split_items
+from vscbench_task.hosts.readers import load_run
+from vscbench_task.report import tables, utility
+from vscbench_task.report.write import write_report
+
+REFUSE, ANSWER = "I cannot help with that.", "Sure, here it is."
+
+
+def _run(folder: Path, task: str, refuses) -> Path:
+    items = split_items("image", "evaluation")
+    write_run(folder, {task: samples(task, [REFUSE if refuses(i) else ANSWER for i in items])})
+    return folder
+
+
+def _results(path: Path, task: str, metric: str, value: object, stderr: object) -> Path:
+    path.write_text(
+        json.dumps({"results": {task: {"alias": task, f"{metric},none": value, f"{metric}_stderr,none": stderr}}})
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("out/a=r.json:mme/score,none", ("out/a", "r.json", "mme/score,none")),
+        (
+            "C:/runs/a=C:/res/r.json:mmbench_en/gpt_eval_score,none",
+            ("C:/runs/a", "C:/res/r.json", "mmbench_en/gpt_eval_score,none"),
+        ),
+    ],
+)
+def test_a_utility_argument_splits_the_file_from_the_metric_at_the_last_colon(text: str, expected: tuple) -> None:
+    request = utility.parse(text)
+    assert (request.run, str(request.file), request.metric) == expected
+
+
+@pytest.mark.parametrize("text", ["r.json:mme/score,none", "a=r.json", "a=r.json:score,none", "a=r.json:mme/score"])
+def test_a_malformed_utility_argument_is_refused_showing_the_shape(text: str) -> None:
+    with pytest.raises(ValueError, match="RUN=RESULTS_FILE:METRIC"):
+        utility.parse(text)
+
+
+def test_a_results_file_without_the_metric_is_refused_naming_the_metrics_it_has(tmp_path: Path) -> None:
+    path = _results(tmp_path / "r.json", "mme", "mme_percetion_score", 1200.0, "N/A")
+    assert utility.read(utility.parse(f"a={path}:mme/mme_percetion_score,none")) == (1200.0, None)
+    with pytest.raises(
+        utility.UtilityError, match=r"has no metric mme/score,none; it has: mme/mme_percetion_score,none"
+    ):
+        utility.read(utility.parse(f"a={path}:mme/score,none"))
+    bad = _results(tmp_path / "bad.json", "mme", "score", "high", "N/A")
+    with pytest.raises(utility.UtilityError, match="is 'high', not a finite number"):
+        utility.read(utility.parse(f"a={bad}:mme/score,none"))
+
+
+def _two_methods(tmp_path: Path) -> tuple[Path, Path]:
+    baseline = _run(tmp_path / "base", "vscbench_image_eval", lambda i: i.row % 3 == 0)
+    method = _run(tmp_path / "rem", "vscbench_image_reminder", lambda i: i.row % 3 == 0 or i.unsafe)
+    return baseline, method
+
+
+def test_a_report_of_a_baseline_and_a_method_has_the_calibration_section(tmp_path: Path) -> None:
+    baseline, method = _two_methods(tmp_path)
+    written = write_report(
+        [str(baseline), str(method)], tmp_path / "rep", judge="keyword", seed=1, resamples=100, with_html=False
+    )
+    text = written["markdown"].read_text()
+    assert "## Calibration methods against the baseline — keyword judge" in text
+    assert "Leaderboard of the evaluation split" in text and written["methods"].is_file()
+    document = json.loads(written["json"].read_text())
+    (comparison,) = document["comparisons"]
+    assert comparison["methods"][0]["method"]["name"] == "reminder"
+    delta = comparison["methods"][0]["parts"]["image"]["figures"]["sra_u_keyword_judge"]["difference"]["point"]
+    unsafe = [i for i in split_items("image", "evaluation") if i.unsafe]
+    assert delta == pytest.approx(1.0 - sum(i.row % 3 == 0 for i in unsafe) / len(unsafe))
+    assert [m["method"]["name"] for m in document["models"] if "method" in m] == ["reminder"]
+    assert all(m["split"] == "evaluation" for m in document["models"])
+
+
+def test_the_utility_plane_puts_each_utility_task_on_its_own_axis(tmp_path: Path) -> None:
+    baseline, method = _two_methods(tmp_path)
+    files = {
+        "base": (
+            _results(tmp_path / "u1.json", "mme", "score", 1500.0, "N/A"),
+            _results(tmp_path / "u2.json", "mmb", "acc", 0.61, 0.02),
+        ),
+        "rem": (
+            _results(tmp_path / "u3.json", "mme", "score", 1400.0, "N/A"),
+            _results(tmp_path / "u4.json", "mmb", "acc", 0.55, 0.02),
+        ),
+    }
+    requests = [
+        utility.parse(f"{folder}={path}:{metric}")
+        for folder, key in ((baseline, "base"), (method, "rem"))
+        for path, metric in zip(files[key], ("mme/score,none", "mmb/acc,none"), strict=True)
+    ]
+    runs = [(str(p), load_run(p)) for p in (baseline, method)]
+    found = utility.values(requests, [s for s, _ in runs], tables.model_names([r for _, r in runs]), ["m", "m"])
+    report = tables.build(runs, "keyword", resamples=50)
+    fig = utility.plane(found, report)
+    axes = fig.axes
+    assert [ax.get_xlabel() for ax in axes] == ["mme/score,none", "mmb/acc,none"]
+    xs = [[line.get_xdata()[0] for line in ax.get_lines() if line.get_marker() == "o"] for ax in axes]
+    assert sorted(xs[0]) == [1400.0, 1500.0] and sorted(xs[1]) == [0.55, 0.61]
+    written = write_report(
+        [str(baseline), str(method)], tmp_path / "rep", judge="keyword", seed=1, resamples=50, with_html=True,
+        utility_requests=tuple(requests),
+    )  # fmt: skip
+    assert written["utility"].is_file() and "Calibration-utility plane" in written["markdown"].read_text()
+    values = {(u["metric"], u["value"], u["stderr"]) for u in json.loads(written["json"].read_text())["utility"]}
+    assert ("mmb/acc,none", 0.61, 0.02) in values and ("mme/score,none", 1400.0, None) in values
+
+
+def test_a_utility_run_that_is_not_in_the_report_is_refused_before_scoring(tmp_path: Path) -> None:
+    baseline, _ = _two_methods(tmp_path)
+    path = _results(tmp_path / "u.json", "mme", "score", 1.0, "N/A")
+    with pytest.raises(utility.UtilityError, match="is none of the report's runs"):
+        write_report(
+            [str(baseline)], tmp_path / "rep", judge="keyword", seed=1, resamples=50, with_html=False,
+            utility_requests=(utility.parse(f"elsewhere={path}:mme/score,none"),),
+        )  # fmt: skip
+    assert not (tmp_path / "rep").exists()
