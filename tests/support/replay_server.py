@@ -6,9 +6,11 @@ prints ``READY <port>`` once listening. Hosts reach it the way they reach ``vllm
 
 A request must be one user message (no system prompt) whose content is text, or text and at most one
 image as a data URL; anything else gets an HTTP 400 naming the problem, so a host that sends something
-else fails loudly. Each request is logged as one JSON line: the generation settings it carried
-(``max_tokens`` / ``max_completion_tokens``, ``temperature``), the number of images, the sha256 of
-the text and of the image's pixels, and the reply.
+else fails loudly. With ``--conversations`` (the calibration methods' tests) system messages and prior
+user/assistant turns are taken too, the reply follows the last user message, and every message is logged.
+Each request is logged as one JSON line: the generation settings it carried (``max_tokens`` /
+``max_completion_tokens``, ``temperature``), the number of images, the sha256 of the text and of the
+image's pixels, and the reply.
 """
 
 from __future__ import annotations
@@ -33,13 +35,28 @@ class BadRequest(ValueError):
     """A request the replay model does not take."""
 
 
-def _request_input(body: dict[str, Any]) -> tuple[str, list[bytes]]:
-    """The prompt text and image bytes of a chat request."""
+def _request_input(body: dict[str, Any], conversations: bool = False) -> tuple[str, list[bytes], list[dict]]:
+    """The prompt text and image bytes of a chat request (its last user message), and every message as
+    logged (role, text, images' pixel sha256). Without ``conversations`` a request must be one user
+    message; with it, system messages and prior turns are taken too (the calibration methods' tasks)."""
     messages = body.get("messages")
-    if not isinstance(messages, list) or len(messages) != 1 or messages[0].get("role") != "user":
+    single = isinstance(messages, list) and len(messages) == 1 and messages[0].get("role") == "user"
+    if not single and not (conversations and isinstance(messages, list) and messages):
         roles = [m.get("role") for m in messages] if isinstance(messages, list) else messages
         raise BadRequest(f"expected one user message and no system prompt, got roles {roles}")
-    content = messages[0].get("content")
+    logged = []
+    for message in messages:
+        if message.get("role") not in ("system", "user", "assistant"):
+            raise BadRequest(f"a message of role {message.get('role')!r}")
+        text, images = _content(message.get("content"))
+        logged.append({"role": message["role"], "text": text, "images": [pixels_sha_of_bytes(i) for i in images]})
+    if messages[-1].get("role") != "user":
+        raise BadRequest("the last message is not the user's")
+    text, images = _content(messages[-1].get("content"))
+    return text, images, logged
+
+
+def _content(content: Any) -> tuple[str, list[bytes]]:
     if isinstance(content, str):
         return content, []
     texts, images = [], []
@@ -54,7 +71,7 @@ def _request_input(body: dict[str, Any]) -> tuple[str, list[bytes]]:
         else:
             raise BadRequest(f"content part of type {part.get('type')!r}")
     if len(images) > 1:
-        raise BadRequest(f"{len(images)} images in one request; VSCBench sends at most one")
+        raise BadRequest(f"{len(images)} images in one message; VSCBench sends at most one")
     return "".join(texts), images
 
 
@@ -84,7 +101,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(404, {"error": {"message": "no such route"}})
             return
         try:
-            text, images = _request_input(body)
+            text, images, messages = _request_input(body, self.server.conversations)
         except (BadRequest, KeyError, TypeError, AttributeError) as err:
             self._send(400, {"error": {"message": f"replay model: {err}", "type": "invalid_request_error"}})
             return
@@ -99,6 +116,7 @@ class Handler(BaseHTTPRequestHandler):
                 "image_sha": image_sha,
                 "reply": answer,
             }
+            | ({"messages": messages} if self.server.conversations else {})
         )
         message = {"role": "assistant", "content": answer}
         self._send(200, {
@@ -113,8 +131,9 @@ class ReplayServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, port: int, log: str | None) -> None:
+    def __init__(self, port: int, log: str | None, conversations: bool = False) -> None:
         super().__init__(("127.0.0.1", port), Handler)
+        self.conversations = conversations
         self.lock = threading.Lock()
         self.log = open(log, "a", encoding="utf-8") if log else None  # noqa: SIM115 (lives with the server)
 
@@ -135,8 +154,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--log", help="append one JSON line per chat request")
+    parser.add_argument(
+        "--conversations", action="store_true", help="take system messages and prior turns, and log every message"
+    )
     args = parser.parse_args()
-    server = ReplayServer(args.port, args.log)
+    server = ReplayServer(args.port, args.log, args.conversations)
     print(f"READY {server.server_address[1]}", flush=True)
     server.serve_forever()
 

@@ -1,0 +1,192 @@
+"""End to end: the prompt-based calibration tasks through the real lmms-eval command line.
+
+What reaches the model is observed where it arrives: the replay model server logs every message of
+every request (lmms-eval's ``openai`` chat backend), and the tiny Qwen2.5-VL's ``generate`` records the
+prompt's token ids (``tests/support/probe_generate.py``). The expectations are built here from the
+packaged reminder and demonstrations and the prepared files, not read from lmms-eval's logged inputs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import TinyModels
+from tests.support.lmms import REPO, results_file, run_lmms_eval
+from tests.support.oracle import doc_key, load_samples
+from tests.support.replay import pixels_sha
+from tests.support.replay_server import ReplayProcess
+from vscbench_task.calibration import prompting
+from vscbench_task.calibration.split import split_items
+from vscbench_task.dataset import datadir
+from vscbench_task.dataset import metadata as md
+from vscbench_task.dataset.images import rgb_from_bytes
+from vscbench_task.dataset.items import Item
+from vscbench_task.demo import tiny_qwen_vl
+
+OWN_SYSTEM = "Answer briefly."
+PROBE = [sys.executable, str(REPO / "tests" / "support" / "probe_generate.py")]
+LIMIT = 2
+
+
+def _image_sha(data_dir: Path, item: Item) -> list[str]:
+    if item.image is None:
+        return []
+    snapshot, files = datadir.prepared_files(data_dir)
+    data = datadir.read_checked(snapshot, item.image, files[item.image])
+    return [pixels_sha(rgb_from_bytes(data, name=item.image))]
+
+
+def _message(role: str, text: str, images: list[str] | None = None) -> dict[str, Any]:
+    return {"role": role, "text": text, "images": images or []}
+
+
+def _expected(data_dir: Path, method: str, item: Item) -> list[dict[str, Any]]:
+    """The messages a chat backend must send for ``item`` under ``method``, from the packaged method."""
+    query = _message("user", item.prompt, _image_sha(data_dir, item))
+    if method == "baseline":
+        return [query]
+    if method == "reminder":
+        return [_message("system", f"{OWN_SYSTEM}\n\n{prompting.REMINDER}"), query]
+    demos = []
+    for demo in prompting.demonstrations(item, prompting.DEFAULT_SHOTS):
+        demos += [
+            _message("user", demo.item.prompt, _image_sha(data_dir, demo.item)),
+            _message("assistant", demo.answer),
+        ]
+    return [_message("system", OWN_SYSTEM), *demos, query]
+
+
+TASKS = {
+    "vscbench_image_eval": ("image", "baseline"),
+    "vscbench_image_fewshot": ("image", "fewshot"),
+    "vscbench_text_fewshot": ("text", "fewshot"),
+    "vscbench_text_reminder": ("text", "reminder"),
+}
+
+
+@pytest.fixture(scope="module")
+def replayed(prepared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict]]:
+    work = tmp_path_factory.mktemp("methods-replay")
+    with ReplayProcess(work / "calls.jsonl", ["--conversations"]) as model:
+        args = ["--model", "openai", "--model_args", f"model_version=replay,base_url={model.url},api_key=EMPTY"]
+        args += ["--tasks", ",".join(TASKS), "--limit", str(LIMIT), "--system_instruction", OWN_SYSTEM]
+        proc = run_lmms_eval(args, prepared_dir, work / "out")
+        assert list((work / "out").rglob("*_results.json")), f"no results:\n{proc.stderr[-4000:]}"
+        return work / "out", model.calls()
+
+
+def test_chat_backends_get_exactly_the_reminder_and_the_demonstrations_with_their_images(
+    replayed: tuple[Path, list[dict]], prepared_dir: Path
+) -> None:
+    _, calls = replayed
+    expected = [
+        _expected(prepared_dir, method, item)
+        for part, method in TASKS.values()
+        for item in split_items(part, "evaluation")[:LIMIT]
+    ]
+    assert sorted(json.dumps(c["messages"]) for c in calls) == sorted(json.dumps(e) for e in expected)
+    fewshot = [c for c in calls if len(c["messages"]) == 2 + 2 * prompting.DEFAULT_SHOTS]
+    assert len(fewshot) == 2 * LIMIT
+    for call in fewshot:
+        demos = call["messages"][1:-1]
+        assert [m["role"] for m in demos] == ["user", "assistant"] * prompting.DEFAULT_SHOTS
+        query_has_image = bool(call["messages"][-1]["images"])
+        assert all(bool(m["images"]) == query_has_image for m in demos if m["role"] == "user")
+
+
+def test_no_evaluation_doc_s_prompt_is_among_the_demonstrations(replayed: tuple[Path, list[dict]]) -> None:
+    _, calls = replayed
+    evaluation = {i.prompt for part in ("image", "text") for i in split_items(part, "evaluation")} - {md.FIGSTEP_PROMPT}
+    demos = [m for c in calls for m in c["messages"][1:-1] if m["role"] == "user"]
+    assert demos and not {m["text"] for m in demos} & evaluation
+
+
+def test_the_method_tasks_cover_the_eval_task_s_docs_and_record_the_method(replayed: tuple[Path, list[dict]]) -> None:
+    output, _ = replayed
+    assert [doc_key(s) for s in load_samples(output, "vscbench_image_eval")] == [
+        doc_key(s) for s in load_samples(output, "vscbench_image_fewshot")
+    ]
+    results = json.loads(results_file(output).read_text())
+    metadata = results["configs"]["vscbench_text_reminder"]["metadata"]
+    assert metadata["method"] == "reminder" and metadata["reminder"] == prompting.REMINDER
+    assert results["configs"]["vscbench_image_fewshot"]["lmms_eval_specific_kwargs"]["shots"] == 4
+    assert results["system_instruction"] == OWN_SYSTEM
+
+
+def _probe(args: list[str], data_dir: Path, work: Path) -> list[dict]:
+    work.mkdir()
+    log = work / "probe.jsonl"
+    proc = run_lmms_eval(args, data_dir, work / "out", launcher=PROBE, VSCBENCH_PROBE_LOG=str(log))
+    assert list((work / "out").rglob("*_results.json")), f"no results:\n{proc.stderr[-4000:]}"
+    return [json.loads(line) for line in log.read_text().splitlines()]
+
+
+def test_the_tiny_qwen_gets_the_reminder_as_system_message_on_chat_and_as_pre_prompt_on_simple(
+    tiny_models: TinyModels, prepared_dir: Path, tmp_path: Path
+) -> None:
+    from transformers import AutoProcessor
+
+    model = tiny_models.qwen()
+    processor = AutoProcessor.from_pretrained(model)
+
+    def seen(ids: list[int]) -> str:
+        return processor.tokenizer.decode(ids)
+
+    def rendered(text: str) -> str:
+        return seen(processor.tokenizer(text)["input_ids"])
+
+    base = ["--model", "qwen2_5_vl", "--model_args", tiny_qwen_vl.model_args(model), "--limit", str(LIMIT)]
+    base += ["--gen_kwargs", "max_new_tokens=2"]
+    chat = _probe([*base, "--tasks", "vscbench_text_reminder,vscbench_image_fewshot"], prepared_dir, tmp_path / "chat")
+    items = split_items("text", "evaluation")[:LIMIT]
+    expected = {
+        rendered(
+            processor.apply_chat_template(
+                [
+                    {"role": "system", "content": [{"type": "text", "text": prompting.REMINDER}]},
+                    {"role": "user", "content": [{"type": "text", "text": item.prompt}]},
+                ],
+                tokenize=False,
+                add_generation_prompt=True,
+            )
+        )
+        for item in items
+    }
+    text_calls = [seen(c["input_ids"]) for c in chat if c["image_tokens"] == 0]
+    assert set(text_calls) == expected
+    image_calls = [seen(c["input_ids"]) for c in chat if c["image_tokens"]]
+    answers = [rendered(d.answer) for d in prompting.demonstrations(split_items("image", "evaluation")[0])]
+    assert len(image_calls) == LIMIT
+    for call in image_calls:
+        assert call.count(tiny_qwen_vl.VISION_START) == prompting.DEFAULT_SHOTS + 1  # 4 demo images, the query's
+        positions = [call.index(answer) for answer in answers]
+        assert positions == sorted(positions)  # each demo's own answer, in order, before the query
+
+    simple = _probe([*base, "--tasks", "vscbench_text_reminder", "--force_simple"], prepared_dir, tmp_path / "simple")
+    calls = [seen(c["input_ids"]) for c in simple]
+    assert len(calls) == LIMIT
+    for call in calls:  # the qwen simple backend's own system turn, then the reminder as the user text's start
+        assert rendered(f"system\nYou are a helpful assistant.{tiny_qwen_vl.IM_END}\n") in call
+        assert rendered(f"{tiny_qwen_vl.IM_START}user\n{prompting.REMINDER}\n\n") in call
+    for item in items:
+        tail = rendered(
+            f"{prompting.REMINDER}\n\n{item.prompt}{tiny_qwen_vl.IM_END}\n{tiny_qwen_vl.IM_START}assistant\n"
+        )
+        assert sum(call.endswith(tail) for call in calls) == 1, item.doc_key
+
+
+def test_the_fewshot_tasks_refuse_a_simple_backend_naming_the_backends_that_can(
+    prepared_dir: Path, tmp_path: Path
+) -> None:
+    proc = run_lmms_eval(
+        ["--model", "dummy", "--tasks", "vscbench_image_fewshot", "--limit", "2"], prepared_dir, tmp_path
+    )
+    message = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and not list(tmp_path.rglob("*_results.json"))
+    assert "runs here as a simple (single-turn) backend" in message and "qwen2_5_vl" in message
+    assert "or the reminder task, which every backend takes" in message
