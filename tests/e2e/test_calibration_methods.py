@@ -9,6 +9,7 @@ packaged reminder and demonstrations and the prepared files, not read from lmms-
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import TinyModels
-from tests.support.lmms import REPO, results_file, run_lmms_eval
+from tests.support.lmms import REPO, inspect_env, offline_env, results_file, run_lmms_eval, run_vscbench
 from tests.support.oracle import doc_key, load_samples
 from tests.support.replay import pixels_sha
 from tests.support.replay_server import ReplayProcess
@@ -190,3 +191,52 @@ def test_the_fewshot_tasks_refuse_a_simple_backend_naming_the_backends_that_can(
     assert proc.returncode != 0 and not list(tmp_path.rglob("*_results.json"))
     assert "runs here as a simple (single-turn) backend" in message and "qwen2_5_vl" in message
     assert "or the reminder task, which every backend takes" in message
+
+
+def test_inspect_takes_the_methods_as_task_arguments_and_its_log_records_them(
+    prepared_dir: Path, tmp_path: Path
+) -> None:
+    with ReplayProcess(tmp_path / "calls.jsonl", ["--conversations"]) as model:
+        for task, method in (("vscbench_task/vscbench_image", "fewshot"), ("vscbench_task/vscbench_text", "reminder")):
+            command = [sys.executable, "-m", "inspect_ai", "eval", task, "-T", f"method={method}", "--model",
+                       "openai-api/replay/replay", "--log-dir", str(tmp_path / method), "--limit", str(LIMIT),
+                       "--display", "plain"]  # fmt: skip
+            env = inspect_env(prepared_dir, REPLAY_BASE_URL=model.url, REPLAY_API_KEY="EMPTY")
+            done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=900)
+            assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        calls = model.calls()
+    expected = [_expected(prepared_dir, "fewshot", item)[1:] for item in split_items("image", "evaluation")[:LIMIT]]
+    expected += [
+        [_message("system", prompting.REMINDER), _message("user", item.prompt)]
+        for item in split_items("text", "evaluation")[:LIMIT]
+    ]
+    assert sorted(json.dumps(c["messages"]) for c in calls) == sorted(json.dumps(e) for e in expected)
+    out = tmp_path / "rescored.json"
+    done = run_vscbench(
+        ["rescore", str(tmp_path / "fewshot"), "--judge", "keyword", "--output", str(out), "--allow-partial"],
+        prepared_dir,
+    )
+    assert done.returncode == 0, done.stderr
+    block = json.loads(out.read_text())["vscbench"]
+    assert block["split"] == "evaluation" and block["method"] == {"name": "fewshot", "shots": 4}
+
+
+def test_lm_eval_sends_the_reminder_as_its_task_description(prepared_dir: Path, tmp_path: Path) -> None:
+    from vscbench_task.hosts.lm_eval import TASKS_DIR as LM_EVAL_TASKS_DIR
+    from vscbench_task.hosts.lm_eval.task_table import task_items as lm_eval_items
+
+    log = tmp_path / "requests.jsonl"
+    command = [sys.executable, str(REPO / "tests/support/replay_lm_eval.py"), "--model", "vscbench_replay",
+               "--tasks", "vscbench_text_txt_reminder", "--include_path", str(LM_EVAL_TASKS_DIR), "--limit", str(LIMIT),
+               "--log_samples", "--output_path", str(tmp_path / "out")]  # fmt: skip
+    env = offline_env(prepared_dir, VSCBENCH_REPLAY_LOG=str(log))
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    sent = sorted(json.loads(line)["context"] for line in log.read_text().splitlines())
+    asked = lm_eval_items("vscbench_text_txt_reminder")[:LIMIT]
+    assert sent == sorted(prompting.with_reminder(item.prompt) for item in asked)
+    out = tmp_path / "rescored.json"
+    args = ["rescore", str(tmp_path / "out"), "--judge", "keyword", "--output", str(out), "--allow-partial"]
+    assert run_vscbench(args, prepared_dir).returncode == 0
+    block = json.loads(out.read_text())["vscbench"]
+    assert block["split"] == "evaluation" and block["method"] == {"name": "reminder", "reminder_version": "v1"}

@@ -45,7 +45,7 @@ class ReplayLM(LM):
                 if len(images) > 1:
                     raise ValueError(f"{len(images)} images in one request; VSCBench sends at most one")
                 text = context.removeprefix(IMAGE_MARKER) if images else context
-                fh.write(json.dumps({"images": len(images), **settings}) + "\n")
+                fh.write(json.dumps({"images": len(images), "context": context, **settings}) + "\n")
                 answers.append(reply(text, pixels_sha(images[0]) if images else None))
         return answers
 

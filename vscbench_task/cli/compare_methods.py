@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     settings = {"seed": args.seed, "resamples": args.resamples, "level": DEFAULT_LEVEL}
     if args.out is None:
         compared = calibration.compare_runs(runs, judge, args.judge, **settings)
-        written = {}
+        written: dict[str, Path] = {}
     else:
         compared, written = calibration.write_comparison(runs, judge, args.judge, args.out, **settings)
     print(calibration.summary(compared, args.judge))

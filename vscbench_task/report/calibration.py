@@ -184,7 +184,7 @@ def blocks(
         if not rows:
             continue
         base = next(m.parts[part] for m in compared if part in m.parts)
-        header = ("method", "docs")
+        header: tuple[str, ...] = ("method", "docs")
         for label in ("SRA_u", "SRA_s", "mean"):
             header += (label, f"Δ {label}", "95% CI")
         header += ("flipped", "better", "worse")
@@ -218,7 +218,7 @@ def _breakdown(compared: Sequence[MethodComparison], part: str, reading: str) ->
                 f = m.parts[part].figures[sra_name(kind, reading, group)]
                 cells += [number(f.baseline.point), number(f.method.point), _signed(f.difference), bounds(f.difference)]
             rows.append(tuple(cells))
-    header = (field, "method", "SRA_u base", "SRA_u method", "Δ SRA_u", "95% CI")
+    header: tuple[str, ...] = (field, "method", "SRA_u base", "SRA_u method", "Δ SRA_u", "95% CI")
     header += ("SRA_s base", "SRA_s method", "Δ SRA_s", "95% CI")
     return [Heading(4, f"By {field}"), Table(header, tuple(rows))]
 

@@ -116,8 +116,9 @@ def read(request: UtilityRequest) -> tuple[float, float | None]:
         raise UtilityError(f"--utility: {request.metric} in {request.file} is {value!r}, not a finite number")
     name, _, filter_name = key.partition(",")
     stderr = entry.get(f"{name}_stderr,{filter_name}")
-    usable = isinstance(stderr, (int, float)) and not isinstance(stderr, bool) and math.isfinite(stderr)
-    return float(value), float(stderr) if usable else None
+    if isinstance(stderr, (int, float)) and not isinstance(stderr, bool) and math.isfinite(stderr):
+        return float(value), float(stderr)
+    return float(value), None
 
 
 def _same_path(a: str, b: str) -> bool:

@@ -136,16 +136,11 @@ def load(path: Path) -> Directions:
     try:
         shape = ModelShape(**json.loads(metadata["shape"]))
         layers = {int(k.split(".")[1]): v for k, v in tensors.items() if k.startswith("layer.")}
-        heads = {(int(k.split(".")[1]), int(k.split(".")[2])): v for k, v in tensors.items() if k.startswith("head.")}
-        default_heads = tuple(tuple(int(x) for x in h.split(":")) for h in json.loads(metadata["default_heads"]))
+        heads = {_pair(k.removeprefix("head."), "."): v for k, v in tensors.items() if k.startswith("head.")}
+        default_heads = tuple(_pair(h, ":") for h in json.loads(metadata["default_heads"]))
+        default_layers = tuple(int(x) for x in json.loads(metadata["default_layers"]))
         directions = Directions(
-            metadata["model"],
-            shape,
-            layers,
-            heads,  # type: ignore[arg-type]
-            tuple(int(x) for x in json.loads(metadata["default_layers"])),
-            default_heads,  # type: ignore[arg-type]
-            json.loads(metadata["info"]),
+            metadata["model"], shape, layers, heads, default_layers, default_heads, json.loads(metadata["info"])
         )
     except (KeyError, TypeError, ValueError, IndexError) as err:
         raise DirectionsError(f"{path}: a damaged direction file ({type(err).__name__}: {err})") from None
@@ -155,6 +150,11 @@ def load(path: Path) -> Directions:
     if set(tensors) != expected or any(v.shape != (sizes.get(k, shape.head_dim),) for k, v in tensors.items()):
         raise DirectionsError(f"{path}: a damaged direction file (its vectors do not match {shape.describe()})")
     return directions
+
+
+def _pair(text: str, separator: str) -> tuple[int, int]:
+    layer, head = text.split(separator)
+    return int(layer), int(head)
 
 
 def same_model(a: str, b: str) -> bool:

@@ -63,14 +63,24 @@ def decoder_layers(model: torch.nn.Module) -> torch.nn.ModuleList:
     raise UnsupportedModel(f"cannot steer {type(model).__name__}: steering supports {SUPPORTED}")
 
 
+def output_projection(layer: torch.nn.Module) -> torch.nn.Linear:
+    """A decoder layer's attention output projection (``self_attn.o_proj``)."""
+    o_proj = getattr(getattr(layer, "self_attn", None), "o_proj", None)
+    if not isinstance(o_proj, torch.nn.Linear):
+        raise UnsupportedModel(
+            f"cannot steer a {type(layer).__name__}: no attention output projection (self_attn.o_proj)"
+        )
+    return o_proj
+
+
 def model_shape(model: torch.nn.Module) -> ModelShape:
     """The text decoder's sizes, checked against the output projections they imply."""
     layers = decoder_layers(model)
-    config = model.config.get_text_config()
+    config: Any = getattr(model, "config").get_text_config()  # noqa: B009 (typed Any: transformers' config)
     heads = int(config.num_attention_heads)
     head_dim = int(getattr(config, "head_dim", None) or config.hidden_size // heads)
-    o_proj = getattr(layers[0].self_attn, "o_proj", None)
-    if not isinstance(o_proj, torch.nn.Linear) or o_proj.in_features != heads * head_dim:
+    o_proj = output_projection(layers[0])
+    if o_proj.in_features != heads * head_dim:
         raise UnsupportedModel(
             f"cannot steer {type(model).__name__} at head level: its attention output projection does not take "
             f"{heads} heads x {head_dim} (steering supports {SUPPORTED})"
@@ -102,7 +112,7 @@ class Steering:
     def install(self) -> Steering:
         layers, shape = decoder_layers(self.model), model_shape(self.model)
         for layer, vector in sorted(self.layer_vectors.items()):
-            weight = layers[layer].self_attn.o_proj.weight
+            weight = output_projection(layers[layer]).weight
             delta = (self.alpha * vector.float()).to(weight.device, weight.dtype)
             self._add(layers[layer].register_forward_hook(self._layer_hook(f"layer.{layer}", delta)), f"layer.{layer}")
         per_layer: dict[int, torch.Tensor] = {}
@@ -110,7 +120,7 @@ class Steering:
             full = per_layer.setdefault(layer, torch.zeros(shape.num_heads * shape.head_dim))
             full[head * shape.head_dim : (head + 1) * shape.head_dim] = self.alpha * vector.float()
         for layer, full in sorted(per_layer.items()):
-            o_proj = layers[layer].self_attn.o_proj
+            o_proj = output_projection(layers[layer])
             delta = full.to(o_proj.weight.device, o_proj.weight.dtype)
             self._add(o_proj.register_forward_pre_hook(self._head_hook(f"heads.{layer}", delta)), f"heads.{layer}")
         return self
@@ -160,7 +170,7 @@ class LastTokenCapture:
     def __enter__(self) -> LastTokenCapture:
         for index, layer in enumerate(self.layers):
             self._handles.append(layer.register_forward_hook(self._keep(self._residual, index, output=True)))
-            self._handles.append(layer.self_attn.o_proj.register_forward_pre_hook(self._keep(self._heads, index)))
+            self._handles.append(output_projection(layer).register_forward_pre_hook(self._keep(self._heads, index)))
         return self
 
     def __exit__(self, *exc: object) -> None:

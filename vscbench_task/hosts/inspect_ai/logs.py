@@ -23,16 +23,19 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from vscbench_task.calibration.prompting import DEFAULT_SHOTS
+from vscbench_task.calibration.split import EVALUATION, FULL, SPLITS
 from vscbench_task.dataset.items import PART_OF_TASK, item_index
-from vscbench_task.hosts.run import Run, RunNotFound
+from vscbench_task.hosts.run import BASELINE, Run, RunNotFound, check_one_split
 from vscbench_task.scoring.records import RecordError, Response, make_response
 
 if TYPE_CHECKING:
     from inspect_ai.log import EvalLog
 
 _SKIPPED = {"messages", "events", "store", "attachments"}  # large, and never read
+METHODS = ("baseline", "reminder", "fewshot")  # the tasks' ``-T method`` (``tasks.METHODS``, which loads inspect_ai)
 
 
 def _inspect():
@@ -121,7 +124,26 @@ def _headers(paths: Sequence[Path]) -> dict[str, Chosen]:
         task = _task(header.eval.task)
         if task is not None:
             logged.setdefault(task, []).append((path, header))
+    for task, found in logged.items():
+        ran = {json.dumps(_arguments(header), sort_keys=True): path for path, header in found}
+        if len(ran) > 1:  # another method or split is another experiment, never "a smaller run" of this one
+            listing = ", ".join(str(path) for path in ran.values())
+            raise RunNotFound(f"{task} was run with different methods or splits ({listing}): pass each run's logs")
     return {task: _choose(task, found) for task, found in logged.items()}
+
+
+def _arguments(header: EvalLog) -> dict[str, Any]:
+    """The split and method a log's task ran with (``-T split=... method=... shots=...``), as its header
+    records the task arguments; a log of the tasks before they had any is the whole benchmark's baseline."""
+    given = header.eval.task_args if isinstance(header.eval.task_args, dict) else {}
+    method = given.get("method") if given.get("method") in METHODS else BASELINE
+    split = given.get("split") or (FULL if method == BASELINE else EVALUATION)
+    if split not in SPLITS:
+        raise RecordError(f"the log of {header.eval.task} names no split this package knows ({split!r})")
+    record: dict[str, Any] = {"name": method}
+    if method == "fewshot":
+        record["shots"] = given.get("shots", DEFAULT_SHOTS)
+    return {"split": split, "method": record}
 
 
 def looks_like_json_log(path: Path) -> bool:
@@ -169,6 +191,14 @@ def load_logs(paths: Sequence[Path], *, allow_partial: bool = False) -> Run:
         raise RunNotFound(f"the logs are runs of {len(models)} models:\n{listing}\npass each model's logs separately")
     run = Run("inspect_ai", next(iter(models)), paths[0].stem, paths[0].parent, paths[0] if len(paths) == 1 else None)
     run.files = list(paths)
+    arguments = {task: _arguments(chosen.header) for task, chosen in headers.items()}
+    check_one_split(
+        run,
+        {task: args["split"] for task, args in arguments.items()},
+        {task: args["method"]["name"] for task, args in arguments.items()},
+        how="pass each split's and method's logs separately",
+    )
+    run.method = next(iter(arguments.values()))["method"]
     for task, chosen in sorted(headers.items()):
         path, header = chosen.path, chosen.header
         found, errored = _responses(path, task)

@@ -54,6 +54,21 @@ def text_images_dataset(**_: Any) -> datasets.DatasetDict:
     return _dataset("vscbench_text_images")
 
 
+def image_eval_dataset(**_: Any) -> datasets.DatasetDict:
+    """``custom_dataset`` of ``vscbench_image_eval`` and ``vscbench_image_reminder``: the evaluation split."""
+    return _dataset("vscbench_image_eval")
+
+
+def text_txt_eval_dataset(**_: Any) -> datasets.DatasetDict:
+    """``custom_dataset`` of ``vscbench_text_txt_eval`` and ``vscbench_text_txt_reminder``."""
+    return _dataset("vscbench_text_txt_eval")
+
+
+def text_images_eval_dataset(**_: Any) -> datasets.DatasetDict:
+    """``custom_dataset`` of ``vscbench_text_images_eval`` and ``vscbench_text_images_reminder``."""
+    return _dataset("vscbench_text_images_eval")
+
+
 def doc_to_text(doc: dict[str, Any]) -> str:
     """The raw prompt, after the image marker when the doc has an image."""
     item = item_index()[doc["doc_key"]]

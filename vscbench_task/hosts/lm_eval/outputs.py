@@ -25,6 +25,7 @@ from vscbench_task.hosts.lm_eval.task_table import LM_EVAL_TASKS, task_items
 from vscbench_task.hosts.run import (
     Run,
     RunNotFound,
+    check_one_split,
     evaluated,
     evaluated_without_samples,
     json_lines,
@@ -194,7 +195,10 @@ def _read_samples(
 def _complete_text_part(run: Run, counts: dict[str, tuple[int, int]], allow_partial: bool) -> None:
     """Refuse a text part with one of its two lm-eval tasks missing, unless ``allow_partial`` (then the
     missing task counts as planned and not found)."""
-    text_tasks = [task for task, spec in LM_EVAL_TASKS.items() if spec.part == "text"]
+    variants = {(LM_EVAL_TASKS[task].split, LM_EVAL_TASKS[task].method) for task in counts}
+    text_tasks = [
+        task for task, spec in LM_EVAL_TASKS.items() if spec.part == "text" and (spec.split, spec.method) in variants
+    ]
     present = [task for task in text_tasks if task in counts]
     if not present or len(present) == len(text_tasks):
         return
@@ -228,6 +232,14 @@ def load_run(path: str | Path, *, allow_partial: bool = False) -> Run:
     counts = _read_samples(run, dates, documents, only, allow_partial)
     if not run.responses:
         raise RunNotFound(f"{path} holds no samples of a VSCBench lm-eval task: run lm-eval with --log_samples")
+    check_one_split(
+        run,
+        {task: LM_EVAL_TASKS[task].split for task in counts},
+        {task: LM_EVAL_TASKS[task].method for task in counts},
+        how="write each split's and method's run to its own --output_path",
+    )
+    if counts:
+        run.method = _method(documents, next(iter(sorted(counts))))
     _complete_text_part(run, counts, allow_partial)
     for part_task in TASK_OF_PART.values():
         mine = [found_planned for task, found_planned in counts.items() if task_of_part(task) == part_task]
@@ -237,6 +249,22 @@ def load_run(path: str | Path, *, allow_partial: bool = False) -> Run:
     # Every file of the runs, read or not, so no output overwrites one (a lone samples file's siblings included).
     run.files = sorted({*run.files, *(f for date in dates for f in folder.glob(f"samples_*_{date}.jsonl"))})
     return run
+
+
+def _method(documents: dict[Path, dict[str, Any]], task: str) -> dict[str, Any]:
+    """The run's calibration method (the task table's) and its recorded parameters (the reminder's version,
+    the user's ``--system_instruction``)."""
+    record: dict[str, Any] = {"name": LM_EVAL_TASKS[task].method}
+    for results in documents.values():
+        configs = results.get("configs")
+        entry = configs.get(task) if isinstance(configs, dict) else None
+        metadata = entry.get("metadata") if isinstance(entry, dict) else None
+        if isinstance(metadata, dict) and isinstance(metadata.get("reminder_version"), str):
+            record["reminder_version"] = metadata["reminder_version"]
+        instruction = results.get("system_instruction")
+        if isinstance(instruction, str) and instruction:
+            record["system_instruction"] = instruction
+    return record
 
 
 def task_of_part(task: str) -> str:

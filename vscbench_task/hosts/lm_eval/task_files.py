@@ -8,11 +8,15 @@ lmms-eval tasks (``dataset.generation``), in lm-eval's vocabulary (``max_gen_tok
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from vscbench_task.calibration import prompting
+from vscbench_task.calibration.split import FULL, SPLIT_VERSION
 from vscbench_task.dataset import generation
 from vscbench_task.hosts.lm_eval import TASKS_DIR
-from vscbench_task.hosts.lm_eval.task_table import LM_EVAL_TASKS, task_metrics
+from vscbench_task.hosts.lm_eval.task_table import BASE_TASKS, LM_EVAL_TASKS, VARIANTS, task_items, task_metrics
+from vscbench_task.hosts.run import BASELINE
 
 AGGREGATIONS_FILE = Path(__file__).resolve().parent / "aggregations.py"
 AGGREGATIONS_MODULE = "vscbench_task.hosts.lm_eval.aggregations"
@@ -46,9 +50,10 @@ metadata:
 def task_yaml(task: str) -> str:
     """The whole YAML of one task."""
     spec = LM_EVAL_TASKS[task]
+    holds = spec.holds if spec.split == FULL else f"{len(task_items(task)):,} docs: {spec.holds}"
     lines = [
         f"# {GENERATED}",
-        f"# {spec.holds} Official keyword judge: a smoke test, not a score to",
+        f"# {holds} Official keyword judge: a smoke test, not a score to",
         "# publish (README: Which numbers to publish); `vscbench rescore` on the logged samples gives the LLM",
         "# judge's figures and the text part's over all five variants.",
         f"task: {task}",
@@ -57,6 +62,12 @@ def task_yaml(task: str) -> str:
     ]
     if spec.has_images:
         lines.append(f"doc_to_image: !function {HOOKS}.doc_to_image")
+    if spec.method == "reminder":
+        lines += [
+            "# Calibration method (this project's configuration): the reminder as lm-eval's task description, which",
+            "# lm-eval sends as the system message under --apply_chat_template and as a pre-prompt without it.",
+            f"description: {json.dumps(prompting.with_reminder(''))}",
+        ]
     lines.append("metric_list:")
     for metric in task_metrics(task):
         hib = "null" if metric.higher_is_better is None else str(metric.higher_is_better).lower()
@@ -65,18 +76,23 @@ def task_yaml(task: str) -> str:
             f"    aggregation: !function {AGGREGATIONS_MODULE}.aggregate_{metric.name}",
             f"    higher_is_better: {hib}",
         ]
+    if spec.split != FULL or spec.method != BASELINE:
+        lines += ["metadata:", "  version: 1.0", "  judge: keyword", f"  vscbench_split: {spec.split}"]
+        lines += [f"  split_version: {SPLIT_VERSION}", f"  method: {spec.method}"]
+        if spec.method == "reminder":
+            lines.append(f"  reminder_version: {prompting.REMINDER_VERSION}")
     return "\n".join(lines) + "\n"
 
 
-def group_yaml() -> str:
-    """The group of the tasks with images (no group figure: see the comment it carries)."""
-    tasks = [task for task, spec in LM_EVAL_TASKS.items() if spec.has_images]
+def group_yaml(suffix: str = "") -> str:
+    """The group of the tasks with images of one variant (no group figure: see the comment it carries)."""
+    tasks = [f"{task}{suffix}" for task in BASE_TASKS if LM_EVAL_TASKS[task].has_images]
     lines = [
         f"# {GENERATED}",
         "# The tasks with images, for one multimodal run; vscbench_text_txt runs on its own (lm-eval's",
         "# multimodal backends cannot mix image-less docs in). No group figure: a mean of these tasks is no",
         "# VSCBench figure; the part-level ones come from `vscbench rescore` on both runs' samples.",
-        f"group: {GROUP}",
+        f"group: {GROUP}{suffix}",
         "task:",
         *(f"  - {task}" for task in tasks),
         "metadata:",
@@ -110,7 +126,8 @@ def aggregations_module() -> str:
 
 def rendered() -> dict[Path, str]:
     """Every generated lm-eval file, by the path it is committed at."""
-    files = {TASKS_DIR / "_vscbench_template_yaml": template(), TASKS_DIR / f"{GROUP}.yaml": group_yaml()}
+    files = {TASKS_DIR / "_vscbench_template_yaml": template()}
+    files |= {TASKS_DIR / f"{GROUP}{suffix}.yaml": group_yaml(suffix) for suffix in VARIANTS}
     files |= {TASKS_DIR / f"{task}.yaml": task_yaml(task) for task in LM_EVAL_TASKS}
     files[AGGREGATIONS_FILE] = aggregations_module()
     return files

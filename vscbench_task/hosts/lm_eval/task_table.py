@@ -10,26 +10,31 @@ when a run is read.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
-from vscbench_task.dataset.items import PARTS, Item, items
+from vscbench_task.calibration.split import EVALUATION, FULL, split_items
+from vscbench_task.dataset.items import PARTS, Item
+from vscbench_task.hosts.run import BASELINE
 from vscbench_task.scoring.metric_specs import MetricSpec, ShareSpec, judge_metrics
 
 
 @dataclass(frozen=True)
 class LmEvalTask:
     """One lm-eval task: its part, which of the part's items it holds, its ``custom_dataset`` hook, whether
-    it sends images, and what it holds (for its YAML's comment)."""
+    it sends images, what it holds (for its YAML's comment), and its benchmark split and calibration
+    method (``calibration.split``; the method tasks are the evaluation split's)."""
 
     part: str
     holds_item: Callable[[Item], bool]
     dataset_hook: str
     has_images: bool
     holds: str
+    split: str = FULL
+    method: str = BASELINE
 
 
-LM_EVAL_TASKS: dict[str, LmEvalTask] = {
+_FULL_TASKS: dict[str, LmEvalTask] = {
     "vscbench_image": LmEvalTask(
         "image",
         lambda item: item.part == "image",
@@ -52,18 +57,39 @@ LM_EVAL_TASKS: dict[str, LmEvalTask] = {
         "1,800 docs: the search, typography, concat and figstep variants of the 450 queries.",
     ),
 }
+# Suffix -> (split, method): the evaluation split's baseline and the reminder (lm-eval's `description`:
+# a system message under --apply_chat_template, a pre-prompt without). lm-eval sends a request's images from
+# the evaluated doc only, so demonstrations cannot carry theirs: the few-shot method is not offered here.
+VARIANTS: dict[str, tuple[str, str]] = {
+    "": (FULL, BASELINE),
+    "_eval": (EVALUATION, BASELINE),
+    "_reminder": (EVALUATION, "reminder"),
+}
+BASE_TASKS: tuple[str, ...] = tuple(_FULL_TASKS)
+LM_EVAL_TASKS: dict[str, LmEvalTask] = {
+    f"{task}{suffix}": replace(
+        spec,
+        dataset_hook=spec.dataset_hook if split == FULL else spec.dataset_hook.replace("_dataset", "_eval_dataset"),
+        holds=spec.holds if split == FULL else f"the docs of {task} in the evaluation split (calibration/split.py).",
+        split=split,
+        method=method,
+    )
+    for suffix, (split, method) in VARIANTS.items()
+    for task, spec in _FULL_TASKS.items()
+}
 
 
 @cache
 def task_items(task: str) -> tuple[Item, ...]:
     """The task's items, in the benchmark's stratified order (a doc's ``doc_id`` indexes them)."""
-    keep = LM_EVAL_TASKS[task].holds_item
-    return tuple(item for part in PARTS for item in items(part) if keep(item))
+    spec = LM_EVAL_TASKS[task]
+    return tuple(item for part in PARTS for item in split_items(part, spec.split) if spec.holds_item(item))
 
 
 def task_of(item: Item) -> str:
-    """The lm-eval task that holds ``item``."""
-    return next(task for task, spec in LM_EVAL_TASKS.items() if spec.holds_item(item))
+    """The lm-eval task of the whole benchmark that holds ``item`` (its split and method variants report
+    the same metrics)."""
+    return next(task for task, spec in _FULL_TASKS.items() if spec.holds_item(item))
 
 
 @cache

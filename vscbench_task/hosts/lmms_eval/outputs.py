@@ -165,9 +165,10 @@ def method_record(results: dict[str, Any], task: str) -> dict[str, Any]:
     resolved, the user's ``--system_instruction``) and, for a ``vscbench_steer`` run, how it was steered
     (``steer_args.method_record``). Labels only: nothing here changes how a response is scored."""
     name = LMMS_TASKS[task].method
-    config = results.get("configs", {}).get(task)
-    config = config if isinstance(config, dict) else {}
-    metadata = config.get("metadata") if isinstance(config.get("metadata"), dict) else {}
+    found = results.get("configs", {}).get(task)
+    config: dict[str, Any] = found if isinstance(found, dict) else {}
+    raw = config.get("metadata")
+    metadata: dict[str, Any] = raw if isinstance(raw, dict) else {}
     record: dict[str, Any] = {"name": name}
     record |= {key: metadata[key] for key in _METHOD_KEYS if key in metadata and _plain(metadata[key])}
     kwargs = config.get("lmms_eval_specific_kwargs")

@@ -42,7 +42,7 @@ class SteerMixin:
         return out
 
 
-def _steered(cls: type, base_kwargs: dict[str, Any], options: dict[str, Any]) -> Any:
+def _steered(cls: type[_SteerFactory], base_kwargs: dict[str, Any], options: dict[str, Any]) -> Any:
     from lmms_eval.models import get_model
 
     settings = steer_args.settings(**options)
@@ -71,7 +71,7 @@ class _SteerFactory(lmms):
 
     is_simple = True
 
-    def __new__(cls, **kwargs: Any) -> Any:  # type: ignore[misc]
+    def __new__(cls, **kwargs: Any) -> Any:
         options = {key: kwargs.pop(key) for key in steer_args.OWN_ARGS if key in kwargs}
         try:
             return _steered(cls, kwargs, options)
