@@ -14,7 +14,7 @@ from vscbench_task.dataset import generation
 from vscbench_task.dataset.datadir import DataNotPreparedError
 from vscbench_task.dataset.items import PARTS, item_index, items
 from vscbench_task.guides import guide
-from vscbench_task.hosts.responses_file.export import export
+from vscbench_task.hosts.responses_file.export import ExportError, export
 from vscbench_task.hosts.responses_file.reader import load_responses
 from vscbench_task.output_files import OutputUnwritable
 
@@ -132,3 +132,37 @@ def test_export_to_dev_stdout_writes_through(prepared_dir: Path, capsys: pytest.
     lines = printed.out.splitlines()
     assert len(lines) == 4050 and json.loads(lines[0])["doc_key"] == items("image")[0].doc_key
     assert "/dev/stdout: 4,050 requests (requests)" in printed.err  # the count stays out of the pipe
+
+
+def test_an_evaluation_split_export_answered_in_full_is_a_complete_split_run(
+    prepared_dir: Path, tmp_path: Path
+) -> None:
+    from vscbench_task.calibration.split import split_items
+
+    count = export(tmp_path / "eval.jsonl", "requests", prepared_dir, split="evaluation")
+    rows = [json.loads(line) for line in (tmp_path / "eval.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert count == 1728 + 2070 and [r["doc_key"] for r in rows] == [
+        i.doc_key for part in PARTS for i in split_items(part, "evaluation")
+    ]
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text("".join(json.dumps({"doc_key": r["doc_key"], "response": "Sure."}) + "\n" for r in rows))
+    run = load_responses(answers)
+    assert run.split == "evaluation" and not run.partial
+
+
+def test_a_method_export_carries_the_reminder_or_the_demonstrations(prepared_dir: Path, tmp_path: Path) -> None:
+    from vscbench_task.calibration import prompting
+
+    export(tmp_path / "reminder.jsonl", "requests", prepared_dir, split="evaluation", method="reminder")
+    first = json.loads((tmp_path / "reminder.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert first["system_prompt"] == prompting.REMINDER
+    export(tmp_path / "fewshot.jsonl", "requests", prepared_dir, split="evaluation", method="fewshot", shots=2)
+    for line in (tmp_path / "fewshot.jsonl").read_text(encoding="utf-8").splitlines()[:50]:
+        row = json.loads(line)
+        demos = prompting.demonstrations(item_index()[row["doc_key"]], 2)
+        assert [(d["prompt"], d["answer"]) for d in row["demonstrations"]] == [(d.item.prompt, d.answer) for d in demos]
+        for sent, demo in zip(row["demonstrations"], demos, strict=True):
+            assert (sent["image"] is None) == (demo.item.image is None)
+            assert sent["image"] is None or (Path(sent["image"]).is_file() and sent["image"].endswith(demo.item.image))
+    with pytest.raises(ExportError, match="--method needs --format requests"):
+        export(tmp_path / "x.tsv", "vlmevalkit", prepared_dir, method="reminder")

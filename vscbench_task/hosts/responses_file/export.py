@@ -10,6 +10,12 @@
   3,600 items with an image (VLMEvalKit's image datasets need one per row: the 450 text-only ``txt``
   items are answered another way, see the hosts guide). Quoting keeps newlines inside prompts.
 
+``split`` (``calibration.split``) lists one split's items only: a responses file answering exactly them
+is a complete run of that split. ``method`` adds a prompt-based calibration method to each request:
+``reminder`` sets ``system_prompt`` to the project's reminder; ``fewshot`` adds ``demonstrations``, the
+``shots`` prior turns to send before the request (``{"image", "prompt", "answer"}``, images as absolute
+paths, ``null`` for text-only), from the calibration split.
+
 The images are those of a prepared data directory (``vscbench prepare``), each checked against the
 manifest (size and sha256) as every host's tasks check it before sending: a changed file is refused here,
 not handed to another generator.
@@ -29,30 +35,51 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from vscbench_task.calibration import prompting
+from vscbench_task.calibration.split import FULL, split_items
 from vscbench_task.dataset import datadir, generation
 from vscbench_task.dataset.items import PARTS, items
+from vscbench_task.errors import VSCBenchError
 from vscbench_task.output_files import check_file_target, write_text
 
 FORMATS = ("requests", "vlmevalkit")
 STDOUT = Path("/dev/stdout")  # written through, not replaced
+METHODS = ("baseline", "reminder", "fewshot")  # the prompt-based methods a request can carry
 
 
-def requests(data_dir: Path | None = None) -> list[dict[str, object]]:
-    """Every item of both parts as a request, images as absolute paths in the prepared data directory."""
+class ExportError(VSCBenchError):
+    """An export that cannot be written as asked."""
+
+
+def requests(
+    data_dir: Path | None = None, split: str = FULL, method: str = "baseline", shots: int = prompting.DEFAULT_SHOTS
+) -> list[dict[str, object]]:
+    """Every item of both parts in ``split`` as a request, images as absolute paths in the prepared data
+    directory, with ``method``'s additions (see the module)."""
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}: expected one of {', '.join(METHODS)}")
     snapshot, files = datadir.prepared_files(datadir.resolve(data_dir))
-    for relpath in tqdm(sorted({item.image for part in PARTS for item in items(part) if item.image}), desc="check"):
+    chosen = [item for part in PARTS for item in split_items(part, split)]
+    demos = {item.doc_key: prompting.demonstrations(item, shots) for item in chosen} if method == "fewshot" else {}
+    images = {item.image for item in chosen} | {d.item.image for found in demos.values() for d in found}
+    for relpath in tqdm(sorted(image for image in images if image), desc="check"):
         datadir.read_checked(snapshot, relpath, files[relpath])
-    return [
-        {
-            "doc_key": item.doc_key,
-            "part": item.part,
-            "prompt": item.prompt,
-            "image": None if item.image is None else str(snapshot / item.image),
-            **generation.as_request_fields(),
-        }
-        for part in PARTS
-        for item in items(part)
-    ]
+
+    def path(relpath: str | None) -> str | None:
+        return None if relpath is None else str(snapshot / relpath)
+
+    rows = []
+    for item in chosen:
+        row: dict[str, object] = {"doc_key": item.doc_key, "part": item.part, "prompt": item.prompt}
+        row |= {"image": path(item.image), **generation.as_request_fields()}
+        if method == "reminder":
+            row["system_prompt"] = prompting.REMINDER
+        if method == "fewshot":
+            row["demonstrations"] = [
+                {"image": path(d.item.image), "prompt": d.item.prompt, "answer": d.answer} for d in demos[item.doc_key]
+            ]
+        rows.append(row)
+    return rows
 
 
 def vlmevalkit_tsv(rows: list[dict[str, object]]) -> str:
@@ -68,13 +95,20 @@ def vlmevalkit_tsv(rows: list[dict[str, object]]) -> str:
     return buffer.getvalue()
 
 
-def export(out: Path, fmt: str, data_dir: Path | None = None) -> int:
-    """Write the benchmark to ``out`` in ``fmt``; returns the number of items written."""
+def export(
+    out: Path, fmt: str, data_dir: Path | None = None, *, split: str = FULL, method: str = "baseline", shots: int = 4
+) -> int:
+    """Write the benchmark (``split``, with ``method``) to ``out`` in ``fmt``; returns the number of items written."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    if fmt == "vlmevalkit" and method != "baseline":
+        raise ExportError(
+            "--method needs --format requests: a VLMEvalKit custom dataset has one question per row, no system "
+            "prompt or prior turns"
+        )
     if out != STDOUT:
         check_file_target(out, "--out", *datadir.kept_paths(datadir.resolve(data_dir)))
-    rows = requests(data_dir)
+    rows = requests(data_dir, split, method, shots)
     if fmt == "requests":
         text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     else:
