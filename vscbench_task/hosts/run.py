@@ -57,8 +57,13 @@ class Run:
     method: dict[str, Any] = field(default_factory=dict)
 
     def label(self) -> str:
-        """What the run is, for titles: its method and split when they are not the benchmark's defaults."""
-        return run_label(self.method.get("name"), self.split)
+        """What the run is, for titles: its method (with the steering strength) and split when they are not
+        the benchmark's defaults."""
+        name = self.method.get("name")
+        steering = self.method.get("steering")
+        if name and isinstance(steering, dict) and isinstance(steering.get("alpha"), (int, float)):
+            name = f"{name} alpha={steering['alpha']:g}"
+        return run_label(name, self.split)
 
 
 def run_label(method: str | None, split: str) -> str:

@@ -131,3 +131,16 @@ def test_a_utility_run_that_is_not_in_the_report_is_refused_before_scoring(tmp_p
             utility_requests=(utility.parse(f"elsewhere={path}:mme/score,none"),),
         )  # fmt: skip
     assert not (tmp_path / "rep").exists()
+
+
+def test_compare_methods_prints_each_method_s_differences_and_writes_its_files(tmp_path: Path, capsys) -> None:
+    from vscbench_task.cli import main
+
+    baseline, method = _two_methods(tmp_path)
+    code = main(["compare-methods", str(baseline), str(method), "--out", str(tmp_path / "cmp"), "--resamples", "50"])
+    printed = capsys.readouterr().out
+    assert code == 0 and "reminder [image, 1,728 docs]: SRA_u 1.000 (Δ +" in printed
+    assert {p.name for p in (tmp_path / "cmp").iterdir()} == {"compare.json", "compare.md", "methods.png"}
+    flips = json.loads((tmp_path / "cmp" / "compare.json").read_text())["methods"][0]["parts"]["image"]["flips"]
+    unsafe = [i for i in split_items("image", "evaluation") if i.unsafe]
+    assert flips["better"] == flips["flipped"] == sum(i.row % 3 != 0 for i in unsafe)

@@ -46,7 +46,14 @@ def _backend(base: str, model_args: str, force_simple: bool) -> Any:
         backend_class = get_model(base, force_simple=force_simple)
     except ValueError:
         raise FitError(f"--model {base!r} is not an lmms-eval model (e.g. qwen2_5_vl, qwen2_vl, llava_hf)") from None
-    return backend_class.create_from_arg_string(model_args, {"batch_size": 1, "max_batch_size": None, "device": None})
+    try:
+        return backend_class.create_from_arg_string(
+            model_args, {"batch_size": 1, "max_batch_size": None, "device": None}
+        )
+    except (OSError, ValueError, TypeError) as err:  # a wrong path or argument, as the backend reports it
+        raise FitError(
+            f"--model {base} could not load with --model_args {model_args} ({type(err).__name__}: {err})"
+        ) from None
 
 
 def _requests(backend: Any, part: str, limit: int | None) -> tuple[str, list[Any]]:
