@@ -32,17 +32,22 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vscbench_task.dataset import datadir
     from vscbench_task.hosts.readers import load_run
     from vscbench_task.judges.factory import make_judge
     from vscbench_task.judges.names import judge_of
-    from vscbench_task.output_files import check_folder_target
+    from vscbench_task.output_files import check_files_in, check_folder_target
     from vscbench_task.report import calibration
     from vscbench_task.scoring.bootstrap_settings import DEFAULT_LEVEL
 
+    kept, folders = datadir.kept_paths(datadir.resolve())
     if args.out is not None:
-        check_folder_target(args.out, "--out")
+        check_folder_target(args.out, "--out", folders)
     sources = [args.baseline, *args.methods]
     runs = [(source, load_run(source, allow_partial=args.allow_partial)) for source in sources]
+    if args.out is not None:
+        inputs = [*(Path(source) for source in sources), *(f for _, run in runs for f in run.files), *kept]
+        check_files_in(args.out, calibration.COMPARE_FILES, "--out", [i for i in inputs if not i.is_dir()], folders)
     judge = make_judge(judge_of(args.judge))
     settings = {"seed": args.seed, "resamples": args.resamples, "level": DEFAULT_LEVEL}
     if args.out is None:

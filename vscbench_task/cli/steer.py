@@ -67,9 +67,10 @@ def run(args: argparse.Namespace) -> int:
     from vscbench_task.hosts.lmms_eval.steer_fit import fit_directions, summary
     from vscbench_task.output_files import check_file_target
 
-    check_file_target(args.out, "--out")
     if args.data_dir:
         os.environ[datadir.ENV_VAR] = str(datadir.resolve(args.data_dir))
+    kept, folders = datadir.kept_paths(datadir.resolve())
+    check_file_target(args.out, "--out", kept, folders)
     directions = fit_directions(
         args.model, args.model_args, parts=args.parts, limit=args.limit, force_simple=args.force_simple
     )

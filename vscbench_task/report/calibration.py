@@ -36,6 +36,7 @@ from vscbench_task.scoring.metric_specs import BREAKDOWN, sra_name
 from vscbench_task.scoring.score import Scored, judge_responses
 
 FIGURE = "methods.png"
+COMPARE_FILES = frozenset({"compare.json", "compare.md", FIGURE})  # what `compare-methods --out` writes
 HEADLINE = ("u", "s", "mean")
 
 
@@ -223,34 +224,37 @@ def _breakdown(compared: Sequence[MethodComparison], part: str, reading: str) ->
     return [Heading(4, f"By {field}"), Table(header, tuple(rows))]
 
 
-def draw(compared: Sequence[MethodComparison], reading: str, path: Path) -> None:
-    """``methods.png``: per part, each method's Δ SRA_u, Δ SRA_s and Δ mean with paired intervals."""
-    parts = [part for part in PARTS if any(part in m.parts for m in compared)]
+def draw(groups: Sequence[tuple[str, Sequence[MethodComparison]]], reading: str, path: Path) -> None:
+    """``methods.png``: one row per model (``groups``: its name and its methods' comparisons), one panel per
+    part: each method's Δ SRA_u, Δ SRA_s and Δ mean with paired intervals."""
+    parts = [part for part in PARTS if any(part in m.parts for _, compared in groups for m in compared)]
+    height = sum(1.2 + 0.9 * len(compared) for _, compared in groups)
     with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):
-        fig = MplFigure(figsize=(6.0 * len(parts), 1.6 + 0.9 * len(compared)), layout="constrained")
-        axes = np.atleast_1d(fig.subplots(1, len(parts), squeeze=False)[0])
-        for ax, part in zip(axes, parts, strict=True):
-            labels = [flat(m.label) for m in compared if part in m.parts]
-            for offset, (kind, colour) in enumerate(zip(HEADLINE, ("C3", "C0", "k"), strict=True)):
-                points, low, high = [], [], []
-                for m in compared:
-                    if part not in m.parts:
-                        continue
-                    iv = m.parts[part].figures[sra_name(kind, reading)].difference
-                    points.append(iv.point)
-                    low.append(0.0 if math.isnan(iv.low) else max(iv.point - iv.low, 0.0))
-                    high.append(0.0 if math.isnan(iv.high) else max(iv.high - iv.point, 0.0))
-                y = np.arange(len(points)) + (offset - 1) * 0.22
-                label = "Δ mean" if kind == "mean" else f"Δ SRA_{kind}"
-                ax.errorbar(points, y, xerr=[low, high], fmt="o", color=colour, capsize=3, label=label)
-            ax.axvline(0.0, color="grey", lw=1, ls="--")
-            ax.set_yticks(np.arange(len(labels)), labels)
-            ax.invert_yaxis()
-            ax.set(xlabel="method minus baseline", title=f"{PART_TITLES[part]} — {reading_label(reading)}")
-            ax.grid(axis="x", alpha=0.3)
-        axes[0].legend(loc="best", fontsize=8)
+        fig = MplFigure(figsize=(6.0 * len(parts), height), layout="constrained")
+        axes = fig.subplots(len(groups), len(parts), squeeze=False)
+        for row, (model, compared) in enumerate(groups):
+            for ax, part in zip(axes[row], parts, strict=True):
+                _panel(ax, [m for m in compared if part in m.parts], part, reading)
+                title = f"{PART_TITLES[part]} — {reading_label(reading)}"
+                ax.set_title(f"{flat(model)}: {title}" if model else title, fontsize=10)
+        axes[0][0].legend(loc="best", fontsize=8)
         FigureCanvasAgg(fig)
         fig.savefig(path, dpi=100)
+
+
+def _panel(ax: Any, compared: Sequence[MethodComparison], part: str, reading: str) -> None:
+    for offset, (kind, colour) in enumerate(zip(HEADLINE, ("C3", "C0", "k"), strict=True)):
+        intervals = [m.parts[part].figures[sra_name(kind, reading)].difference for m in compared]
+        low = [0.0 if math.isnan(iv.low) else max(iv.point - iv.low, 0.0) for iv in intervals]
+        high = [0.0 if math.isnan(iv.high) else max(iv.high - iv.point, 0.0) for iv in intervals]
+        y = np.arange(len(intervals)) + (offset - 1) * 0.22
+        label = "Δ mean" if kind == "mean" else f"Δ SRA_{kind}"
+        ax.errorbar([iv.point for iv in intervals], y, xerr=[low, high], fmt="o", color=colour, capsize=3, label=label)
+    ax.axvline(0.0, color="grey", lw=1, ls="--")
+    ax.set_yticks(np.arange(len(compared)), [flat(m.label) for m in compared])
+    ax.invert_yaxis()
+    ax.set(xlabel="method minus baseline")
+    ax.grid(axis="x", alpha=0.3)
 
 
 def summary(compared: Sequence[MethodComparison], reading: str) -> str:
@@ -298,21 +302,23 @@ def section(
     level: float,
 ) -> tuple[list[Block], dict[str, Any], list[str]]:
     """The report's calibration section for the models given with several methods: its blocks, its entry
-    for ``report.json`` and the figure files written into ``out_dir``. Empty when no model has a baseline
-    and another method."""
+    for ``report.json`` and the figure file written into ``out_dir`` (one ``methods.png``, a row per
+    model). Empty when no model has a baseline and another method."""
     blocks_found: list[Block] = []
-    documents, files = [], []
-    for index, indices in enumerate(comparable_groups(runs)):
+    documents, drawn = [], []
+    settings = {"seed": seed, "resamples": resamples, "level": level}
+    for indices in comparable_groups(runs):
         group = [runs[i] for i in indices]
-        compared = compare_runs(
-            group, [judges[i] for i in indices], reading, seed=seed, resamples=resamples, level=level
-        )
-        file = FIGURE if index == 0 else f"methods_{index + 1}.png"
-        draw(compared, reading, out_dir / file)
-        files.append(file)
-        blocks_found += blocks(group[0], compared, reading, file, level)
-        documents.append(to_json(group[0], compared, reading, {"seed": seed, "resamples": resamples, "level": level}))
-    return blocks_found, ({"comparisons": documents} if documents else {}), files
+        chosen = [judges[i] for i in indices]
+        compared = compare_runs(group, chosen, reading, seed=seed, resamples=resamples, level=level)
+        drawn.append((group[0][1].model, compared))
+        blocks_found += blocks(group[0], compared, reading, None, level)
+        documents.append(to_json(group[0], compared, reading, settings))
+    if not drawn:
+        return [], {}, []
+    draw(drawn, reading, out_dir / FIGURE)
+    title = f"Each method minus its model's baseline, with paired 95% intervals — {reading_label(reading)}"
+    return [*blocks_found, Figure(FIGURE, title)], {"comparisons": documents}, [FIGURE]
 
 
 def write_comparison(
@@ -331,8 +337,8 @@ def write_comparison(
 
     compared = compare_runs(sources, judges, reading, seed=seed, resamples=resamples, level=level)
     settings = {"seed": seed, "resamples": resamples, "level": level}
-    with staged_folder(out) as staging:
+    with staged_folder(out, COMPARE_FILES) as staging:
         write_json(staging / "compare.json", to_json(sources[0], compared, reading, settings))
-        draw(compared, reading, staging / FIGURE)
+        draw([("", compared)], reading, staging / FIGURE)
         write_text(staging / "compare.md", markdown.render(blocks(sources[0], compared, reading, FIGURE, level)))
     return compared, {"json": out / "compare.json", "markdown": out / "compare.md", "figure": out / FIGURE}

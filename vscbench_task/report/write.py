@@ -77,6 +77,7 @@ def write_report(
         judges = [VerdictsJudge(file) for file in files]
         kept = [*kept, *(file.path for file in files)]  # a verdict file is an input too: never overwritten
     inputs = [*(Path(source) for source, _ in runs), *(f for _, run in runs for f in run.files), *kept]
+    inputs += [request.file for request in utility_requests]
     check_files_in(out, REPORT_FILES, "--out", [i for i in inputs if not i.is_dir()], folders)
     loaded = [run for _, run in runs]
     sources_given = [source for source, _ in runs]

@@ -137,7 +137,7 @@ def test_compare_methods_prints_each_method_s_differences_and_writes_its_files(t
     from vscbench_task.cli import main
 
     baseline, method = _two_methods(tmp_path)
-    code = main(["compare-methods", str(baseline), str(method), "--out", str(tmp_path / "cmp"), "--resamples", "50"])
+    code = main(["compare-methods", str(baseline), str(method), "--out", str(tmp_path / "cmp"), "--resamples", "100"])
     printed = capsys.readouterr().out
     assert code == 0 and "reminder [image, 1,728 docs]: SRA_u 1.000 (Δ +" in printed
     assert {p.name for p in (tmp_path / "cmp").iterdir()} == {"compare.json", "compare.md", "methods.png"}

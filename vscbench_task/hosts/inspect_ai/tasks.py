@@ -36,6 +36,7 @@ from inspect_ai.model import (
     GenerateConfig,
 )
 from inspect_ai.solver import Generate, Solver, TaskState, generate, solver, system_message
+
 from vscbench_task.calibration import prompting
 from vscbench_task.calibration.split import EVALUATION, FULL, SPLITS, split_items
 from vscbench_task.dataset import datadir, generation
