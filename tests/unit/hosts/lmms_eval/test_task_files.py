@@ -59,3 +59,13 @@ def test_groups_hold_the_tasks() -> None:
     ):
         config = yaml.safe_load((TASKS_DIR / f"{group}.yaml").read_text())
         assert config["group"] == group and config["task"] == tasks
+
+
+def test_every_method_task_asks_the_docs_of_its_part_s_eval_task_in_the_same_order() -> None:
+    from vscbench_task.hosts.lmms_eval.task_table import task_items
+
+    for task, table in LMMS_TASKS.items():
+        if table.method != "baseline":
+            base = f"vscbench_{table.part}_eval"
+            assert table.split == "evaluation" and task_items(task) == task_items(base), task
+            assert task_metrics(task) == task_metrics(f"{base}{'_judge' if table.judge == 'llm' else ''}"), task
