@@ -17,7 +17,15 @@ from typing import Any
 import pytest
 
 from tests.conftest import TinyModels
-from tests.support.lmms import REPO, inspect_env, offline_env, results_file, run_lmms_eval, run_vscbench
+from tests.support.lmms import (
+    LMMS_TASKS_DIR,
+    REPO,
+    inspect_env,
+    offline_env,
+    results_file,
+    run_lmms_eval,
+    run_vscbench,
+)
 from tests.support.oracle import doc_key, load_samples
 from tests.support.replay import pixels_sha
 from tests.support.replay_server import ReplayProcess
@@ -119,11 +127,15 @@ def test_the_method_tasks_cover_the_eval_task_s_docs_and_record_the_method(repla
     assert results["system_instruction"] == OWN_SYSTEM
 
 
-def _probe(args: list[str], data_dir: Path, work: Path) -> list[dict]:
-    work.mkdir()
+def _probe(runs: list[dict[str, Any]], data_dir: Path, work: Path) -> list[dict]:
+    """Every generate call of the lmms-eval ``runs`` (one ``--config`` list, one process)."""
     log = work / "probe.jsonl"
-    proc = run_lmms_eval(args, data_dir, work / "out", launcher=PROBE, VSCBENCH_PROBE_LOG=str(log))
-    assert list((work / "out").rglob("*_results.json")), f"no results:\n{proc.stderr[-4000:]}"
+    (work / "suite.yaml").write_text(json.dumps(runs))  # JSON is YAML
+    command = [*PROBE, "--config", str(work / "suite.yaml"), "--include_path", str(LMMS_TASKS_DIR)]
+    env = offline_env(data_dir, VSCBENCH_PROBE_LOG=str(log))
+    proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900, cwd=work)
+    for run in runs:
+        assert list(Path(run["output_path"]).rglob("*_results.json")), f"no results:\n{proc.stderr[-4000:]}"
     return [json.loads(line) for line in log.read_text().splitlines()]
 
 
@@ -141,9 +153,16 @@ def test_the_tiny_qwen_gets_the_reminder_as_system_message_on_chat_and_as_pre_pr
     def rendered(text: str) -> str:
         return seen(processor.tokenizer(text)["input_ids"])
 
-    base = ["--model", "qwen2_5_vl", "--model_args", tiny_qwen_vl.model_args(model), "--limit", str(LIMIT)]
-    base += ["--gen_kwargs", "max_new_tokens=2"]
-    chat = _probe([*base, "--tasks", "vscbench_text_reminder,vscbench_image_fewshot"], prepared_dir, tmp_path / "chat")
+    base = {"model": "qwen2_5_vl", "model_args": tiny_qwen_vl.model_args(model), "limit": LIMIT}
+    base |= {"gen_kwargs": "max_new_tokens=2", "log_samples": True}
+    runs = [
+        base | {"tasks": "vscbench_text_reminder,vscbench_image_fewshot", "output_path": str(tmp_path / "chat")},
+        base | {"tasks": "vscbench_text_reminder", "force_simple": True, "output_path": str(tmp_path / "simple")},
+    ]
+    probed = _probe(runs, prepared_dir, tmp_path)
+    own_system = rendered(f"system\nYou are a helpful assistant.{tiny_qwen_vl.IM_END}\n")  # only the simple class's
+    chat = [c for c in probed if own_system not in seen(c["input_ids"])]
+    simple = [c for c in probed if own_system in seen(c["input_ids"])]
     items = split_items("text", "evaluation")[:LIMIT]
     expected = {
         rendered(
@@ -168,11 +187,9 @@ def test_the_tiny_qwen_gets_the_reminder_as_system_message_on_chat_and_as_pre_pr
         positions = [call.index(answer) for answer in answers]
         assert positions == sorted(positions)  # each demo's own answer, in order, before the query
 
-    simple = _probe([*base, "--tasks", "vscbench_text_reminder", "--force_simple"], prepared_dir, tmp_path / "simple")
     calls = [seen(c["input_ids"]) for c in simple]
     assert len(calls) == LIMIT
-    for call in calls:  # the qwen simple backend's own system turn, then the reminder as the user text's start
-        assert rendered(f"system\nYou are a helpful assistant.{tiny_qwen_vl.IM_END}\n") in call
+    for call in calls:  # after the qwen simple backend's own system turn, the reminder starts the user text
         assert rendered(f"{tiny_qwen_vl.IM_START}user\n{prompting.REMINDER}\n\n") in call
     for item in items:
         tail = rendered(

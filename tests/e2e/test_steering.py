@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import pytest
 import torch
 
 from tests.conftest import TinyModels
-from tests.support.lmms import results_file, run_lmms_eval, run_vscbench
+from tests.support.lmms import LMMS_EVAL, LMMS_TASKS_DIR, offline_env, results_file, run_vscbench
 from tests.support.oracle import load_samples, response
 from vscbench_task.calibration.steering import directions as d
 from vscbench_task.calibration.steering.hooks import model_shape
@@ -141,24 +142,32 @@ def test_steer_fit_reproduces_the_mean_difference_computed_independently(
 def test_alpha_zero_installs_counted_hooks_and_answers_as_the_base_backend(
     backend: str, models: dict[str, Path], fitted: dict[str, Path], prepared_dir: Path, tmp_path: Path
 ) -> None:
-    common = ["--tasks", "vscbench_image_eval", "--limit", "3", "--gen_kwargs", "max_new_tokens=4"]
+    """Both runs in one lmms-eval process, through a ``--config`` list (as a bundled suite runs models)."""
     args = _model_args(backend, models[backend])
-    base = run_lmms_eval(["--model", backend, "--model_args", args, *common], prepared_dir, tmp_path / "base")
-    steer_args = f"base={backend},{args},directions={fitted[backend]},alpha=0"
-    steered = run_lmms_eval(
-        ["--model", "vscbench_steer", "--model_args", steer_args, *common], prepared_dir, tmp_path / "steer"
+    runs = {
+        "base": (backend, args),
+        "steer": ("vscbench_steer", f"base={backend},{args},directions={fitted[backend]},alpha=0"),
+    }
+    config = [
+        {"model": model, "model_args": model_args, "tasks": "vscbench_image_eval", "limit": 3,
+         "gen_kwargs": "max_new_tokens=4", "log_samples": True, "output_path": str(tmp_path / name)}
+        for name, (model, model_args) in runs.items()
+    ]  # fmt: skip
+    (tmp_path / "suite.yaml").write_text(json.dumps(config))  # JSON is YAML
+    command = [*LMMS_EVAL, "--config", str(tmp_path / "suite.yaml"), "--include_path", str(LMMS_TASKS_DIR)]
+    done = subprocess.run(
+        command, capture_output=True, text=True, env=offline_env(prepared_dir), timeout=900, cwd=tmp_path
     )
-    assert list((tmp_path / "base").rglob("*_results.json")), base.stderr[-3000:]
-    assert list((tmp_path / "steer").rglob("*_results.json")), steered.stderr[-3000:]
-    calls = re.findall(r"vscbench_steer: 1 hooks, alpha=0\.0; calls: layer\.1 x(\d+)", steered.stderr)
+    for name in runs:
+        assert list((tmp_path / name).rglob("*_results.json")), done.stderr[-3000:]
+    calls = re.findall(r"vscbench_steer: 1 hooks, alpha=0\.0; calls: layer\.1 x(\d+)", done.stderr)
     assert calls and 3 <= sum(map(int, calls)) <= 3 * 4  # one forward per generated token, three docs
     responses = [
-        {s["doc_id"]: response(s) for s in load_samples(tmp_path / name, "vscbench_image_eval")}
-        for name in ("base", "steer")
+        {s["doc_id"]: response(s) for s in load_samples(tmp_path / name, "vscbench_image_eval")} for name in runs
     ]
     assert responses[0] == responses[1] and len(responses[0]) == 3
-    config = json.loads(results_file(tmp_path / "steer").read_text())["config"]
-    assert config["model"] == "vscbench_steer" and "Steered" in config["model_backend"]
+    config_written = json.loads(results_file(tmp_path / "steer").read_text())["config"]
+    assert config_written["model"] == "vscbench_steer" and "Steered" in config_written["model_backend"]
 
 
 def _steered(backend: str, model: Path, directions: Path, **settings: object) -> Any:
