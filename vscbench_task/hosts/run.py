@@ -65,6 +65,22 @@ class Run:
             name = f"{name} alpha={steering['alpha']:g}"
         return run_label(name, self.split)
 
+    def doc_keys(self) -> set[str]:
+        """Every doc the run answered, in any task."""
+        return {r.doc_key for responses in self.responses.values() for r in responses}
+
+    def keeping(self, doc_keys: set[str]) -> Run:
+        """The run with only the responses to ``doc_keys``: a task that loses some is marked partial (the
+        docs kept, and the docs the run evaluated). Scoring a run with verdicts that cover part of it
+        (``--allow-partial``) goes through here, so its outputs say so."""
+        responses = {task: [r for r in found if r.doc_key in doc_keys] for task, found in self.responses.items()}
+        partial = dict(self.partial)
+        for task, found in self.responses.items():
+            if len(responses[task]) < len(found):
+                partial[task] = (len(responses[task]), self.partial.get(task, (0, len(found)))[1])
+        kept = {task: found for task, found in responses.items() if found}
+        return replace(self, responses=kept, partial={task: n for task, n in partial.items() if task in kept})
+
 
 def run_label(method: str | None, split: str) -> str:
     """``method`` (``None``: not recorded) and ``split`` as a short label: empty for a baseline run of the
@@ -96,22 +112,6 @@ def check_one_split(run: Run, splits: dict[str, str], methods: dict[str, str], *
             raise RunNotFound(f"{run.folder} holds tasks of different {what} ({listing}): {how}")
     if splits:
         run.split = next(iter(splits.values()))
-
-    def doc_keys(self) -> set[str]:
-        """Every doc the run answered, in any task."""
-        return {r.doc_key for responses in self.responses.values() for r in responses}
-
-    def keeping(self, doc_keys: set[str]) -> Run:
-        """The run with only the responses to ``doc_keys``: a task that loses some is marked partial (the
-        docs kept, and the docs the run evaluated). Scoring a run with verdicts that cover part of it
-        (``--allow-partial``) goes through here, so its outputs say so."""
-        responses = {task: [r for r in found if r.doc_key in doc_keys] for task, found in self.responses.items()}
-        partial = dict(self.partial)
-        for task, found in self.responses.items():
-            if len(responses[task]) < len(found):
-                partial[task] = (len(responses[task]), self.partial.get(task, (0, len(found)))[1])
-        kept = {task: found for task, found in responses.items() if found}
-        return replace(self, responses=kept, partial={task: n for task, n in partial.items() if task in kept})
 
 
 def json_line(line: str, where: str) -> Any:

@@ -274,17 +274,18 @@ def summary(compared: Sequence[MethodComparison], reading: str) -> str:
     return "\n".join(lines)
 
 
-def comparable_groups(runs: Sequence[tuple[str, Run]]) -> list[list[tuple[str, Run]]]:
-    """For the report: per model, its baseline run first and its runs of other methods after, when it has a
-    baseline and at least one method on the same split (runs of other splits are left out)."""
+def comparable_groups(runs: Sequence[tuple[str, Run]]) -> list[list[int]]:
+    """For the report: per model, the indices of its baseline run first and of its runs of other methods
+    after, when it has one baseline and at least one method on the same split (other splits left out)."""
     groups = []
     for model in dict.fromkeys(run.model for _, run in runs):
-        mine = [(s, r) for s, r in runs if r.model == model]
-        bases = [(s, r) for s, r in mine if r.method.get("name") == BASELINE]
+        mine = [i for i, (_, run) in enumerate(runs) if run.model == model]
+        bases = [i for i in mine if runs[i][1].method.get("name") == BASELINE]
         if len(bases) != 1:
             continue
+        split = runs[bases[0]][1].split
         others = [
-            (s, r) for s, r in mine if r.method.get("name") not in (None, BASELINE) and r.split == bases[0][1].split
+            i for i in mine if runs[i][1].method.get("name") not in (None, BASELINE) and runs[i][1].split == split
         ]
         if others:
             groups.append([bases[0], *others])

@@ -64,7 +64,6 @@ class ModelResult:
     partial: dict[str, tuple[int, int]] = field(default_factory=dict)  # task -> (samples found, evaluated)
     split: str = FULL  # the benchmark split the run covers: runs of different splits are never ranked together
     method: dict[str, Any] = field(default_factory=dict)  # the calibration method and its parameters ({}: unknown)
-    model: str = ""  # the run's model, without the method and split the name may carry
 
 
 @dataclass
@@ -215,7 +214,7 @@ def build(
             for part, (task, responses) in responses_by_part(run, source).items()
         }
         chosen = {p: parts[p] for p in PARTS if p in parts}
-        models.append(ModelResult(name, source, chosen, dict(run.partial), run.split, dict(run.method), run.model))
+        models.append(ModelResult(name, source, chosen, dict(run.partial), run.split, dict(run.method)))
         if isinstance(scorer, VerdictsJudge):
             verdicts[name] = {"file": str(scorer.verdicts.path), "sha256": scorer.verdicts.sha256}
     identity = getattr(scorers[0], "identity", None)

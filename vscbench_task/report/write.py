@@ -68,14 +68,8 @@ def write_report(
     ]
     judges = None
     if verdicts is not None:
-        files = [read_verdicts(verdicts[source]) for source, _ in runs]
-        one_identity(files)
-        runs = [
-            (source, run.keeping(file.kept_for(run.doc_keys(), allow_partial=allow_partial)))
-            for (source, run), file in zip(runs, files, strict=True)
-        ]
-        judges = [VerdictsJudge(file) for file in files]
-        kept = [*kept, *(file.path for file in files)]  # a verdict file is an input too: never overwritten
+        runs, judges, paths = with_verdicts(runs, verdicts, allow_partial=allow_partial)
+        kept = [*kept, *paths]  # a verdict file is an input too: never overwritten
     inputs = [*(Path(source) for source, _ in runs), *(f for _, run in runs for f in run.files), *kept]
     inputs += [request.file for request in utility_requests]
     check_files_in(out, REPORT_FILES, "--out", [i for i in inputs if not i.is_dir()], folders)
@@ -99,6 +93,20 @@ def write_report(
     if with_html:
         written["html"] = out / "report.html"
     return written
+
+
+def with_verdicts(
+    runs: list[tuple[str, Run]], verdicts: Mapping[str, Path], *, allow_partial: bool
+) -> tuple[list[tuple[str, Run]], list[Judge], list[Path]]:
+    """Each run judged from its verdict file (``verdicts``: source -> file, one judge identity for all): the
+    runs kept to the docs their files hold, a ``VerdictsJudge`` each, and the files (inputs never overwritten)."""
+    files = [read_verdicts(verdicts[source]) for source, _ in runs]
+    one_identity(files)
+    kept = [
+        (source, run.keeping(file.kept_for(run.doc_keys(), allow_partial=allow_partial)))
+        for (source, run), file in zip(runs, files, strict=True)
+    ]
+    return kept, [VerdictsJudge(file) for file in files], [file.path for file in files]
 
 
 def _calibration_and_utility(
