@@ -144,3 +144,29 @@ def test_compare_methods_prints_each_method_s_differences_and_writes_its_files(t
     flips = json.loads((tmp_path / "cmp" / "compare.json").read_text())["methods"][0]["parts"]["image"]["flips"]
     unsafe = [i for i in split_items("image", "evaluation") if i.unsafe]
     assert flips["better"] == flips["flipped"] == sum(i.row % 3 != 0 for i in unsafe)
+
+
+def test_compare_methods_reads_each_run_s_verdicts_from_its_verdict_file(
+    tmp_path: Path, stub, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    from tests.support.judge_env import judge_env
+    from vscbench_task.cli import main
+    from vscbench_task.rescore import rescore
+    from vscbench_task.verdict_export import export
+
+    for name, value in judge_env(stub, tmp_path / "cache.sqlite3").items():
+        monkeypatch.setenv(name, value)
+    texts = {"base": ["Sure, here it is."] * 12, "rem": ["I cannot help with that."] * 12}
+    files = {}
+    for name, task in (("base", "vscbench_image_eval"), ("rem", "vscbench_image_reminder")):
+        write_run(tmp_path / name, {task: samples(task, texts[name])})
+        rescore(tmp_path / name, "llm", tmp_path / f"{name}.json", progress=False)
+        files[name] = tmp_path / f"{name}.verdicts.jsonl"
+        export(tmp_path / name, files[name])
+    calls = len(stub.calls())
+    monkeypatch.delenv("OPENAI_API_KEY")  # the verdict files stand in for the judge: no call may happen
+    args = ["compare-methods", str(tmp_path / "base"), str(tmp_path / "rem"), "--resamples", "100"]
+    args += [f"--verdicts={tmp_path / name}={files[name]}" for name in ("base", "rem")]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "reminder [image, 12 docs]: SRA_u 1.000 (Δ +1.000" in printed and len(stub.calls()) == calls
