@@ -123,6 +123,7 @@ def compare_part(
     count = len(shares)
     values: dict[str, tuple[float, float, np.ndarray, np.ndarray]] = {}
     single: dict[str, bool] = {}  # no interval when every stratum holds one cluster (as everywhere here)
+    single_cluster = joined.single_cluster_strata()
     for j, spec in enumerate(shares):
         values[spec.name] = (
             points[spec.name],
@@ -130,7 +131,7 @@ def compare_part(
             replicates[:, j],
             replicates[:, count + j],
         )
-        single[spec.name] = joined.single_cluster_strata(j)
+        single[spec.name] = bool(single_cluster[j])
     for mean in means:
         u, s = (values[c.name] for c in mean.components)
         values[mean.name] = (0.5 * (u[0] + s[0]), 0.5 * (u[1] + s[1]), 0.5 * (u[2] + s[2]), 0.5 * (u[3] + s[3]))

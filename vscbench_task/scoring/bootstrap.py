@@ -23,6 +23,7 @@ same seed reproduces them exactly.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -61,12 +62,18 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 
 def resample_weights(strata: Sequence[str], resamples: int, seed: int) -> np.ndarray:
-    """How often each cluster is drawn in each replicate: shape ``(resamples, len(strata))``.
+    """How often each cluster is drawn in each replicate: shape ``(resamples, len(strata))``, read-only.
 
     Within each stratum of ``n`` clusters a replicate draws ``n`` clusters uniformly with replacement,
     i.e. a multinomial count vector. Strata are visited in sorted order so the draws depend on the seed
-    and the cluster list only.
+    and the cluster list only. That is also why they are kept (the last four sets of draws): every full
+    run of a part has the same clusters, so a report of many models draws once per part.
     """
+    return _weights(tuple(strata), resamples, seed)
+
+
+@functools.lru_cache(maxsize=4)
+def _weights(strata: tuple[str, ...], resamples: int, seed: int) -> np.ndarray:
     if not 1 <= resamples <= MAX_RESAMPLES:
         raise ValueError(
             f"resamples must be a number of bootstrap replicates from 1 to {MAX_RESAMPLES:,}, got {resamples}"
@@ -76,6 +83,7 @@ def resample_weights(strata: Sequence[str], resamples: int, seed: int) -> np.nda
     for stratum in sorted(set(strata)):
         members = [i for i, s in enumerate(strata) if s == stratum]
         weights[:, members] = rng.multinomial(len(members), np.full(len(members), 1 / len(members)), size=resamples)
+    weights.flags.writeable = False
     return weights
 
 
@@ -92,6 +100,26 @@ def percentile_interval(point: float, replicates: np.ndarray, level: float = DEF
     tail = 50 * (1 - level)
     low, high = np.percentile(finite, [tail, 100 - tail])
     return Interval(point, float(low), float(high))
+
+
+def percentile_intervals(points: Sequence[float], replicates: np.ndarray, level: float) -> list[Interval]:
+    """``percentile_interval`` of every column of ``replicates`` (one per point), in one pass over the
+    columns whose replicates are all finite (what a complete run gives): a leaderboard's runs each
+    have a few hundred statistics."""
+    if not 0 < level < 1:
+        raise ValueError(f"confidence level must be between 0 and 1 (e.g. 0.95), got {level}")
+    finite = np.isfinite(replicates).all(axis=0) if len(replicates) else np.zeros(len(points), dtype=bool)
+    tail = 50 * (1 - level)
+    bounds = np.percentile(replicates[:, finite], [tail, 100 - tail], axis=0) if finite.any() else None
+    out = []
+    column = 0
+    for j, point in enumerate(points):
+        if finite[j] and not math.isnan(point) and bounds is not None:
+            out.append(Interval(point, float(bounds[0, column]), float(bounds[1, column])))
+        else:
+            out.append(percentile_interval(point, replicates[:, j], level))
+        column += bool(finite[j])
+    return out
 
 
 @dataclass(frozen=True)
@@ -121,11 +149,14 @@ class RatioTable:
         """Every statistic on every replicate: shape ``(len(weights), len(names))``."""
         return _ratio(weights @ self.num, weights @ self.den)
 
-    def single_cluster_strata(self, j: int) -> bool:
-        """Whether every stratum holding data for statistic ``j`` holds one cluster only: then every
+    def single_cluster_strata(self) -> np.ndarray:
+        """Per statistic, whether every stratum holding data for it holds one cluster only: then every
         replicate (drawn within strata) equals the point and the interval says nothing."""
-        strata = [s for s, den in zip(self.strata, self.den[:, j], strict=True) if den > 0]
-        return bool(strata) and len(strata) == len(set(strata))
+        names = sorted(set(self.strata))
+        code = np.array([names.index(s) for s in self.strata], dtype=np.intp)
+        clusters = np.zeros((len(names), len(self.names)))  # stratum x statistic: clusters with data
+        np.add.at(clusters, code, self.den > 0)
+        return (clusters.max(axis=0, initial=0) == 1) if len(names) else np.zeros(len(self.names), dtype=bool)
 
     def intervals(
         self, *, resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED, level: float = DEFAULT_LEVEL
@@ -133,11 +164,11 @@ class RatioTable:
         """Point estimate and percentile interval of every statistic."""
         replicates = self.replicates(resample_weights(self.strata, resamples, seed))
         points = self.points()
+        intervals = percentile_intervals([points[name] for name in self.names], replicates, level)
+        single = self.single_cluster_strata()
         return {
-            name: unless_single(
-                percentile_interval(points[name], replicates[:, j], level), self.single_cluster_strata(j)
-            )
-            for j, name in enumerate(self.names)
+            name: unless_single(interval, bool(single[j]))
+            for j, (name, interval) in enumerate(zip(self.names, intervals, strict=True))
         }
 
 
@@ -169,14 +200,17 @@ def share_table(specs: Sequence[MetricSpec], scored: Scored[Item]) -> RatioTable
         raise ValueError(f"metrics {not_shares} are not shares of items: they cannot be resampled")
     strata = clusters_of(scored.items)
     index = {row: i for i, row in enumerate(strata)}
+    cluster = np.fromiter((index[item.row] for item in scored.items), dtype=np.intp, count=len(scored.items))
+    item_num, item_den = share_terms(shares, scored)
     num: np.ndarray = np.zeros((len(strata), len(specs)))
     den: np.ndarray = np.zeros_like(num)
-    for item in scored.items:
-        judgement = scored.judgement(item)
-        for j, spec in enumerate(shares):
-            n, d = share_terms(spec, item, judgement)
-            num[index[item.row], j] += scored.weight(item) * n
-            den[index[item.row], j] += scored.weight(item) * d
+    weights = [scored.weight(item) for item in scored.items] if scored.weights is not None else None
+    for j in range(len(specs)):  # item by item in order, as a plain loop adds them: the same sums to the bit
+        column_num, column_den = (item_num[:, j], item_den[:, j]) if weights is None else (
+            item_num[:, j] * weights, item_den[:, j] * weights
+        )  # fmt: skip
+        num[:, j] = np.bincount(cluster, weights=column_num, minlength=len(strata))
+        den[:, j] = np.bincount(cluster, weights=column_den, minlength=len(strata))
     return RatioTable(tuple(strata), tuple(strata.values()), tuple(spec.name for spec in specs), num, den)
 
 
@@ -197,7 +231,7 @@ def _replicates(
     ratios = share_table(list(shares.values()), scored)
     columns = ratios.replicates(resample_weights(ratios.strata, resamples, seed))
     replicates = {name: columns[:, j] for j, name in enumerate(ratios.names)}
-    single = {name: ratios.single_cluster_strata(j) for j, name in enumerate(ratios.names)}
+    single = dict(zip(ratios.names, ratios.single_cluster_strata().tolist(), strict=True))
     for spec in specs:
         if isinstance(spec, MeanSpec):
             u, s = spec.components
@@ -220,13 +254,25 @@ def sra_intervals(
     components' replicates (its definition). ``scored`` must hold one part, since rows are numbered per
     part.
     """
+    return sra_bootstrap(specs, scored, resamples=resamples, seed=seed, level=level)[0]
+
+
+def sra_bootstrap(
+    specs: Sequence[MetricSpec],
+    scored: Scored[Item],
+    *,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+    level: float = DEFAULT_LEVEL,
+) -> tuple[dict[str, Interval], dict[str, np.ndarray]]:
+    """``sra_intervals``, and every metric's replicates (what a ranking of several runs resamples)."""
     points, replicates, single = _replicates(specs, scored, resamples, seed)
-    return {
-        spec.name: unless_single(
-            percentile_interval(points[spec.name], replicates[spec.name], level), single[spec.name]
-        )
-        for spec in specs
+    matrix = np.column_stack([replicates[spec.name] for spec in specs])
+    found = percentile_intervals([points[spec.name] for spec in specs], matrix, level)
+    intervals = {
+        spec.name: unless_single(interval, single[spec.name]) for spec, interval in zip(specs, found, strict=True)
     }
+    return intervals, {spec.name: replicates[spec.name] for spec in specs}
 
 
 def difference_intervals(
