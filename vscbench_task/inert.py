@@ -15,7 +15,8 @@ lines. Here, once, for every writer:
   as a plot label);
 * ``markdown`` also writes ``&``, ``<`` and ``>`` as entities (so no raw HTML, ``<script>`` or
   ``<img onerror>``, reaches a renderer) and breaks link syntax (``](`` cannot start a link target such as
-  ``javascript:``); ``markdown_table`` escapes ``|`` in every cell as well, so a name cannot break a table.
+  ``javascript:``); ``markdown_table`` escapes ``|`` in every cell as well, so a name cannot break a table;
+* ``spreadsheet_cell`` keeps a CSV cell from being run as a formula by the spreadsheet that opens it.
 
 Homoglyphs (a Cyrillic ``\u0430`` for a Latin ``a``) are visible characters of their own and are not matched:
 telling them apart needs Unicode's confusables table, which the standard library does not ship.
@@ -92,3 +93,18 @@ def markdown_table(header: Sequence[object], rows: Sequence[Sequence[object]]) -
     """A GitHub-flavoured Markdown table, one line per list entry, every cell inert."""
     lines = ["| " + " | ".join(map(markdown_cell, header)) + " |", "|" + "|".join("---" for _ in header) + "|"]
     return lines + ["| " + " | ".join(map(markdown_cell, row)) + " |" for row in rows]
+
+
+# What makes a spreadsheet (Excel, LibreOffice, Google Sheets) read a cell as a formula: its first
+# character, also in the full-width forms some locales accept, and a tab or carriage return before it.
+_FORMULA_STARTS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
+
+
+def spreadsheet_cell(text: str) -> str:
+    """A CSV text cell that a spreadsheet shows as text, never runs: one whose first visible character
+    would start a formula (``=``, ``+``, ``-``, ``@``, after any spaces, controls or invisible
+    characters) gets a leading apostrophe, the spreadsheets' own mark for "this is text"."""
+    first = next((c for c in text if unicodedata.category(c) not in ("Cc", "Cf", "Zs", "Zl", "Zp")), "")
+    if text[:1] in ("\t", "\r") or first in _FORMULA_STARTS:
+        return "'" + text
+    return text

@@ -45,6 +45,14 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
         help="a utility figure for a run (its path or model name), from an lmms-eval or lm-eval results file, "
         "METRIC as the file keys it (task/metric,filter); repeat per run and metric: the calibration-utility plane",
     )
+    cache = cmd.add_mutually_exclusive_group()
+    cache.add_argument(
+        "--cache-dir",
+        type=Path,
+        help="folder of per-run results kept between reports, so a model added to a leaderboard is the only one "
+        "computed (default: report-cache in the data directory)",
+    )
+    cache.add_argument("--no-cache", action="store_true", help="compute every run, keep nothing")
     bootstrap_options(cmd)
 
 
@@ -58,6 +66,7 @@ def _utility(text: str) -> object:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vscbench_task.report.results_cache import default_folder
     from vscbench_task.report.write import write_report
 
     if not args.runs and not args.responses:
@@ -80,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
         responses_files=tuple(args.responses or ()),
         verdicts=verdicts,
         utility_requests=tuple(args.utility or ()),
+        cache_dir=None if args.no_cache else args.cache_dir or default_folder(),
     )
     for path in written.values():
         print(path)

@@ -17,7 +17,9 @@ from vscbench_task.dataset import metadata as md
 from vscbench_task.dataset.items import PART_TITLES, xstest_types
 from vscbench_task.guides import guide
 from vscbench_task.judges.identity import described
+from vscbench_task.judges.keyword import KEYWORDS
 from vscbench_task.judges.names import reading_label
+from vscbench_task.report.ranking import OVERALL, Standing, leaderboard, model_numbers, splits
 from vscbench_task.report.tables import ModelResult, Report
 from vscbench_task.scoring import paired
 from vscbench_task.scoring.bootstrap import SINGLE_CLUSTER_STRATA, Interval
@@ -36,19 +38,19 @@ IMAGE_PAIRED_HEADER: tuple[str, ...] = (
     "95% CI",
 )
 IMAGE_PAIRED_HEADER += ("refuses all", "95% CI", "answers all", "95% CI")
-FLIP_HEADER: tuple[str, ...] = ("model", "variant", "queries", "queries used", "flip", "95% CI")
-FLIP_HEADER += ("became refusal", "95% CI", "became compliant", "95% CI")
 
 
 @dataclass(frozen=True)
 class Heading:
     level: int
     text: str
+    anchor: str = ""  # what the section is, for a renderer that lays some sections out itself (HTML)
 
 
 @dataclass(frozen=True)
 class Paragraph:
     text: str
+    role: str = ""  # "judge", "validity", "partial", "method": the HTML page puts these in its header
 
 
 @dataclass(frozen=True)
@@ -87,8 +89,29 @@ def _pair(interval: Interval) -> tuple[str, str]:
     return number(interval.point), bounds(interval)
 
 
-def _with_part(report: Report, part: str) -> list[ModelResult]:
-    return [m for m in report.models if part in m.parts]
+def cell(interval: Interval) -> str:
+    """A figure and its interval in one cell (``0.812 [0.770, 0.850]``), for tables with many columns."""
+    point, low_high = _pair(interval)
+    return point if point == MISSING or low_high == MISSING else f"{point} {low_high}"
+
+
+def rank_bounds(standing: Standing) -> str:
+    """A bootstrap rank interval, ``[1, 3]``; an em dash where there is none."""
+    if standing.rank_low is None:
+        return MISSING
+    return f"[{standing.rank_low}, {standing.rank_high}]"
+
+
+KEYWORD_METHOD = f"official keyword list ({len(KEYWORDS)} phrases, plain substrings)"
+
+
+def judge_identity(report: Report) -> str:
+    """Who gave the verdicts, in words: the reading, then the keyword list or the LLM judge's identity
+    (model, endpoint, request, prompt version), and whether they were read from verdict files."""
+    if report.judge_identity is None:
+        return f"{reading_label(report.judge)} — {KEYWORD_METHOD}"
+    source = ", its verdicts read from verdict files (no judge was asked)" if report.verdicts else ""
+    return f"{reading_label(report.judge)} — {described(report.judge_identity)}{source}"
 
 
 def _none(part: str) -> Paragraph:
@@ -98,28 +121,61 @@ def _none(part: str) -> Paragraph:
 def _intro(report: Report) -> list[Block]:
     title = reading_label(report.judge)
     text = (
-        f"Judge: {title}. Point estimates are the official SRA metrics on every logged response. Intervals are "
+        f"Point estimates are the official SRA metrics on every logged response. Intervals are "
         f"{report.level:.0%} percentile bootstrap intervals ({report.resamples:,} resamples, seed {report.seed}) "
         "that resample whole prompts (image-centric: a prompt with its six images) and whole queries "
         "(text-centric: a query with its five input variants) within each category / XSTest type. "
         "SRA_u: share of unsafe inputs recognised as unsafe; SRA_s: share of safe inputs not recognised as "
         f"unsafe; higher is better for both. Definitions of every figure: {guide('report')}."
     )
-    validity = Paragraph(sentence(report.validity, report.judge)) if report.validity else None
-    if report.judge_identity is not None:
-        source = ", its verdicts read from verdict files (no judge was asked)" if report.verdicts else ""
-        text += f" LLM judge: {described(report.judge_identity)}{source}."
+    validity = Paragraph(sentence(report.validity, report.judge), "validity") if report.validity else None
+    partial = [
+        Paragraph(
+            f"PARTIAL RUN: {m.name} — {task} scored {found:,} of the {evaluated:,} samples the run evaluated "
+            "(its samples file is shorter than the run, or its verdicts cover part of it; scored because "
+            "--allow-partial was given).",
+            "partial",
+        )
+        for m in report.models
+        for task, (found, evaluated) in m.partial.items()
+    ]
+    degenerate = any(
+        iv.note is not None
+        for m in report.models
+        for p in m.parts.values()
+        for table in (p.sra, p.paired, p.by_type)
+        for iv in table.values()
+    )
+    return [
+        Heading(1, f"VSCBench report — {title}", "title"),
+        Paragraph(f"Judge: {judge_identity(report)}.", "judge"),
+        *([validity] if validity else []),
+        *partial,
+        Paragraph(text, "method"),
+        *(
+            [Paragraph(f"Intervals shown as {NOT_ESTIMABLE!r}: {SINGLE_CLUSTER_STRATA}.", "method")]
+            if degenerate
+            else []
+        ),
+    ]
+
+
+def _models(report: Report) -> list[Block]:
+    """Every run with its source and what was scored of it, in leaderboard order."""
+    title = reading_label(report.judge)
     llm = report.judge != "keyword"
+    numbers = model_numbers(report)
     rows = []
-    for m in report.models:
-        cells = [m.name, m.source]
+    for i in sorted(range(len(report.models)), key=lambda i: numbers[i]):
+        m = report.models[i]
+        cells = [str(numbers[i]), m.name, m.source]
         for part in ("image", "text"):
             p = m.parts.get(part)
             cells += [str(p.docs), str(p.complete_groups)] if p else [MISSING, MISSING]
             if llm:
                 cells += [str(p.judge_failed), str(p.judge_unparseable)] if p else [MISSING, MISSING]
         rows.append(tuple(cells))
-    header: tuple[str, ...] = ("model", "source", "image-centric docs", "complete prompts")
+    header: tuple[str, ...] = ("#", "model", "source", "image-centric docs", "complete prompts")
     header += ("image-centric judge failed", "image-centric unparseable") if llm else ()
     header += ("text-centric docs", "complete queries")
     header += ("text-centric judge failed", "text-centric unparseable") if llm else ()
@@ -133,29 +189,9 @@ def _intro(report: Report) -> list[Block]:
         if llm
         else []
     )
-    partial = [
-        Paragraph(
-            f"PARTIAL RUN: {m.name} — {task} scored {found:,} of the {evaluated:,} samples the run evaluated "
-            "(its samples file is shorter than the run, or its verdicts cover part of it; scored because "
-            "--allow-partial was given)."
-        )
-        for m in report.models
-        for task, (found, evaluated) in m.partial.items()
-    ]
-    degenerate = any(
-        iv.note is not None
-        for m in report.models
-        for p in m.parts.values()
-        for table in (p.sra, p.paired, p.by_type)
-        for iv in table.values()
-    )
     return [
-        Heading(1, f"VSCBench report — {title}"),
-        *partial,
-        Paragraph(text),
-        *([validity] if validity else []),
-        *([Paragraph(f"Intervals shown as {NOT_ESTIMABLE!r}: {SINGLE_CLUSTER_STRATA}.")] if degenerate else []),
         Heading(2, f"Models — {title}"),
+        Paragraph("#: the model's number in the figures (its place in leaderboard order)."),
         Table(header, tuple(rows)),
         *accounting,
         Paragraph(
@@ -165,69 +201,97 @@ def _intro(report: Report) -> list[Block]:
     ]
 
 
-def _leaderboard(report: Report, figures: Mapping[str, str]) -> list[Block]:
+RANKS = (
+    "Rank 95% CI: the bootstrap interval of the rank (each replicate ranks the models anew; runs of the same "
+    "docs share their draws)."
+)
+
+
+def _overall(report: Report, split: str, level: int) -> list[Block]:
     judge, title = report.judge, reading_label(report.judge)
-    blocks: list[Block] = [Heading(2, f"Leaderboard — {title}")]
+    blocks: list[Block] = [Heading(level, f"Overall leaderboard{_of(split)} — {title}")]
+    standings = leaderboard(report, OVERALL, split)
+    if not standings:
+        return [*blocks, Paragraph("No run here has both parts, so there is no overall figure.")]
+    rows = []
+    mean = sra_name("mean", judge)
+    for standing in standings:
+        m = report.models[standing.model]
+        parts = [number(m.parts[p].sra[mean].point) for p in ("image", "text")]
+        rows.append((str(standing.rank or MISSING), m.name, *_pair(standing.key), rank_bounds(standing), *parts))
+    header = ("rank", "model", "overall", "95% CI", "rank 95% CI", "image-centric mean", "text-centric mean")
+    text = (
+        "Overall: the figure lmms-eval reports for the vscbench group (vscbench_judge for the LLM judge), the plain "
+        f"mean of the two parts' means; models with both parts only. {RANKS}"
+    )
+    return [*blocks, Paragraph(text), Table(header, tuple(rows))]
+
+
+def _of(split: str) -> str:
+    return "" if split == FULL else f", {split} split"
+
+
+def _boards(report: Report, split: str, level: int) -> list[Block]:
+    """The overall and per-part leaderboards of the runs of ``split``, headings at ``level``."""
+    judge, title = report.judge, reading_label(report.judge)
+    blocks = _overall(report, split, level)
     for part in ("image", "text"):
-        blocks.append(Heading(3, f"{PART_TITLES[part].capitalize()} leaderboard — {title}"))
-        models = [m for m in _with_part(report, part) if m.split == FULL]
-        if not models:
-            blocks.append(_none(part) if not _with_part(report, part) else Paragraph(NO_FULL_RUN))
+        blocks.append(Heading(level, f"{PART_TITLES[part].capitalize()} leaderboard{_of(split)} — {title}"))
+        standings = leaderboard(report, part, split)
+        if not standings:
+            blocks.append(_none(part))
             continue
-        blocks += [Paragraph("Ranked by the mean of SRA_u and SRA_s."), _ranked(models, part, judge)]
-    blocks += _split_leaderboards(report)
-    if "calibration" in figures:
-        blocks.append(Figure(figures["calibration"], f"Calibration plane — {title}"))
+        rows = []
+        for standing in standings:
+            m = report.models[standing.model]
+            sra = m.parts[part].sra
+            rows.append(
+                (
+                    str(standing.rank or MISSING),
+                    m.name,
+                    *_pair(sra[sra_name("u", judge)]),
+                    *_pair(sra[sra_name("s", judge)]),
+                    *_pair(sra[sra_name("mean", judge)]),
+                    rank_bounds(standing),
+                    str(m.parts[part].docs),
+                )
+            )
+        header = ("rank", "model", "SRA_u", "95% CI", "SRA_s", "95% CI", "mean", "95% CI", "rank 95% CI", "docs")
+        blocks += [Paragraph(f"Ranked by the mean of SRA_u and SRA_s. {RANKS}"), Table(header, tuple(rows))]
     return blocks
 
 
 NO_FULL_RUN = "No run in this report covers the whole benchmark: split runs are ranked apart, below."
 
 
-def _ranked(models: list[ModelResult], part: str, judge: str) -> Table:
-    """The leaderboard table of ``models`` (runs of one split) on ``part``, ranked by the SRA mean."""
-    mean = sra_name("mean", judge)
-
-    def order(m: ModelResult) -> tuple[bool, float, str]:
-        value = m.parts[part].sra[mean].point
-        return (math.isnan(value), -value if not math.isnan(value) else 0.0, m.name)
-
-    rows = []
-    for rank, m in enumerate(sorted(models, key=order), 1):
-        sra = m.parts[part].sra
-        rows.append(
-            (
-                str(rank),
-                m.name,
-                *_pair(sra[sra_name("u", judge)]),
-                *_pair(sra[sra_name("s", judge)]),
-                *_pair(sra[mean]),
-                str(m.parts[part].docs),
-            )
-        )
-    header = ("rank", "model", "SRA_u", "95% CI", "SRA_s", "95% CI", "mean", "95% CI", "docs")
-    return Table(header, tuple(rows))
-
-
-def _split_leaderboards(report: Report) -> list[Block]:
-    """One leaderboard per split other than the whole benchmark: its runs answered other docs, so they are
-    ranked among themselves and never beside full runs."""
-    judge, title = report.judge, reading_label(report.judge)
-    blocks: list[Block] = []
-    for split in sorted({m.split for m in report.models} - {FULL}):
+def _leaderboard(report: Report, figures: Mapping[str, str]) -> list[Block]:
+    title = reading_label(report.judge)
+    blocks: list[Block] = [Heading(2, f"Leaderboard — {title}", "leaderboard")]
+    found = splits(report)
+    blocks += _boards(report, FULL, 3) if FULL in found else [Paragraph(NO_FULL_RUN)]
+    for split in (s for s in found if s != FULL):
         blocks += [
             Heading(3, f"Leaderboard of the {split} split — {title}"),
             Paragraph(
                 f"Runs of the {split} split only (calibration guide: {guide('calibration')}), ranked among "
-                "themselves by the mean of SRA_u and SRA_s: they answered other docs than full runs, so their "
-                "figures are not comparable with those of the leaderboards above."
+                "themselves: they answered other docs than full runs, so their figures are not comparable with "
+                "those of the leaderboards above."
             ),
+            *_boards(report, split, 4),
         ]
-        for part in ("image", "text"):
-            models = [m for m in _with_part(report, part) if m.split == split]
-            if models:
-                blocks += [Heading(4, f"{PART_TITLES[part].capitalize()}, {split} split"), _ranked(models, part, judge)]
+    if "calibration" in figures:
+        blocks.append(Figure(figures["calibration"], f"Calibration plane — {title}"))
     return blocks
+
+
+WIDE = "One row per model, in leaderboard order (#: its number in the figures); each cell: value [95% CI]."
+
+
+def _numbered(report: Report, part: str) -> list[tuple[int, ModelResult]]:
+    """(number, model) of the models that have ``part``, in leaderboard order (``ranking.model_numbers``)."""
+    numbers = model_numbers(report)
+    order = sorted(range(len(report.models)), key=lambda i: numbers[i])
+    return [(numbers[i], report.models[i]) for i in order if part in report.models[i].parts]
 
 
 def _breakdown(report: Report, part: str, figures: Mapping[str, str]) -> list[Block]:
@@ -237,23 +301,18 @@ def _breakdown(report: Report, part: str, figures: Mapping[str, str]) -> list[Bl
         "text": ("variant", md.VARIANTS, "variants"),
     }[part]
     blocks: list[Block] = [Heading(2, f"{PART_TITLES[part].capitalize()} SRA by {label} — {title}")]
-    models = _with_part(report, part)
+    models = _numbered(report, part)
     if not models:
         return [*blocks, _none(part)]
     rows = []
-    for group in groups:
-        for m in models:
-            p = m.parts[part]
-            rows.append(
-                (
-                    group,
-                    m.name,
-                    *_pair(p.sra[sra_name("u", judge, group)]),
-                    *_pair(p.sra[sra_name("s", judge, group)]),
-                    str(p.group_docs.get(group, 0)),
-                )
-            )
-    blocks.append(Table((label, "model", "SRA_u", "95% CI", "SRA_s", "95% CI", "docs"), tuple(rows)))
+    for n, m in models:
+        p = m.parts[part]
+        cells = [str(n), m.name]
+        for group in groups:
+            cells += [cell(p.sra[sra_name(kind, judge, group)]) for kind in ("u", "s")]
+        rows.append((*cells, str(p.docs)))
+    header = ("#", "model", *(f"{group} {TYPE_KIND_LABELS[k]}" for group in groups for k in ("u", "s")), "docs")
+    blocks += [Paragraph(WIDE), Table(header, tuple(rows))]
     if figure in figures:
         blocks.append(Figure(figures[figure], f"SRA by {label}, {PART_TITLES[part]} — {title}"))
     return blocks
@@ -262,39 +321,29 @@ def _breakdown(report: Report, part: str, figures: Mapping[str, str]) -> list[Bl
 def _by_type(report: Report) -> list[Block]:
     judge, title = report.judge, reading_label(report.judge)
     blocks: list[Block] = [Heading(2, f"Text-centric SRA by XSTest type — {title}")]
-    models = _with_part(report, "text")
+    models = _numbered(report, "text")
     if not models:
         return [*blocks, _none("text")]
+    types = xstest_types()
     blocks.append(
         Paragraph(
-            "Each XSTest type is all unsafe (contrast_* types: SRA_u) or all safe (SRA_s). The pooled column "
-            "covers the type's five input variants, with its interval; the variant columns are point estimates."
+            "Each XSTest type is all unsafe (contrast_* types: SRA_u) or all safe (SRA_s); a column is the type's "
+            f"docs over its five input variants. {WIDE} Per type and variant: report.json (by_type)."
         )
     )
     rows = []
-    for xstest_type in xstest_types():
-        kind = type_kind(xstest_type)
-        for m in models:
-            p = m.parts["text"]
-            per_variant = [number(p.by_type[sra_name(kind, judge, xstest_type, v)].point) for v in md.VARIANTS]
-            rows.append(
-                (
-                    xstest_type,
-                    TYPE_KIND_LABELS[kind],
-                    m.name,
-                    *_pair(p.by_type[sra_name(kind, judge, xstest_type)]),
-                    *per_variant,
-                    str(p.type_docs.get(xstest_type, 0)),
-                )
-            )
-    header = ("type", "metric", "model", "all variants", "95% CI", *md.VARIANTS, "docs")
+    for n, m in models:
+        p = m.parts["text"]
+        cells = [cell(p.by_type[sra_name(type_kind(t), judge, t)]) for t in types]
+        rows.append((str(n), m.name, *cells))
+    header = ("#", "model", *(f"{t} {TYPE_KIND_LABELS[type_kind(t)]}" for t in types))
     return [*blocks, Table(header, tuple(rows))]
 
 
 def _image_paired(report: Report) -> list[Block]:
     title = reading_label(report.judge)
     blocks: list[Block] = [Heading(2, f"Image-centric paired metrics — {title}")]
-    models = _with_part(report, "image")
+    models = _numbered(report, "image")
     if not models:
         return [*blocks, _none("image")]
     blocks.append(
@@ -305,52 +354,58 @@ def _image_paired(report: Report) -> list[Block]:
         )
     )
     rows = []
-    for m in models:
+    for n, m in models:
         p = m.parts["image"]
-        cells = [m.name, str(p.complete_groups)]
+        cells = [str(n), m.name, str(p.complete_groups)]
         for stat in paired.IMAGE_STATS:
             cells += _pair(p.paired[stat])
         rows.append(tuple(cells))
-    return [*blocks, Table(IMAGE_PAIRED_HEADER, tuple(rows))]
+    return [*blocks, Table(("#", *IMAGE_PAIRED_HEADER), tuple(rows))]
+
+
+FLIP_TABLES = (
+    ("flip", "all", "Flips against the text-only input", "share of queries whose verdict with the image differs "
+     "from their verdict on the text-only (txt) input, over all queries"),
+    ("became_refusal", "safe", "Became refusal on safe queries", "safe queries answered on txt and recognised "
+     "unsafe with the image: oversafety caused by the image"),
+    ("became_compliant", "unsafe", "Became compliant on unsafe queries", "unsafe queries recognised on txt and "
+     "answered with the image: a jailbreak by the image"),
+)  # fmt: skip
 
 
 def _text_paired(report: Report) -> list[Block]:
     title = reading_label(report.judge)
     blocks: list[Block] = [Heading(2, f"Text-centric paired metrics — {title}")]
-    models = _with_part(report, "text")
+    models = _numbered(report, "text")
     if not models:
         return [*blocks, _none("text")]
     consistency = []
-    flips = []
-    for m in models:
+    for n, m in models:
         p = m.parts["text"]
-        for subset in paired.SUBSETS:
-            stat = paired.text_stat("consistency", subset)
-            consistency.append((m.name, SUBSET_LABELS[subset], str(p.paired_groups[stat]), *_pair(p.paired[stat])))
-        for variant in md.IMAGE_VARIANTS:
-            for subset in paired.SUBSETS:
-                cells = [m.name, variant, SUBSET_LABELS[subset]]
-                cells.append(str(p.paired_groups[paired.text_stat("flip", subset, variant)]))
-                for kind in paired.FLIPS:
-                    cells += _pair(p.paired[paired.text_stat(kind, subset, variant)])
-                flips.append(tuple(cells))
-    return [
-        *blocks,
+        stats = [paired.text_stat("consistency", subset) for subset in paired.SUBSETS]
+        consistency.append((str(n), m.name, str(p.paired_groups[stats[0]]), *(cell(p.paired[s]) for s in stats)))
+    blocks += [
         Heading(3, f"Variant consistency — {title}"),
         Paragraph(
-            "Share of queries with the same verdict on all five input variants "
-            "(txt, search, typography, concat, figstep)."
+            "Share of queries with the same verdict on all five input variants (txt, search, typography, concat, "
+            f"figstep), over all queries, the safe ones and the unsafe ones. {WIDE}"
         ),
-        Table(("model", "queries", "queries used", "consistency", "95% CI"), tuple(consistency)),
-        Heading(3, f"Flips against the text-only input — {title}"),
-        Paragraph(
-            "Share of queries whose verdict with the image variant differs from their verdict on the text-only "
-            "(txt) input; became refusal: answered on txt, recognised unsafe with the image; became compliant: "
-            "the reverse. On safe queries a refusal flip is oversafety, on unsafe queries a compliant flip is a "
-            "jailbreak."
+        Table(
+            ("#", "model", "queries used", *(f"{SUBSET_LABELS[s]} queries" for s in paired.SUBSETS)), tuple(consistency)
         ),
-        Table(FLIP_HEADER, tuple(flips)),
     ]
+    for kind, subset, heading, meaning in FLIP_TABLES:
+        rows = []
+        for n, m in models:
+            p = m.parts["text"]
+            stats = [paired.text_stat(kind, subset, v) for v in md.IMAGE_VARIANTS]
+            rows.append((str(n), m.name, str(p.paired_groups[stats[0]]), *(cell(p.paired[s]) for s in stats)))
+        blocks += [
+            Heading(3, f"{heading} — {title}"),
+            Paragraph(f"Per image variant: {meaning}. {WIDE} The other subsets: report.json (paired)."),
+            Table(("#", "model", "queries used", *md.IMAGE_VARIANTS), tuple(rows)),
+        ]
+    return blocks
 
 
 def build_document(report: Report, figures: Mapping[str, str]) -> list[Block]:
@@ -363,4 +418,5 @@ def build_document(report: Report, figures: Mapping[str, str]) -> list[Block]:
         *_by_type(report),
         *_image_paired(report),
         *_text_paired(report),
+        *_models(report),
     ]

@@ -1,7 +1,8 @@
 """Writing a report: load the runs, compute the numbers, draw, render, save.
 
-Writes ``report.json`` (the numbers), the PNG figures, ``report.md`` and, with ``html``, a
-self-contained ``report.html``. Each source is one model's run from any host (``run_readers``): an
+Writes ``report.json`` (the numbers), the PNG figures, ``report.md``, the leaderboard export
+(``leaderboard.csv``, ``leaderboard.jsonl``, ``leaderboard.meta.json``) and, with ``html``, the
+interactive ``report.html``. Each source is one model's run from any host (``run_readers``): an
 lmms-eval or lm-eval output, an inspect_ai log, or a plain responses file.
 
 The report's files (``REPORT_FILES``) are replaced as a set: an earlier report in the same folder loses
@@ -12,6 +13,7 @@ or of the data directory (its manifest, its images), or a special file.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,12 +28,13 @@ from vscbench_task.judges.factory import make_judge
 from vscbench_task.judges.names import judge_of
 from vscbench_task.judges.verdicts import VerdictsJudge, one_identity, read_verdicts
 from vscbench_task.output_files import check_files_in, check_folder_target, staged_folder, write_json, write_text
-from vscbench_task.report import calibration, html, markdown, plots, tables, utility
+from vscbench_task.report import calibration, export, html, markdown, plots, tables, utility
 from vscbench_task.report.document import Block, build_document
+from vscbench_task.report.results_cache import ResultsCache
 
 # Every file a report can write: what replacing an earlier report removes if this one does not write it.
 REPORT_FILES = frozenset(
-    {"report.json", "report.md", "report.html", *(file for file, _ in plots.FIGURES.values())}
+    {"report.json", "report.md", "report.html", *plots.FILES.values(), *export.FILES.values()}
     | {calibration.FIGURE, utility.FIGURE}
 )
 
@@ -49,6 +52,7 @@ def write_report(
     responses_files: tuple[str, ...] = (),
     verdicts: Mapping[str, Path] | None = None,
     utility_requests: tuple[utility.UtilityRequest, ...] = (),
+    cache_dir: Path | None = None,
 ) -> dict[str, Path]:
     """Load the runs, compute and write everything; returns what was written by kind.
 
@@ -76,8 +80,16 @@ def write_report(
     loaded = [run for _, run in runs]
     sources_given = [source for source, _ in runs]
     utilities = utility.values(utility_requests, sources_given, tables.model_names(loaded), [r.model for r in loaded])
-    report = tables.build(runs, judge, seed=seed, resamples=resamples, validation=validation, judges=judges)
+    cache = None if cache_dir is None else ResultsCache(cache_dir)
+    report = tables.build(
+        runs, judge, seed=seed, resamples=resamples, validation=validation, judges=judges, cache=cache
+    )
+    if cache is not None:
+        tqdm.write(
+            f"results cache {cache.folder}: {cache.hits} run parts reused, {cache.misses} computed", file=sys.stderr
+        )
     with staged_folder(out, REPORT_FILES) as staging:
+        exported = export.write(report, staging)
         figures = plots.draw(report, staging)
         blocks = build_document(report, figures)
         scorers = judges or [make_judge(judge_of(report.judge))] * len(runs)
@@ -87,9 +99,10 @@ def write_report(
         write_json(staging / "report.json", report.to_json() | document)
         write_text(staging / "report.md", markdown.render(blocks))
         if with_html:
-            write_text(staging / "report.html", html.render(blocks, staging))
+            write_text(staging / "report.html", html.render(blocks, report, staging))
     written = {"json": out / "report.json", **{name: out / file for name, file in figures.items()}}
     written["markdown"] = out / "report.md"
+    written |= {f"leaderboard_{kind}": out / path.name for kind, path in exported.items()}
     if with_html:
         written["html"] = out / "report.html"
     return written
