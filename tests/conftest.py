@@ -19,6 +19,17 @@ if TYPE_CHECKING:
     from vscbench_task.demo.tiny_qwen_vl import Variant
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The default data directory (``$VSCBENCH_DATA_DIR``, where the judge cache, saved validations and the
+    report's results cache go by default) in a folder of the test session: no test writes into the home of
+    whoever runs them. Subprocesses get the data directory their test names (``tests.support.lmms``)."""
+    home = tmp_path_factory.mktemp("default-data-dir")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(datadir.ENV_VAR, str(home))
+        yield home
+
+
 @pytest.fixture(scope="session")
 def standin_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An extracted stand-in of the authors' archive (all official file names, 16 px pictures)."""

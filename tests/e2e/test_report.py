@@ -6,8 +6,6 @@ file, report.json, and the paired figures and intervals recomputed from the logg
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import math
 import re
@@ -36,7 +34,7 @@ from vscbench_task.scoring.score import scored_from
 LIMIT = 120
 RESAMPLES = 200
 SEEDS = (0, 1)
-PNG_SIZES = {"calibration.png": (1200, 700), "categories.png": (1200, 800), "variants.png": (1200, 800)}
+PNGS = ("calibration.png", "categories.png", "variants.png")
 TASKS = {"image": "vscbench_image", "text": "vscbench_text"}
 TITLES = {"image": "Image-centric", "text": "Text-centric"}
 
@@ -112,6 +110,12 @@ def printed_bounds(interval: dict[str, float | None]) -> str:
     return f"[{interval['low']:.3f}, {interval['high']:.3f}]"
 
 
+def printed_cell(value: float | None, interval: dict[str, float | None]) -> str:
+    """A wide table's cell: the figure and its interval, ``0.812 [0.770, 0.850]``."""
+    bounds = printed_bounds(interval)
+    return printed(value) if printed(value) == "—" or bounds == "—" else f"{printed(value)} {bounds}"
+
+
 def assert_same_interval(written: dict[str, float | None], computed: Interval) -> None:
     """A report.json interval equals one computed here (NaN written as null)."""
     as_json = {k: None if math.isnan(v) else v for k, v in computed._asdict().items() if k != "note"}
@@ -139,13 +143,13 @@ def test_the_runs_are_informative(run_dirs: list[Path]) -> None:
     assert image[0] != image[1], "both seeds gave the same verdicts"
 
 
-def test_report_files_exist_with_the_expected_figure_sizes(report_dir: Path) -> None:
-    for name in ("report.md", "report.json", "report.html"):
+def test_report_files_exist_with_drawn_figures(report_dir: Path) -> None:
+    for name in ("report.md", "report.json", "report.html", "leaderboard.csv", "leaderboard.jsonl"):
         assert (report_dir / name).stat().st_size > 0
-    for name, size in PNG_SIZES.items():
+    for name in PNGS:
         with Image.open(report_dir / name) as image:
             assert image.format == "PNG"
-            assert image.size == size
+            assert image.size[0] >= 1000 and image.size[1] >= 600
             assert len(image.getcolors(maxcolors=1 << 16) or range(1 << 16)) > 10  # something was drawn
 
 
@@ -167,14 +171,14 @@ def test_leaderboard_ranks_and_equals_lmms_eval_results_and_the_json_intervals(
                 assert row[f"{column} 95% CI"] == printed_bounds(sra[name])
         label, groups = BREAKDOWN[part]
         breakdown = table_under(markdown, f"{TITLES[part]} SRA by {label} — keyword judge")
-        assert len(breakdown) == len(groups) * len(models)
+        assert len(breakdown) == len(models)  # one row per model, the groups as columns
         for row in breakdown:
             run_dir, entry = models[row["model"]]
             expected, sra = lmms_metrics(run_dir, part), entry["parts"][part]["sra"]
-            for column, kind in (("SRA_u", "u"), ("SRA_s", "s")):
-                name = sra_name(kind, "keyword", row[label])
-                assert row[column] == printed(expected[name])
-                assert row[f"{column} 95% CI"] == printed_bounds(sra[name])
+            for group in groups:
+                for column, kind in (("SRA_u", "u"), ("SRA_s", "s")):
+                    name = sra_name(kind, "keyword", group)
+                    assert row[f"{group} {column}"] == printed_cell(expected[name], sra[name])
 
 
 def test_json_points_equal_lmms_eval_and_intervals_equal_the_bootstrap(report_json: dict, run_dirs: list[Path]) -> None:
@@ -203,22 +207,26 @@ def test_sra_by_xstest_type_is_the_share_of_each_types_docs(
 ) -> None:
     models = by_model(report_json, run_dirs)
     rows = table_under(markdown, "Text-centric SRA by XSTest type — keyword judge")
-    assert len(rows) == len(xstest_types()) * len(models)
+    assert len(rows) == len(models)
     computed = 0
     for row in rows:
         run_dir, entry = models[row["model"]]
-        docs = [(i, v) for i, v in logged(run_dir, "text") if i.category == row["type"]]
-        unsafe = row["metric"] == "SRA_u"
-        assert all(i.unsafe is unsafe for i, _ in docs)
-        handled = [v is unsafe for _, v in docs]  # recognised if unsafe, answered if safe
-        assert row["all variants"] == printed(mean(handled) if handled else None)
-        assert row["docs"] == str(len(docs))
-        for variant in md.VARIANTS:
-            of_variant = [v is unsafe for i, v in docs if i.variant == variant]
-            assert row[variant] == printed(mean(of_variant) if of_variant else None)
-        name = sra_name("u" if unsafe else "s", "keyword", row["type"])
-        assert row["all variants 95% CI"] == printed_bounds(entry["parts"]["text"]["by_type"][name])
-        computed += bool(handled)
+        by_type = entry["parts"]["text"]["by_type"]
+        for xstest_type in xstest_types():
+            docs = [(i, v) for i, v in logged(run_dir, "text") if i.category == xstest_type]
+            unsafe = "contrast" in xstest_type
+            assert all(i.unsafe is unsafe for i, _ in docs)
+            handled = [v is unsafe for _, v in docs]  # recognised if unsafe, answered if safe
+            kind = "u" if unsafe else "s"
+            name = sra_name(kind, "keyword", xstest_type)
+            column = f"{xstest_type} {'SRA_u' if unsafe else 'SRA_s'}"
+            assert row[column] == printed_cell(mean(handled) if handled else None, by_type[name])
+            assert by_type[name]["point"] == (pytest.approx(mean(handled)) if handled else None)
+            for variant in md.VARIANTS:  # per type and variant: in report.json
+                of_variant = [v is unsafe for i, v in docs if i.variant == variant]
+                point = by_type[sra_name(kind, "keyword", xstest_type, variant)]["point"]
+                assert point == (pytest.approx(mean(of_variant)) if of_variant else None)
+            computed += bool(handled)
     assert computed > 0, "the --limit run reaches no XSTest type"
 
 
@@ -248,9 +256,9 @@ def test_paired_metrics_equal_the_logged_verdicts_and_the_paired_intervals(
     models = by_model(report_json, run_dirs)
     listed = {row["model"]: row for row in table_under(markdown, "Models — keyword judge")}
     image = {row["model"]: row for row in table_under(markdown, "Image-centric paired metrics — keyword judge")}
-    consistency = table_under(markdown, "Variant consistency — keyword judge")
-    flips = table_under(markdown, "Flips against the text-only input — keyword judge")
-    assert len(flips) == len(models) * len(md.IMAGE_VARIANTS) * len(paired.SUBSETS)
+    consistency = {row["model"]: row for row in table_under(markdown, "Variant consistency — keyword judge")}
+    flips = {row["model"]: row for row in table_under(markdown, "Flips against the text-only input — keyword judge")}
+    assert len(flips) == len(consistency) == len(models)
     seed = report_json["seed"]
     for name, (run_dir, entry) in models.items():
         pairs = logged(run_dir, "image")
@@ -276,17 +284,14 @@ def test_paired_metrics_equal_the_logged_verdicts_and_the_paired_intervals(
         queries = query_verdicts(texts)
         assert listed[name]["complete queries"] == str(len(queries))
         text_paired = entry["parts"]["text"]["paired"]
-        [overall] = [r for r in consistency if r["model"] == name and r["queries"] == "all"]
         same = [len(set(q.values())) == 1 for q in queries]
-        assert overall["queries used"] == str(len(queries))
-        assert overall["consistency"] == printed(mean(same) if same else None)
+        assert consistency[name]["queries used"] == flips[name]["queries used"] == str(len(queries))
         stat = paired.text_stat("consistency", "all")
-        assert (overall["consistency"], overall["consistency 95% CI"]) == point_and_bounds(text_paired[stat])
-        for row in (r for r in flips if r["model"] == name and r["queries"] == "all"):
-            flipped = [q[row["variant"]] != q["txt"] for q in queries]
-            assert row["flip"] == printed(mean(flipped) if flipped else None)
-            stat = paired.text_stat("flip", "all", row["variant"])
-            assert (row["flip"], row["flip 95% CI"]) == point_and_bounds(text_paired[stat])
+        assert consistency[name]["all queries"] == printed_cell(mean(same) if same else None, text_paired[stat])
+        for variant in md.IMAGE_VARIANTS:
+            flipped = [q[variant] != q["txt"] for q in queries]
+            stat = paired.text_stat("flip", "all", variant)
+            assert flips[name][variant] == printed_cell(mean(flipped) if flipped else None, text_paired[stat])
         bootstrap = paired.text_table([i for i, _ in texts], verdicts_of(texts)).intervals(
             resamples=RESAMPLES, seed=seed
         )
@@ -301,14 +306,10 @@ def test_every_heading_names_the_judge(markdown: str) -> None:
     assert all(line.endswith("— keyword judge") for line in headings)
 
 
-def test_html_is_self_contained_with_the_same_figures(report_dir: Path, report_json: dict) -> None:
+def test_html_is_one_self_contained_page_with_every_table(report_dir: Path, report_json: dict) -> None:
     page = (report_dir / "report.html").read_text()
-    assert not re.search(r'src="(?!data:)', page)
-    images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
-    assert len(images) == len(PNG_SIZES)
-    sizes = sorted(Image.open(io.BytesIO(base64.b64decode(data))).size for data in images)
-    assert sizes == sorted(PNG_SIZES.values())
-    assert "<th>pair discrimination</th>" in page
+    assert not re.search(r"""(src|href)=["'](?!#)""", page)  # nothing fetched, not even an image
+    assert "<th>pair discrimination</th>" in page and 'id="heat-image"' in page and 'id="heat-text"' in page
     assert all(m["name"] in page for m in report_json["models"])
 
 

@@ -54,7 +54,9 @@ def executable(variable: str, candidates: tuple[str, ...], what: str) -> str:
     for path in paths:
         if path and os.path.isfile(path) and os.access(path, os.X_OK):
             return path
-    pytest.fail(f"{what} not found (looked at {', '.join(paths)}; set ${variable} to another); {INSTALL}", pytrace=False)
+    pytest.fail(
+        f"{what} not found (looked at {', '.join(paths)}; set ${variable} to another); {INSTALL}", pytrace=False
+    )
 
 
 @pytest.fixture(scope="session")

@@ -191,7 +191,7 @@ def _models(report: Report) -> list[Block]:
     )
     return [
         Heading(2, f"Models — {title}"),
-        Paragraph("#: the model's number in the figures (its place in leaderboard order)."),
+        Paragraph("Column #: the model's number in the figures (its place in leaderboard order)."),
         Table(header, tuple(rows)),
         *accounting,
         Paragraph(

@@ -36,6 +36,7 @@ from matplotlib.colors import to_hex
 from vscbench_task.calibration.split import FULL
 from vscbench_task.dataset import metadata as md
 from vscbench_task.dataset.items import PART_TITLES, PARTS
+from vscbench_task.inert import flat
 from vscbench_task.judges.names import reading_label
 from vscbench_task.report.document import Block, Figure, Heading, Paragraph, Table, judge_identity
 from vscbench_task.report.plots import FILES, plane_limits
@@ -136,7 +137,7 @@ def _heatmap(report: Report, part: str) -> str:
                 else:
                     ink = "#000" if value >= 0.55 else "#fff"
                     cells.append(f'<td style="background:{to_hex(HEATMAP(value))};color:{ink}">{value:.2f}</td>')
-        name = f"<bdi>{html.escape(m.name)}</bdi>"
+        name = f"<bdi>{html.escape(flat(m.name))}</bdi>"
         body.append(f'<tr data-m="{i}"><td>{numbers[i]}</td><td class="name">{name}</td>{"".join(cells)}</tr>')
     return (
         f'<div class="scroll"><table class="heat" id="heat-{part}"><thead>'
@@ -148,7 +149,7 @@ def _heatmap(report: Report, part: str) -> str:
 def _table(table: Table) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in table.header)
     body = "".join(
-        "<tr>" + "".join(f"<td><bdi>{html.escape(c)}</bdi></td>" for c in row) + "</tr>" for row in table.rows
+        "<tr>" + "".join(f"<td><bdi>{html.escape(flat(c))}</bdi></td>" for c in row) + "</tr>" for row in table.rows
     )
     return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
@@ -171,7 +172,7 @@ def _blocks(blocks: Sequence[Block], report: Report, base: Path) -> list[str]:
         if isinstance(block, Heading):
             out.append(f"<h{block.level}>{html.escape(block.text)}</h{block.level}>")
         elif isinstance(block, Paragraph):
-            out.append(f"<p>{html.escape(block.text)}</p>")
+            out.append(f"<p>{html.escape(flat(block.text))}</p>")
         elif isinstance(block, Table):
             out.append(_table(block))
         elif isinstance(block, Figure) and block.file in parts_of:
@@ -209,7 +210,7 @@ def render(blocks: Sequence[Block], report: Report, base: Path) -> str:
                 notes.append(f"<p>{html.escape(block.text)}</p>")
             else:
                 css = {"judge": "judge", "validity": "validity", "partial": "warning"}.get(block.role, "")
-                top.append(f'<p class="{css}" id="{css}">{html.escape(block.text)}</p>')
+                top.append(f'<p class="{css}" id="{css}">{html.escape(flat(block.text))}</p>')
     identity = html.escape(judge_identity(report))
     return TEMPLATE.format(
         title=html.escape(title),

@@ -35,7 +35,6 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
 from matplotlib.transforms import blended_transform_factory
 
 from vscbench_task.dataset import metadata as md
@@ -90,9 +89,11 @@ class Canvas:
         return self.figure.add_axes(box)
 
     def text_size(self, text: str, points: float = LABEL_POINTS) -> tuple[float, float]:
-        """Width and height in pixels of one line of plain text."""
-        w, h, _ = self.renderer.get_text_width_height_descent(text, FontProperties(size=points), ismath=False)
-        return w, h
+        """Width and height in pixels of one line of plain text, as the renderer will box it."""
+        probe = self.figure.text(0, 0, text, fontsize=points)
+        box = probe.get_window_extent(self.renderer)
+        probe.remove()
+        return box.width, box.height
 
 
 def _errors(intervals: Sequence[Interval]) -> np.ndarray:

@@ -17,14 +17,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
-
-import numpy as np
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from vscbench_task.dataset.items import Item, item_index
 from vscbench_task.judges.base import Judge, Judged, JudgeInput, Judgement
 from vscbench_task.scoring.metric_specs import CountSpec, MeanSpec, MetricSpec, ShareSpec, judge_metrics
 from vscbench_task.scoring.records import RecordError, Response, check_keys, checked, official_response
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class ScoredItem(Protocol):
@@ -97,8 +98,11 @@ def share_terms(specs: Sequence[ShareSpec], scored: Scored[ItemT]) -> tuple[np.n
 
     One pass over the items builds their columns (label, each field a ``where`` names, each reading's
     verdict); every metric is then a few array comparisons, so a table of a hundred metrics (SRA by
-    XSTest type and variant) costs about what one did.
+    XSTest type and variant) costs about what one did. (numpy is imported here, not with the module: the
+    hosts' per-doc hooks import this module and load no heavy library until they score.)
     """
+    import numpy as np
+
     items = scored.items
     unsafe = np.fromiter((item.unsafe for item in items), dtype=bool, count=len(items))
     fields: dict[str, np.ndarray] = {}
