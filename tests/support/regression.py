@@ -145,6 +145,8 @@ def outputs(work: Path, runs: Path = RUNS) -> dict[str, Any]:
             found[f"report/{reading}/report.json"] = json.loads((out / "report.json").read_text(encoding="utf-8"))
             found[f"report/{reading}/report.md"] = (out / "report.md").read_text(encoding="utf-8").splitlines()
             found[f"report/{reading}/files"] = sorted(p.name for p in out.iterdir())
+            for name in ("leaderboard.jsonl",):
+                found[f"report/{reading}/{name}"] = [json.loads(line) for line in (out / name).read_text().splitlines()]
     return normalised(found, {str(work): "<work>", str(GUIDES): "<guides>"})
 
 
