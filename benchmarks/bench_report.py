@@ -12,7 +12,8 @@ imports, loading, judging, bootstrap, figures, every file written), on the synth
   cache (what adding one model to a leaderboard costs);
 * ``cached``: the keyword report rerun with every run's result cached.
 
-Peak memory is the command's maximum resident set size. The cache modes need ``report --cache-dir``;
+CPU time is the command's own (user + system; the machine is shared, so wall time also holds other
+people's work); peak memory is its maximum resident set size. The cache modes need ``report --cache-dir``;
 on code without it (the baseline) they are left out.
 
     .venv/bin/python -m benchmarks.bench_report [--sizes 1,10,50,100,200] [--modes keyword,llm,+1,cached]
@@ -39,20 +40,20 @@ from tests.support.synthetic_runs import write_models
 MODES = ("keyword", "llm", "+1", "cached")
 
 
-def one(files: list[str], out: Path, extra: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall time (s) and peak RSS (MB) of one ``vscbench report`` command in a fresh process."""
+def one(files: list[str], out: Path, extra: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Wall time (s), CPU time (s) and peak RSS (MB) of one ``vscbench report`` command in a fresh process."""
     command = [sys.executable, "-m", "benchmarks.bench_report", "--child", json.dumps([files, str(out), extra])]
     done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, **env})
     if done.returncode != 0:
         raise RuntimeError(f"report failed ({done.returncode}):\n{done.stderr[-3000:]}")
     measured = json.loads(done.stdout.strip().splitlines()[-1])
-    return measured["wall_s"], measured["peak_mb"]
+    return measured["wall_s"], measured["cpu_s"], measured["peak_mb"]
 
 
 def child(spec: str) -> None:
-    """Run one report in this process and print its wall time and peak RSS as JSON."""
+    """Run one report in this process and print its wall time, CPU time and peak RSS as JSON."""
     files, out, extra = json.loads(spec)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     from vscbench_task import cli
 
     args = ["report", *(a for f in files for a in ("--responses", f)), "--out", out, "--html", *extra]
@@ -62,11 +63,11 @@ def child(spec: str) -> None:
             code = cli.main(args)
         finally:
             sys.stdout = stdout
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     if code != 0:
         sys.exit(code)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
-    print(json.dumps({"wall_s": wall, "peak_mb": peak_mb}))
+    print(json.dumps({"wall_s": wall, "cpu_s": cpu, "peak_mb": peak_mb}))
 
 
 def has_cache_option() -> bool:
@@ -133,10 +134,10 @@ def main() -> None:
         "cached": "keyword, all runs cached",
     }
     print(f"{platform.machine()}, {os.cpu_count()} cores (shared), Python {platform.python_version()}\n")
-    print("| models | " + " | ".join(f"{titles[m]}: wall s / peak MB" for m in modes) + " |")
+    print("| models | " + " | ".join(f"{titles[m]}: wall s / CPU s / peak MB" for m in modes) + " |")
     print("|---:|" + "---:|" * len(modes))
     for row in rows:
-        cells = [f"{row[m][0]:.1f} / {row[m][1]:.0f}" for m in modes]  # type: ignore[index]
+        cells = [f"{row[m][0]:.1f} / {row[m][1]:.1f} / {row[m][2]:.0f}" for m in modes]  # type: ignore[index]
         print(f"| {row['models']} | " + " | ".join(cells) + " |")
 
 

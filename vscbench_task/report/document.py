@@ -19,7 +19,7 @@ from vscbench_task.guides import guide
 from vscbench_task.judges.identity import described
 from vscbench_task.judges.keyword import KEYWORDS
 from vscbench_task.judges.names import reading_label
-from vscbench_task.report.ranking import OVERALL, Standing, leaderboard, model_numbers, splits
+from vscbench_task.report.ranking import OVERALL, Standing, in_order, leaderboard, splits
 from vscbench_task.report.tables import ModelResult, Report
 from vscbench_task.scoring import paired
 from vscbench_task.scoring.bootstrap import SINGLE_CLUSTER_STRATA, Interval
@@ -164,11 +164,10 @@ def _models(report: Report) -> list[Block]:
     """Every run with its source and what was scored of it, in leaderboard order."""
     title = reading_label(report.judge)
     llm = report.judge != "keyword"
-    numbers = model_numbers(report)
     rows = []
-    for i in sorted(range(len(report.models)), key=lambda i: numbers[i]):
+    for n, i in in_order(report):
         m = report.models[i]
-        cells = [str(numbers[i]), m.name, m.source]
+        cells = [str(n), m.name, m.source]
         for part in ("image", "text"):
             p = m.parts.get(part)
             cells += [str(p.docs), str(p.complete_groups)] if p else [MISSING, MISSING]
@@ -288,10 +287,8 @@ WIDE = "One row per model, in leaderboard order (#: its number in the figures); 
 
 
 def _numbered(report: Report, part: str) -> list[tuple[int, ModelResult]]:
-    """(number, model) of the models that have ``part``, in leaderboard order (``ranking.model_numbers``)."""
-    numbers = model_numbers(report)
-    order = sorted(range(len(report.models)), key=lambda i: numbers[i])
-    return [(numbers[i], report.models[i]) for i in order if part in report.models[i].parts]
+    """(number, model) of the models that have ``part``, in leaderboard order (``ranking.in_order``)."""
+    return [(n, report.models[i]) for n, i in in_order(report, part)]
 
 
 def _breakdown(report: Report, part: str, figures: Mapping[str, str]) -> list[Block]:

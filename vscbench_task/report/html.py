@@ -39,18 +39,18 @@ from vscbench_task.dataset.items import PART_TITLES, PARTS
 from vscbench_task.inert import flat
 from vscbench_task.judges.names import reading_label
 from vscbench_task.report.document import Block, Figure, Heading, Paragraph, Table, judge_identity
-from vscbench_task.report.plots import FILES, plane_limits
-from vscbench_task.report.ranking import BOARDS, OVERALL, leaderboard, model_numbers, splits
+from vscbench_task.report.plots import FILES, plane_limits, plane_points
+from vscbench_task.report.ranking import BOARDS, OVERALL, in_order, leaderboard, model_numbers, splits
 from vscbench_task.report.tables import Report
 from vscbench_task.scoring.bootstrap import Interval
 from vscbench_task.scoring.metric_specs import sra_name
 
 HEATMAP = colormaps["viridis"]
-PLACES = 4  # decimals kept in the page's data (three are shown)
 
 
 def _value(x: float) -> float | None:
-    return None if math.isnan(x) else round(x, PLACES)
+    """A figure as the page's data holds it: whole (the page rounds it once, as the tables do)."""
+    return None if math.isnan(x) else x
 
 
 def _interval(iv: Interval) -> list[float | None]:
@@ -90,12 +90,7 @@ def page_data(report: Report) -> dict[str, Any]:
         boards[key] = rows
     planes = {}
     for part in PARTS:
-        found = []
-        for i, m in enumerate(report.models):
-            if part in m.parts:
-                u, s = (m.parts[part].sra[sra_name(kind, judge)] for kind in ("u", "s"))
-                if not (math.isnan(u.point) or math.isnan(s.point)):
-                    found.append((i, s, u))
+        found = plane_points(report, part)
         points = [{"m": i, "s": _interval(s), "u": _interval(u)} for i, s, u in found]
         limits = plane_limits([s for _, s, _ in found], [u for _, _, u in found])
         planes[part] = {"title": PART_TITLES[part], "limits": limits, "points": points}
@@ -120,13 +115,12 @@ def script_json(data: Any) -> str:
 def _heatmap(report: Report, part: str) -> str:
     """A part's breakdown as a coloured table: models (leaderboard order) x groups, SRA_u and SRA_s."""
     groups = md.CATEGORIES if part == "image" else md.VARIANTS
-    numbers = model_numbers(report)
-    order = sorted((i for i, m in enumerate(report.models) if part in m.parts), key=lambda i: numbers[i])
+    order = in_order(report, part)
     kinds = (("u", "SRA_u"), ("s", "SRA_s"))
     head = "".join(f'<th colspan="{len(groups)}">{label}</th>' for _, label in kinds)
     sub = "".join(f"<th>{html.escape(g)}</th>" for _ in kinds for g in groups)
     body = []
-    for i in order:
+    for number, i in order:
         m = report.models[i]
         cells = []
         for kind, _ in kinds:
@@ -138,7 +132,7 @@ def _heatmap(report: Report, part: str) -> str:
                     ink = "#000" if value >= 0.55 else "#fff"
                     cells.append(f'<td style="background:{to_hex(HEATMAP(value))};color:{ink}">{value:.2f}</td>')
         name = f"<bdi>{html.escape(flat(m.name))}</bdi>"
-        body.append(f'<tr data-m="{i}"><td>{numbers[i]}</td><td class="name">{name}</td>{"".join(cells)}</tr>')
+        body.append(f'<tr data-m="{i}"><td>{number}</td><td class="name">{name}</td>{"".join(cells)}</tr>')
     return (
         f'<div class="scroll"><table class="heat" id="heat-{part}"><thead>'
         f'<tr><th rowspan="2">#</th><th rowspan="2">model</th>{head}</tr>'

@@ -42,7 +42,7 @@ from vscbench_task.dataset.items import PART_TITLES
 from vscbench_task.inert import flat
 from vscbench_task.judges.names import reading_label
 from vscbench_task.report.label_placement import place
-from vscbench_task.report.ranking import model_numbers
+from vscbench_task.report.ranking import in_order, model_numbers
 from vscbench_task.report.tables import Report
 from vscbench_task.scoring.bootstrap import Interval
 from vscbench_task.scoring.metric_specs import sra_name
@@ -130,10 +130,25 @@ def _key(canvas: Canvas, top: float, width: float, entries: Sequence[tuple[int, 
         ax.text(x + 14, y, text, fontsize=LABEL_POINTS, va="center", ha="left")
 
 
-def _entries(report: Report, numbers: list[int], models: Sequence[int]) -> list[tuple[int, str, object]]:
-    """(number, name, colour) of the given models, in number order."""
-    ordered = sorted(models, key=lambda i: numbers[i])
-    return [(numbers[i], report.models[i].name, colour(numbers[i], len(models))) for i in ordered]
+def _entries(report: Report, ordered: Sequence[tuple[int, int]]) -> list[tuple[int, str, object]]:
+    """(number, name, colour) of the models ``ordered`` ((number, index) pairs), coloured among themselves."""
+    return [(n, report.models[i].name, colour(n, len(ordered))) for n, i in ordered]
+
+
+def _key_height(entries: Sequence[tuple[int, str, object]], width: float) -> float:
+    return _key_layout(Canvas(int(width), 100), [f"{n}  {short(name)}" for n, name, _ in entries], width)[2]
+
+
+def plane_points(report: Report, part: str) -> list[tuple[int, Interval, Interval]]:
+    """(model index, SRA_s, SRA_u) of every model with both figures on ``part``: the calibration plane's
+    points (the PNG's and the HTML page's)."""
+    points = []
+    for i, m in enumerate(report.models):
+        if part in m.parts:
+            u, s = (m.parts[part].sra[sra_name(kind, report.judge)] for kind in ("u", "s"))
+            if not (math.isnan(u.point) or math.isnan(s.point)):
+                points.append((i, s, u))
+    return points
 
 
 FULL = (-0.03, 1.03)
@@ -169,11 +184,9 @@ PANEL_BELOW = 60
 def _calibration(report: Report, numbers: list[int]) -> Canvas:
     panel = int(min(PANEL_MAX, PANEL + 1.5 * max(0, len(report.models) - 60)))  # room for many labels
     width = PANEL_LEFT + 2 * panel + PANEL_GAP + 30
-    probe = Canvas(width, 100)
     title = "Key — number: the model's place in leaderboard order (the report's tables use the same order)"
-    entries = _entries(report, numbers, range(len(report.models)))
-    _, _, key_height = _key_layout(probe, [f"{n}  {short(name)}" for n, name, _ in entries], width - 40)
-    canvas = Canvas(width, int(PANEL_TOP + panel + PANEL_BELOW + key_height + 20))
+    entries = _entries(report, in_order(report))
+    canvas = Canvas(width, int(PANEL_TOP + panel + PANEL_BELOW + _key_height(entries, width - 40) + 20))
     for k, part in enumerate(("image", "text")):
         ax = canvas.axes(PANEL_LEFT + k * (panel + PANEL_GAP), PANEL_TOP, panel, panel)
         _calibration_panel(canvas, ax, report, part, numbers)
@@ -182,14 +195,8 @@ def _calibration(report: Report, numbers: list[int]) -> Canvas:
 
 
 def _calibration_panel(canvas: Canvas, ax: Axes, report: Report, part: str, numbers: list[int]) -> None:
-    shown = []  # (number, SRA_s, SRA_u, colour)
-    for i in sorted(range(len(report.models)), key=lambda i: numbers[i]):
-        m = report.models[i]
-        if part not in m.parts:
-            continue
-        u, s = (m.parts[part].sra[sra_name(kind, report.judge)] for kind in ("u", "s"))
-        if not (math.isnan(u.point) or math.isnan(s.point)):
-            shown.append((numbers[i], s, u, colour(numbers[i], len(report.models))))
+    found = sorted(plane_points(report, part), key=lambda point: numbers[point[0]])
+    shown = [(numbers[i], s, u, colour(numbers[i], len(report.models))) for i, s, u in found]
     (x_low, x_high), (y_low, y_high) = limits = plane_limits([s for _, s, _, _ in shown], [u for _, _, u, _ in shown])
     ax.set(xlim=limits[0], ylim=limits[1])
     zoomed = limits != ((FULL[0], FULL[1]), (FULL[0], FULL[1]))
@@ -254,30 +261,27 @@ BAR_AXES_HEIGHT = 300
 BAR_LEFT = 80
 
 
-def _bars(report: Report, part: str, groups: Sequence[str], numbers: list[int]) -> Canvas:
-    models = sorted((i for i, m in enumerate(report.models) if part in m.parts), key=lambda i: numbers[i])
+def _bars(report: Report, part: str, groups: Sequence[str]) -> Canvas:
+    ordered = in_order(report, part)
     width = 1200
-    probe = Canvas(width, 100)
-    entries = _entries(report, numbers, models)
-    _, _, key_height = _key_layout(probe, [f"{n}  {short(name)}" for n, name, _ in entries], width - 40)
+    entries = _entries(report, ordered)
     top, gap = 60, 30
-    canvas = Canvas(width, int(top + 2 * BAR_AXES_HEIGHT + gap + 40 + key_height + 20))
+    canvas = Canvas(width, int(top + 2 * BAR_AXES_HEIGHT + gap + 40 + _key_height(entries, width - 40) + 20))
     canvas.figure.text(
         0.5, 1 - 22 / canvas.height, f"{PART_TITLES[part]} — {reading_label(report.judge)} (bars: 95% intervals)",
         ha="center", va="center", fontsize=11,
     )  # fmt: skip
-    bar = 0.8 / max(len(models), 1)
+    bar = 0.8 / max(len(ordered), 1)
     x = np.arange(len(groups))
     for row, (kind, label) in enumerate(KINDS):
         ax = canvas.axes(BAR_LEFT, top + row * (BAR_AXES_HEIGHT + gap), width - BAR_LEFT - 30, BAR_AXES_HEIGHT)
-        for slot, i in enumerate(models):
+        for slot, ((number, i), (_, _, shade)) in enumerate(zip(ordered, entries, strict=True)):
             intervals = [report.models[i].parts[part].sra[sra_name(kind, report.judge, g)] for g in groups]
             heights = np.array([iv.point for iv in intervals])
             drawn = ~np.isnan(heights)
             ax.bar(
-                x[drawn] + (slot - (len(models) - 1) / 2) * bar, heights[drawn], bar,
-                yerr=_errors(intervals)[:, drawn], capsize=2, color=colour(numbers[i], len(models)),
-                gid=f"model-{numbers[i]}",
+                x[drawn] + (slot - (len(ordered) - 1) / 2) * bar, heights[drawn], bar,
+                yerr=_errors(intervals)[:, drawn], capsize=2, color=shade, gid=f"model-{number}",
             )  # fmt: skip
         ax.set_xticks(x, list(groups) if row == 1 else [""] * len(groups))
         ax.set_ylim(0, 1.05)
@@ -292,10 +296,11 @@ CELL_HEIGHT = 16
 HEATMAP_TOP = 100
 
 
-def _heatmap(report: Report, part: str, groups: Sequence[str], numbers: list[int]) -> Canvas:
-    models = sorted((i for i, m in enumerate(report.models) if part in m.parts), key=lambda i: numbers[i])
+def _heatmap(report: Report, part: str, groups: Sequence[str]) -> Canvas:
+    ordered = in_order(report, part)
+    models = [i for _, i in ordered]
     probe = Canvas(100, 100)
-    rows = [f"{numbers[i]}  {short(report.models[i].name)}" for i in models]
+    rows = [f"{n}  {short(report.models[i].name)}" for n, i in ordered]
     left = 20 + max(probe.text_size(r)[0] for r in rows) + 10
     cell = max(56.0, max(probe.text_size(g)[0] for g in groups) + 14)
     block = cell * len(groups)
@@ -356,7 +361,7 @@ def figures(report: Report) -> dict[str, Figure]:
             count = sum(part in m.parts for m in report.models)
             if count:
                 draw = _bars if count <= BARS_UP_TO else _heatmap
-                out[name] = draw(report, part, groups, numbers).figure
+                out[name] = draw(report, part, groups).figure
     return out
 
 

@@ -135,3 +135,11 @@ def model_numbers(report: Report) -> list[int]:
     for number, i in enumerate(sorted(range(len(report.models)), key=order), 1):
         numbers[i] = number
     return numbers
+
+
+def in_order(report: Report, part: str | None = None) -> list[tuple[int, int]]:
+    """(number, model index) of the models that have ``part`` (every model for ``None``), in leaderboard
+    order: the order of every table and figure that lists models."""
+    numbers = model_numbers(report)
+    chosen = (i for i, m in enumerate(report.models) if part is None or part in m.parts)
+    return sorted((numbers[i], i) for i in chosen)
