@@ -1,5 +1,9 @@
 """The leaderboards: per part and overall, each model's rank and its bootstrap rank interval.
 
+*Boards.* One set of boards (overall, image-centric, text-centric) per benchmark split the runs cover
+(``calibration.split``): runs of the whole benchmark, and apart from them the runs of each other split,
+which answered other docs and are never ranked with them.
+
 *Ranking key.* A part's leaderboard ranks by the part's ``sra_mean`` (½ (SRA_u + SRA_s)); the overall
 leaderboard by the figure lmms-eval reports for the ``vscbench`` group (``vscbench_judge`` for the LLM
 judge): the plain mean of the two parts' ``sra_mean``, so a model needs both parts to have one. Ties and

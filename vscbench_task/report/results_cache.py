@@ -6,8 +6,8 @@ ranking key's bootstrap replicates) are stored under a key that hashes everythin
 
 * the responses: every ``doc_key`` and response text of the part, in key order (the run's content, not
   its path or file dates: a run moved or copied is still found, a run edited is not);
-* the judge: the reading and the judge's identity (``Judge.identity``: for the LLM judge its model,
-  endpoint and prompt version);
+* the judge: the reading and the judge's identity (``judges.identity``: for the LLM judge its model,
+  endpoint, request and prompt version; for verdicts read from a verdict file, also that file's hash);
 * the bootstrap: seed, resamples and confidence level;
 * the code: the package version and a hash of the sources and data files the numbers come from
   (``scoring``, ``judges``, ``dataset``, the packaged metadata, the report's tables), so an upgrade or
@@ -15,7 +15,7 @@ ranking key's bootstrap replicates) are stored under a key that hashes everythin
 * the format of the entries.
 
 An entry is therefore never served for other responses, another judge, seed, resamples or level.
-Results in which a judge call failed are not stored: the next report retries those calls.
+Results in which a judge call failed or a reply had no class are not stored: the next report asks again.
 
 Entries live in ``<data dir>/report-cache/`` (beside the LLM judge's cache; ``report --cache-dir``
 chooses another folder, ``--no-cache`` none), one ``.npz`` file each, written whole or not at all and

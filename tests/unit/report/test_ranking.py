@@ -110,3 +110,15 @@ def test_a_model_whose_figure_cannot_be_computed_is_listed_last_without_a_rank()
     report.models[1].parts["image"].sra[MEAN] = Interval(math.nan, math.nan, math.nan)
     standings = ranking.leaderboard(report, "image")
     assert [(s.model, s.rank, s.rank_low) for s in standings] == [(0, 1, 1), (1, None, None)]
+
+
+def test_runs_of_another_split_are_ranked_on_boards_of_their_own_and_numbered_after() -> None:
+    def flat(value: float) -> np.ndarray:
+        return np.full(400, value)
+
+    report = report_of([{"image": flat(0.5)}, {"image": flat(0.9)}, {"image": flat(0.7)}])
+    report.models[1].split = "evaluation"  # the best figure, but on other docs: not beside the full runs
+    assert [s.model for s in ranking.leaderboard(report, "image")] == [2, 0]
+    assert [(s.model, s.rank) for s in ranking.leaderboard(report, "image", "evaluation")] == [(1, 1)]
+    assert ranking.splits(report) == ["full", "evaluation"]
+    assert ranking.model_numbers(report) == [2, 3, 1]
