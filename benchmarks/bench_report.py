@@ -104,7 +104,7 @@ def main() -> None:
         if "llm" in modes:
             with StubProcess(work / "calls.jsonl") as stub:
                 llm_env = judge_env(stub, work / "judge.sqlite3")
-                one(files, work / "warm", ["--judge", "llm", "--resamples", "10", *no_cache], {**base_env, **llm_env})
+                one(files, work / "warm", ["--judge", "llm", "--resamples", "100", *no_cache], {**base_env, **llm_env})
             # The stub is gone: a report that needed one call would fail.
         rows = []
         for n in sizes:
