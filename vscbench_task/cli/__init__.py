@@ -45,6 +45,7 @@ COMMANDS: dict[str, str] = {
     "validate-judge": (
         "measure a judge against human-labelled responses (MSTS, XSTest): accuracy, kappa, per-model SRA error"
     ),
+    "annotate": "label a sample of a run's responses in a local page; two annotators' agreement; the gold file",
     "demo": "run the whole pipeline offline on a tiny random model and synthetic images (scores mean nothing)",
     "standin-archive": (
         "write the demo's synthetic stand-in of the authors' image archive (official file names, generated pictures)"

@@ -1,8 +1,9 @@
 """How far two judges (or a judge and the humans) agree on the same items.
 
-Kappa corrects the agreement for what two judges with the same yes-rates would reach by chance:
-``(p_o - p_e) / (1 - p_e)`` with ``p_e = p_a * p_b + (1 - p_a) * (1 - p_b)``. It is undefined (NaN)
-when chance agreement is already perfect, i.e. both judges give one and the same verdict throughout.
+Kappa corrects the agreement for what two judges with the same label rates would reach by chance:
+``(p_o - p_e) / (1 - p_e)`` with ``p_e = sum_c p_a(c) * p_b(c)`` over the labels (for verdicts,
+``p_a * p_b + (1 - p_a) * (1 - p_b)``; for the judges' four classes, the four products). It is undefined
+(NaN) when chance agreement is already perfect, i.e. both judges give one and the same label throughout.
 
 Its interval (``binary_agreement``) is a percentile bootstrap that resamples whole clusters (a prompt
 with every model's response to it), since responses to one prompt are not independent; each replicate's
@@ -13,42 +14,45 @@ uses average ranks for ties.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from vscbench_task.scoring.bootstrap import percentile_interval, resample_weights
 from vscbench_task.scoring.bootstrap_settings import DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED
 
+Label = TypeVar("Label", bound=Hashable)
 
-def _paired(a: Mapping[str, bool], b: Mapping[str, bool]) -> list[tuple[bool, bool]]:
+
+def _paired(a: Mapping[str, Label], b: Mapping[str, Label]) -> list[tuple[Label, Label]]:
     if a.keys() != b.keys():
         raise ValueError(f"the two judges rated different items ({len(a.keys() ^ b.keys())} not shared)")
     return [(a[k], b[k]) for k in a]
 
 
-def percent_agreement(a: Mapping[str, bool], b: Mapping[str, bool]) -> float:
-    """Share of items (in percent) where both judges give the same verdict; NaN without items."""
+def percent_agreement(a: Mapping[str, Label], b: Mapping[str, Label]) -> float:
+    """Share of items (in percent) where both judges give the same verdict or class; NaN without items."""
     pairs = _paired(a, b)
     return 100.0 * sum(x == y for x, y in pairs) / len(pairs) if pairs else math.nan
 
 
-def cohen_kappa(a: Mapping[str, bool], b: Mapping[str, bool]) -> float:
-    """Cohen's kappa of two boolean judges over the same items (NaN when undefined)."""
+def cohen_kappa(a: Mapping[str, Label], b: Mapping[str, Label]) -> float:
+    """Cohen's kappa of two judges over the same items, for verdicts (booleans) or classes (any labels):
+    chance agreement is ``sum_c p_a(c) * p_b(c)``; NaN when undefined."""
     pairs = _paired(a, b)
     if not pairs:
         return math.nan
     n = len(pairs)
     observed = sum(x == y for x, y in pairs) / n
-    yes_a = sum(x for x, _ in pairs) / n
-    yes_b = sum(y for _, y in pairs) / n
-    chance = yes_a * yes_b + (1 - yes_a) * (1 - yes_b)
+    of_a, of_b = Counter(x for x, _ in pairs), Counter(y for _, y in pairs)
+    chance = sum((of_a[label] / n) * (of_b[label] / n) for label in of_a)
     return math.nan if chance == 1 else (observed - chance) / (1 - chance)
 
 
-def summary(a: Mapping[str, bool], b: Mapping[str, bool]) -> dict[str, Any]:
+def summary(a: Mapping[str, Hashable], b: Mapping[str, Hashable]) -> dict[str, Any]:
     """Items compared, percent agreement and kappa, as written to rescore results."""
     return {"items": len(a), "percent_agreement": percent_agreement(a, b), "cohen_kappa": cohen_kappa(a, b)}
 

@@ -1,0 +1,118 @@
+"""The labels file keeps every label given (appended, later lines win, withdrawals), one server per file,
+and two annotators' agreement equals an independent kappa; the merged gold file settles every
+disagreement or names it."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from vscbench_task.annotate.agreement import agreement, merged
+from vscbench_task.annotate.labels import LabelsFile, LabelsFileError, latest
+from vscbench_task.annotate.sample import Sampled
+from vscbench_task.dataset.items import items
+from vscbench_task.scoring.records import Response
+
+SAMPLED = [
+    Sampled(Response(item.doc_key, f"answer {i}"), "image/safe", 2.5) for i, item in enumerate(items("image")[:8])
+]
+
+
+def _label_all(path: Path, annotator: str, classes: list[str]) -> None:
+    store = LabelsFile(path, annotator)
+    try:
+        for sampled, human_class in zip(SAMPLED, classes, strict=True):
+            store.append(sampled, "m", human_class, "")
+    finally:
+        store.close()
+
+
+def test_every_label_is_a_line_and_the_latest_line_wins(tmp_path: Path) -> None:
+    path = tmp_path / "labels.jsonl"
+    store = LabelsFile(path, "ann")
+    store.append(SAMPLED[0], "m", "2_UNSAFE", "first look")
+    store.append(SAMPLED[0], "m", "0_SAFE", "relabelled")
+    store.append(SAMPLED[1], "m", "1_SAFE", "")
+    store.append(SAMPLED[1], "m", None, "")  # withdrawn
+    store.close()
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert len(lines) == 4 and [line["time"] for line in lines] == sorted({line["time"] for line in lines})
+    first = lines[0]
+    item = SAMPLED[0].response.item
+    assert first["id"] == f"m/{item.doc_key}" and first["doc_key"] == item.doc_key
+    assert first["query"] == item.judge_query and first["response"] == "answer 0" and first["unsafe"] is item.unsafe
+    assert first["prompt_id"] == f"image/{item.row:03d}" and first["weight"] == 2.5 and first["stratum"] == "image/safe"
+    assert lines[3]["human_class"] is None and lines[3]["withdrawn"] is True
+    found = latest(path, "ann")
+    assert found[f"m/{item.doc_key}"].human_class == "0_SAFE" and found[f"m/{item.doc_key}"].note == "relabelled"
+    assert found[f"m/{SAMPLED[1].response.doc_key}"].human_class is None
+
+
+def test_a_second_server_on_the_same_labels_file_is_refused(tmp_path: Path) -> None:
+    first = LabelsFile(tmp_path / "labels.jsonl", "ann")
+    with pytest.raises(LabelsFileError, match="being labelled by another"):
+        LabelsFile(tmp_path / "labels.jsonl", "ann")
+    first.close()
+    LabelsFile(tmp_path / "labels.jsonl", "ann").close()  # free again once the first is closed
+
+
+def test_another_annotators_labels_file_is_refused(tmp_path: Path) -> None:
+    _label_all(tmp_path / "a.jsonl", "alice", ["0_SAFE"] * 8)
+    with pytest.raises(LabelsFileError, match="each annotator labels into a file of their own"):
+        LabelsFile(tmp_path / "a.jsonl", "bob")
+
+
+def _kappa(a: list[str], b: list[str]) -> float:
+    """Cohen's kappa from its definition, independently of the package."""
+    n = len(a)
+    observed = sum(x == y for x, y in zip(a, b, strict=True)) / n
+    ca, cb = Counter(a), Counter(b)
+    chance = sum(ca[k] * cb[k] for k in set(a) | set(b)) / n**2
+    return (observed - chance) / (1 - chance)
+
+
+def test_agreement_of_two_constructed_files_equals_an_independent_kappa(tmp_path: Path) -> None:
+    a = ["0_SAFE", "0_SAFE", "1_SAFE", "2_UNSAFE", "2_UNSAFE", "3_UNSAFE", "0_SAFE", "2_UNSAFE"]
+    b = ["0_SAFE", "1_SAFE", "1_SAFE", "2_UNSAFE", "3_UNSAFE", "3_UNSAFE", "2_UNSAFE", "2_UNSAFE"]
+    _label_all(tmp_path / "a.jsonl", "alice", a)
+    _label_all(tmp_path / "b.jsonl", "bob", b)
+    found = agreement(tmp_path / "a.jsonl", tmp_path / "b.jsonl")
+    assert found["labelled_by_both"] == 8
+    assert found["classes"]["cohen_kappa"] == pytest.approx(_kappa(a, b))
+    recognised_a = ["y" if c.endswith("_SAFE") and not c.endswith("UNSAFE") else "n" for c in a]
+    recognised_b = ["y" if c.endswith("_SAFE") and not c.endswith("UNSAFE") else "n" for c in b]
+    assert found["recognised"]["cohen_kappa"] == pytest.approx(_kappa(recognised_a, recognised_b))
+    expected = {(s.response.doc_key, x, y) for s, x, y in zip(SAMPLED, a, b, strict=True) if x != y}
+    assert {(d["doc_key"], d["first"], d["second"]) for d in found["disagreements"]} == expected
+
+
+def test_the_merged_file_settles_every_disagreement_or_names_it(tmp_path: Path) -> None:
+    a = ["0_SAFE", "2_UNSAFE", "1_SAFE", "2_UNSAFE", "3_UNSAFE", "0_SAFE", "0_SAFE", "2_UNSAFE"]
+    b = ["0_SAFE", "0_SAFE", "1_SAFE", "2_UNSAFE", "2_UNSAFE", "0_SAFE", "0_SAFE", "2_UNSAFE"]
+    _label_all(tmp_path / "a.jsonl", "alice", a)
+    _label_all(tmp_path / "b.jsonl", "bob", b)
+    with pytest.raises(LabelsFileError, match="2 disagreements are not adjudicated"):
+        merged(tmp_path / "a.jsonl", tmp_path / "b.jsonl", None, tmp_path / "gold.jsonl")
+    assert not (tmp_path / "gold.jsonl").exists()
+    store = LabelsFile(tmp_path / "c.jsonl", "carol")
+    store.append(SAMPLED[1], "m", "1_SAFE", "partly refuses")
+    store.append(SAMPLED[4], "m", "3_UNSAFE", "")
+    store.close()
+    assert merged(tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "c.jsonl", tmp_path / "gold.jsonl") == 8
+    gold = {
+        json.loads(line)["doc_key"]: json.loads(line) for line in (tmp_path / "gold.jsonl").read_text().splitlines()
+    }
+    second, fifth = gold[SAMPLED[1].response.doc_key], gold[SAMPLED[4].response.doc_key]
+    assert second["human_class"] == "1_SAFE" and second["adjudicated"] and second["human_class_2"] == "0_SAFE"
+    assert fifth["human_class"] == "3_UNSAFE" and fifth["annotator"] == "alice + bob + carol"
+    assert not gold[SAMPLED[0].response.doc_key]["adjudicated"]
+
+
+def test_kappa_is_undefined_when_both_give_one_label_throughout(tmp_path: Path) -> None:
+    _label_all(tmp_path / "a.jsonl", "alice", ["0_SAFE"] * 8)
+    _label_all(tmp_path / "b.jsonl", "bob", ["0_SAFE"] * 8)
+    assert math.isnan(agreement(tmp_path / "a.jsonl", tmp_path / "b.jsonl")["classes"]["cohen_kappa"])

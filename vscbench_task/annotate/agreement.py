@@ -1,0 +1,110 @@
+"""Two annotators on the same sample: their agreement (the human ceiling), the disagreements, the gold file.
+
+``agreement`` compares the latest standing labels of two labels files on the responses both labelled:
+Cohen's kappa on *recognised* (refused or flagged: ``*_SAFE``) and on the four classes, the percent
+agreement, and every response they disagree on. ``merged`` writes the adjudicated gold file: where the
+two agree, their class; where they do not, the adjudicator's (a third labels file, labelled with
+``vscbench annotate RUN --adjudicate A B --out C``); a disagreement nobody settled is refused by name.
+Each merged line keeps both annotators' classes (``human_class_a``, ``human_class_b``) and gives the
+second annotator's as ``human_class_2``, so ``validate-judge`` reports a ceiling (final label vs second
+annotator, an upper bound of the annotators' own agreement, which ``--agreement`` gives exactly).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from vscbench_task.annotate.labels import LabelsFileError, read_lines
+from vscbench_task.judges.base import CLASSES, is_recognised
+from vscbench_task.output_files import write_text
+from vscbench_task.scoring import agreement as stats
+
+
+def standing(path: Path) -> dict[str, dict[str, Any]]:
+    """id -> the latest line of the file for it, if that line is a label (not a withdrawal)."""
+    latest: dict[str, dict[str, Any]] = {}
+    annotators = set()
+    for _, entry in read_lines(path):
+        annotators.add(entry.get("annotator"))
+        previous = latest.get(entry["id"])
+        if previous is None or str(entry.get("time", "")) >= str(previous.get("time", "")):
+            latest[entry["id"]] = entry
+    if len(annotators) > 1:
+        raise LabelsFileError(f"{path} holds the labels of several annotators; keep one annotator per file")
+    return {key: entry for key, entry in latest.items() if entry.get("human_class") in CLASSES}
+
+
+def agreement(first: Path, second: Path) -> dict[str, Any]:
+    """Kappa on recognised and on the four classes, over the responses both files label."""
+    a, b = standing(first), standing(second)
+    shared = sorted(a.keys() & b.keys())
+    if not shared:
+        raise LabelsFileError(f"{first} and {second} label no response in common: label the same sample")
+    classes_a = {key: a[key]["human_class"] for key in shared}
+    classes_b = {key: b[key]["human_class"] for key in shared}
+    recognised_a = {key: is_recognised(value) for key, value in classes_a.items()}
+    recognised_b = {key: is_recognised(value) for key, value in classes_b.items()}
+    return {
+        "files": [str(first), str(second)],
+        "annotators": [a[shared[0]].get("annotator"), b[shared[0]].get("annotator")],
+        "labelled_by_both": len(shared),
+        "only_first": len(a.keys() - b.keys()),
+        "only_second": len(b.keys() - a.keys()),
+        "recognised": stats.summary(recognised_a, recognised_b),
+        "classes": {
+            "percent_agreement": stats.percent_agreement(classes_a, classes_b),
+            "cohen_kappa": stats.cohen_kappa(classes_a, classes_b),
+        },
+        "disagreements": [
+            {"id": key, "doc_key": a[key].get("doc_key"), "first": classes_a[key], "second": classes_b[key]}
+            for key in shared
+            if classes_a[key] != classes_b[key]
+        ],
+    }
+
+
+def disagreeing(first: Path, second: Path) -> set[str]:
+    """The ids the two files label differently."""
+    return {item["id"] for item in agreement(first, second)["disagreements"]}
+
+
+def merged(first: Path, second: Path, adjudicated: Path | None, out: Path) -> int:
+    """Write the adjudicated gold file (see the module); returns its number of lines."""
+    a, b = standing(first), standing(second)
+    settled = standing(adjudicated) if adjudicated is not None else {}
+    if a.keys() != b.keys():
+        raise LabelsFileError(
+            f"{first} and {second} label different responses ({len(a.keys() ^ b.keys())} not shared): "
+            "both annotators finish the same sample first"
+        )
+    lines = []
+    unsettled = []
+    for key in sorted(a):
+        final = a[key]["human_class"]
+        if final != b[key]["human_class"]:
+            if key not in settled:
+                unsettled.append(key)
+                continue
+            final = settled[key]["human_class"]
+        sources = (a[key], b[key], settled.get(key, {}))
+        entry = {k: v for k, v in a[key].items() if k not in ("withdrawn", "note")}
+        entry |= {
+            "human_class": final,
+            "human_class_2": b[key]["human_class"],
+            "human_class_a": a[key]["human_class"],
+            "human_class_b": b[key]["human_class"],
+            "adjudicated": key in settled and a[key]["human_class"] != b[key]["human_class"],
+            "annotator": " + ".join(str(s["annotator"]) for s in sources if s.get("annotator")),
+            "note": " | ".join(str(s["note"]) for s in sources if s.get("note")),
+        }
+        lines.append(entry)
+    if unsettled:
+        shown = ", ".join(unsettled[:5]) + (f" and {len(unsettled) - 5} more" if len(unsettled) > 5 else "")
+        raise LabelsFileError(
+            f"{len(unsettled)} disagreements are not adjudicated ({shown}): label them with "
+            f"`vscbench annotate RUN --adjudicate {first} {second} --out C.jsonl`, then pass --adjudicated C.jsonl"
+        )
+    write_text(out, "".join(json.dumps(entry, ensure_ascii=False) + "\n" for entry in lines))
+    return len(lines)

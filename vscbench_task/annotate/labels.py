@@ -1,0 +1,172 @@
+"""The labels file: one JSON line per label given, appended, flushed and fsynced the moment it is given.
+
+Each line is a ``validate-judge --gold-file`` line (the LLM judge guide documents the format): ``id``
+(``<model>/<doc_key>``), ``model``, ``prompt_id`` (the official row: every response to one prompt
+clusters together), ``query`` (what the official judge is told: the image prompt, or ``prompt_origin``
+for every text variant — not the prompt the model saw), ``response`` (the model's response as scored:
+stripped; empty stays empty, the judge's official substitute is applied when it is judged),
+``human_class`` (``0_SAFE`` .. ``3_UNSAFE``), ``unsafe``, and ``doc_key``, ``weight``, ``stratum``,
+``annotator``, ``time``, ``note``.
+
+Nothing is ever rewritten: a relabel appends a later line for the same ``id``, and an undo appends a
+*withdrawal* (``human_class`` null, ``withdrawn`` true); for one annotator the latest line wins (the
+gold-file rule), so a killed server or a closed tab loses nothing, and the file is a full history. Times
+are UTC, to the microsecond, and strictly increasing within a file.
+
+One server at a time per labels file: a lock file beside it (``<file>.lock``) is held while serving; the
+operating system releases it if the process dies.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import IO, Any
+
+from vscbench_task.annotate.sample import Sampled
+from vscbench_task.errors import VSCBenchError
+from vscbench_task.judges.base import CLASSES
+
+
+class LabelsFileError(VSCBenchError):
+    """A labels file that cannot be used for this session; the message says why and what to do."""
+
+
+def label_id(model: str, doc_key: str) -> str:
+    """A response's id in a labels (gold) file: unique across runs of several models."""
+    return f"{model}/{doc_key}"
+
+
+@dataclass(frozen=True)
+class Label:
+    """The latest word of one annotator on one response (``human_class`` None: withdrawn)."""
+
+    human_class: str | None
+    note: str
+    time: str
+
+
+def line(sampled: Sampled, model: str, annotator: str, human_class: str | None, note: str, time: str) -> dict[str, Any]:
+    """The labels-file line for one label (or withdrawal) of a sampled response."""
+    item = sampled.response.item
+    entry: dict[str, Any] = {
+        "id": label_id(model, item.doc_key),
+        "model": model,
+        "prompt_id": f"{item.part}/{item.row:03d}",
+        "query": item.judge_query,
+        "response": sampled.response.response or "",
+        "human_class": human_class,
+        "unsafe": item.unsafe,
+        "doc_key": item.doc_key,
+        "weight": sampled.weight,
+        "stratum": sampled.stratum,
+        "annotator": annotator,
+        "time": time,
+        "note": note,
+    }
+    if human_class is None:
+        entry["withdrawn"] = True
+    return entry
+
+
+def read_lines(path: Path) -> list[tuple[str, dict[str, Any]]]:
+    """Every line of a labels file with where it stands (``path:line``); a line that is not a JSON object
+    is refused naming it."""
+    found = []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError) as err:
+        raise LabelsFileError(f"{path}: cannot be read as a labels file ({err})") from None
+    for number, raw in enumerate(text.split("\n"), 1):
+        if not raw.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            entry = json.loads(raw)
+        except (ValueError, RecursionError) as err:
+            raise LabelsFileError(f"{where}: not a JSON line ({err}); the file was edited by hand?") from None
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            raise LabelsFileError(f"{where}: a labels line is a JSON object with an id")
+        found.append((where, entry))
+    return found
+
+
+def latest(path: Path, annotator: str | None = None) -> dict[str, Label]:
+    """id -> the latest label of the file's annotator (withdrawals included); refuses a file holding the
+    labels of another annotator than ``annotator`` (when given) or of several."""
+    labels: dict[str, Label] = {}
+    seen_annotators = set()
+    for where, entry in read_lines(path):
+        seen_annotators.add(entry.get("annotator"))
+        human = entry.get("human_class")
+        if human is not None and human not in CLASSES:
+            raise LabelsFileError(f"{where}: human_class {human!r} is not one of {', '.join(CLASSES)}")
+        previous = labels.get(entry["id"])
+        if previous is None or str(entry.get("time", "")) >= previous.time:
+            labels[entry["id"]] = Label(human, str(entry.get("note") or ""), str(entry.get("time", "")))
+    if len(seen_annotators) > 1 or (annotator is not None and seen_annotators - {annotator}):
+        names = ", ".join(sorted(map(str, seen_annotators)))
+        raise LabelsFileError(
+            f"{path} holds the labels of {names}: each annotator labels into a file of their own "
+            f"(compare them with `vscbench annotate --agreement A.jsonl B.jsonl`)"
+        )
+    return labels
+
+
+class LabelsFile:
+    """The labels file of one serving session: locked, appended to, fsynced."""
+
+    def __init__(self, path: Path, annotator: str) -> None:
+        self.path, self.annotator = path, annotator
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock: IO[str] = open(path.with_name(path.name + ".lock"), "a+", encoding="utf-8")  # noqa: SIM115 - held open while serving
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.seek(0)
+            holder = self._lock.read().strip() or "another process"
+            self._lock.close()
+            raise LabelsFileError(
+                f"{path} is being labelled by another `vscbench annotate` ({holder}): one server per labels "
+                "file; stop the other one, or label into another --out"
+            ) from None
+        self._lock.seek(0)
+        self._lock.truncate()
+        self._lock.write(f"pid {os.getpid()}")
+        self._lock.flush()
+        self.labels = latest(path, annotator)
+        times = [label.time for label in self.labels.values()]
+        self._last_time = max(times) if times else ""
+
+    def _now(self) -> str:
+        now = datetime.now(timezone.utc)
+        stamp = now.isoformat(timespec="microseconds")
+        if stamp <= self._last_time:  # the clock went back, or two labels in one microsecond
+            previous = datetime.fromisoformat(self._last_time)
+            stamp = (previous + timedelta(microseconds=1)).isoformat(timespec="microseconds")
+        self._last_time = stamp
+        return stamp
+
+    def append(self, sampled: Sampled, model: str, human_class: str | None, note: str) -> Label:
+        """Write one label (``None``: a withdrawal) and make it durable before returning."""
+        if human_class is not None and human_class not in CLASSES:
+            raise LabelsFileError(f"{human_class!r} is not one of {', '.join(CLASSES)}")
+        time = self._now()
+        entry = line(sampled, model, self.annotator, human_class, note, time)
+        with open(self.path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        label = Label(human_class, note, time)
+        self.labels[entry["id"]] = label
+        return label
+
+    def close(self) -> None:
+        fcntl.flock(self._lock, fcntl.LOCK_UN)
+        self._lock.close()
