@@ -10,13 +10,14 @@ from pathlib import Path
 from vscbench_task.cli.options import DATA_DIR_HELP, RUN_HELP, whole_number
 from vscbench_task.dataset import datadir
 from vscbench_task.errors import VSCBenchError
+from vscbench_task.guides import guide
 from vscbench_task.judges.names import JUDGES
 
 DESCRIPTION = (
     "Label a sample of a run's responses in a local page (127.0.0.1, behind a session token): every label is "
     "appended to --out at once, and the same command resumes. The labels file is a validate-judge --gold-file. "
     "With --agreement, two annotators' kappa; with --adjudicate, a third look at their disagreements; with "
-    "--merge, the adjudicated gold file."
+    f"--merge, the adjudicated gold file. Guide: {guide('annotate')}"
 )
 DEFAULT_SAMPLE = 200
 DEFAULT_SEED = 0
