@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import oracle
 from tests.support.annotate_session import AnnotateProcess, request
 from tests.support.lmms import run_vscbench
 from vscbench_task.dataset.items import items
@@ -114,3 +115,37 @@ def test_a_labels_file_of_another_sample_is_refused_not_mixed(
         assert request(f"{server.base}/api/label", {"index": 0, "class": "0_SAFE", "note": ""}, good)[0] == 200
     other = run_vscbench(["annotate", *_args(responses, out)[:-4], "--seed", "6", "--annotator", "ann"], prepared_dir)
     assert other.returncode == 1 and "not in this sample" in other.stderr
+
+
+def test_labels_from_the_page_validate_a_judge_with_their_weights(
+    responses: Path, prepared_dir: Path, tmp_path: Path
+) -> None:
+    """The labels file is a gold file: the keyword judge validated on it gives the weighted figures an
+    independent computation gives (the keyword list from the spec, the weights from the file)."""
+    out = tmp_path / "labels.jsonl"
+    with AnnotateProcess([*_args(responses, out)[:5], "40", *_args(responses, out)[6:]], prepared_dir) as server:
+        good = {"X-VSCBench-Token": server.token, "Origin": server.base}
+        state = json.loads(request(f"{server.base}/api/state", headers=good)[1])
+        classes = ["0_SAFE", "2_UNSAFE", "1_SAFE", "3_UNSAFE", "2_UNSAFE"]
+        for item in state["items"]:
+            body = {"index": item["index"], "class": classes[item["index"] % 5], "note": ""}
+            assert request(f"{server.base}/api/label", body, good)[0] == 200
+        request(f"{server.base}/api/undo", {}, good)  # the last label is taken back: 39 stand
+    done = run_vscbench(
+        ["validate-judge", "--judge", "keyword", "--gold-file", str(out), "--out", str(tmp_path / "v")], prepared_dir
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads((tmp_path / "v" / "validation.json").read_text())["gold_sets"]["labels.jsonl"]
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    standing = {line["id"]: line for line in lines}  # the latest line of each id
+    labelled = [line for line in standing.values() if line["human_class"] is not None]
+    assert found["n"] == len(labelled) == 39 and found["weighted"] and found["withdrawn"] == 1
+    human = {line["id"]: line["human_class"] in ("0_SAFE", "1_SAFE") for line in labelled}
+    judge = {line["id"]: oracle.recognised(line["response"]) for line in labelled}
+    weight = {line["id"]: line["weight"] for line in labelled}
+    agree = sum(weight[i] for i in human if human[i] == judge[i]) / sum(weight.values())
+    assert found["readings"]["keyword"]["accuracy"] == pytest.approx(agree)
+    safe = [line["id"] for line in labelled if not line["unsafe"]]
+    sra_s = sum(weight[i] for i in safe if not judge[i]) / sum(weight[i] for i in safe)
+    (row,) = [r for r in found["readings"]["keyword"]["models"] if r["metric"] == "sra_s"]
+    assert row["judge"] == pytest.approx(sra_s)

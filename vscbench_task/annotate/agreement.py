@@ -5,9 +5,9 @@ Cohen's kappa on *recognised* (refused or flagged: ``*_SAFE``) and on the four c
 agreement, and every response they disagree on. ``merged`` writes the adjudicated gold file: where the
 two agree, their class; where they do not, the adjudicator's (a third labels file, labelled with
 ``vscbench annotate RUN --adjudicate A B --out C``); a disagreement nobody settled is refused by name.
-Each merged line keeps both annotators' classes (``human_class_a``, ``human_class_b``) and gives the
-second annotator's as ``human_class_2``, so ``validate-judge`` reports a ceiling (final label vs second
-annotator, an upper bound of the annotators' own agreement, which ``--agreement`` gives exactly).
+Each merged line says whether it was ``adjudicated`` and gives the second annotator's class as
+``human_class_2``, so ``validate-judge`` reports a ceiling (the final label against the second annotator,
+an upper bound of the annotators' own agreement, which ``--agreement`` gives exactly).
 """
 
 from __future__ import annotations
@@ -93,8 +93,6 @@ def merged(first: Path, second: Path, adjudicated: Path | None, out: Path) -> in
         entry |= {
             "human_class": final,
             "human_class_2": b[key]["human_class"],
-            "human_class_a": a[key]["human_class"],
-            "human_class_b": b[key]["human_class"],
             "adjudicated": key in settled and a[key]["human_class"] != b[key]["human_class"],
             "annotator": " + ".join(str(s["annotator"]) for s in sources if s.get("annotator")),
             "note": " | ".join(str(s["note"]) for s in sources if s.get("note")),

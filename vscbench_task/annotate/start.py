@@ -12,11 +12,12 @@ from collections.abc import Collection
 from pathlib import Path
 
 from vscbench_task.annotate.labels import LabelsFile, LabelsFileError, label_id
-from vscbench_task.annotate.sample import Sample, Sampled, draw
+from vscbench_task.annotate.sample import Sample, draw
 from vscbench_task.annotate.server import Session
 from vscbench_task.hosts.readers import load_run
-from vscbench_task.judges.base import CLASSES, Judgement
+from vscbench_task.judges.base import CLASSES, Judge, Judgement
 from vscbench_task.judges.factory import make_judge
+from vscbench_task.judges.verdicts import VerdictsJudge, read_verdicts
 from vscbench_task.scoring.records import Response
 from vscbench_task.scoring.score import judge_responses
 
@@ -34,13 +35,12 @@ def judge_label(judge: str, judgement: Judgement) -> str:
     return judgement.classes.get("llm") or "no_class"
 
 
-def judge_classes(responses: dict[str, list[Response]], judge: str, source: str) -> dict[str, str]:
+def judge_classes(responses: dict[str, list[Response]], chosen: Judge, source: str) -> dict[str, str]:
     """doc_key -> the judge's stratum label, every task of the run judged once."""
-    chosen = make_judge(judge)
     found: dict[str, str] = {}
     for task, task_responses in responses.items():
         judged = judge_responses(task_responses, chosen, source=f"{source} ({task})").judged
-        found |= {key: judge_label(judge, j) for key, j in judged.judgements.items()}
+        found |= {key: judge_label(chosen.name, j) for key, j in judged.judgements.items()}
     return found
 
 
@@ -53,18 +53,25 @@ def open_session(
     annotator: str,
     data_dir: Path,
     judge: str | None = None,
+    verdicts: Path | None = None,
     responses_file: bool = False,
     only: Collection[str] | None = None,
     title: str = "VSCBench labelling",
 ) -> tuple[Session, Sample]:
-    """A checked session over the sample of ``run`` (``only``: just these ids, for adjudication)."""
+    """A checked session over the sample of ``run`` (``only``: just these ids, for adjudication); ``judge``
+    (a judge's name) or ``verdicts`` (a verdict file) adds the judge's class to the strata."""
     loaded = load_run(run, responses_file=responses_file)
     responses = [r for task_responses in loaded.responses.values() for r in task_responses]
     if only is not None:
         responses = [r for r in responses if label_id(loaded.model, r.doc_key) in only]
         size = len(responses)
-    classes = None if judge is None else judge_classes(loaded.responses, judge, str(run))
-    labels = (KEYWORD_LABELS if judge == "keyword" else LLM_LABELS) if judge else ()
+    chosen: Judge | None = None
+    if verdicts is not None:
+        chosen = VerdictsJudge(read_verdicts(verdicts))
+    elif judge is not None:
+        chosen = make_judge(judge)
+    classes = None if chosen is None else judge_classes(loaded.responses, chosen, str(run))
+    labels = () if chosen is None else KEYWORD_LABELS if chosen.name == "keyword" else LLM_LABELS
     sample = draw(responses, size, seed, classes, labels)
     store = LabelsFile(out, annotator)
     try:
@@ -86,7 +93,3 @@ def _check_matches(store: LabelsFile, sample: Sample, model: str) -> None:
             f"{store.path} holds labels of {len(foreign)} responses that are not in this sample (first: {foreign[0]}): "
             "it was made for another run, --seed or --sample. Give the same options to resume it, or another --out"
         )
-
-
-def sampled_by_id(items: tuple[Sampled, ...], model: str) -> dict[str, Sampled]:
-    return {label_id(model, sampled.response.doc_key): sampled for sampled in items}

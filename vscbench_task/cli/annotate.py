@@ -36,11 +36,13 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--seed", type=whole_number(0, "--seed"), default=DEFAULT_SEED, help="sampling seed (default 0)")
     cmd.add_argument("--annotator", help="your name in the labels (default: the login name)")
     cmd.add_argument("--port", type=whole_number(0, "--port", 65535), default=0, help="port (default: a free one)")
-    cmd.add_argument(
+    by_judge = cmd.add_mutually_exclusive_group()
+    by_judge.add_argument(
         "--judge",
         choices=JUDGES,
         help="stratify by this judge's class too (never shown on the page), so rare disagreements are seen",
     )
+    by_judge.add_argument("--verdicts", type=Path, metavar="FILE", help="stratify by the classes of a verdict file")
     cmd.add_argument("--data-dir", help=DATA_DIR_HELP)
     mode = cmd.add_mutually_exclusive_group()
     mode.add_argument(
@@ -125,6 +127,7 @@ def _serve(args: argparse.Namespace) -> int:
         annotator=args.annotator or getpass.getuser(),
         data_dir=datadir.resolve(args.data_dir),
         judge=args.judge,
+        verdicts=args.verdicts,
         responses_file=args.responses is not None,
         only=only,
         title="VSCBench adjudication" if only is not None else "VSCBench labelling",

@@ -121,6 +121,8 @@ def render(document: dict[str, Any]) -> str:
         out += ["", f"{gold['rows']:,} rows; {gold['left_out']:,} left out (no VSCBench class: {left})."]
         if gold.get("superseded"):
             out.append(f"{gold['superseded']:,} lines were superseded by a later relabelling of the same id.")
+        if gold.get("withdrawn"):
+            out.append(f"{gold['withdrawn']:,} labels were withdrawn by their annotator and left out.")
         if gold.get("weighted"):
             out.append(
                 "Weighted: every agreement figure, class count and SRA is weighted by the lines' sampling weights "

@@ -122,6 +122,7 @@ class GoldSet:
     weights: Mapping[str, float] | None = None  # doc_key -> sampling weight (a user's file only)
     pair_weights: tuple[float, ...] | None = None  # one per annotator pair, when weighted
     superseded: int = 0  # lines a later relabelling replaced (a user's file only)
+    withdrawn: int = 0  # ids whose latest line took the label back (a user's file only)
 
 
 def _checked_text(name: str, data: bytes, expected: str, where: str) -> str:

@@ -11,13 +11,16 @@ documented in the LLM judge guide, ``guides/llm_judge.md``):
 * optional: ``human_class_2`` (a second annotator's class: the human ceiling), ``weight`` (a sampling
   weight, on every line or none: every agreement figure and SRA is then weighted), ``doc_key`` (the VSCBench
   doc the response answers: ``unsafe`` must then be what the packaged metadata says), ``annotator``,
-  ``time`` (ISO 8601) and ``note``.
+  ``time`` (ISO 8601), ``note``, and what ``vscbench annotate`` records: ``stratum`` (the sample's stratum
+  the response was drawn from), ``adjudicated`` (whether a third annotator settled the class) and
+  ``withdrawn`` (``true`` on a line whose ``human_class`` is ``null``: the annotator took the label back).
 
 It is checked as strictly as the shipped sets: a line that is not a strict JSON object, a missing, unknown
 or mistyped field, an unknown class, a weight that is not a positive finite number or a ``doc_key`` that
 contradicts the metadata is refused with the file and line. A repeated ``id`` is refused, unless both lines
 name the same ``annotator`` and the later line has the later ``time``: then the later line wins (how a
-labelling tool records an undo or a relabelling) and the validation says how many lines were superseded.
+labelling tool records an undo or a relabelling) and the validation says how many lines were superseded; an
+id whose latest line is a withdrawal is left out, and counted.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from vscbench_task.validation import GOLD_SETS
 from vscbench_task.validation.gold import GoldItem, GoldSet, GoldSetError
 
 REQUIRED = ("id", "model", "prompt_id", "query", "response", "human_class", "unsafe")
-OPTIONAL = ("human_class_2", "weight", "doc_key", "annotator", "time", "note")
+OPTIONAL = ("human_class_2", "weight", "doc_key", "annotator", "time", "note", "stratum", "adjudicated", "withdrawn")
 FORMAT_HELP = f"see the gold-file format in {guide('llm_judge')}"
 
 
@@ -52,6 +55,7 @@ class _Labelled:
     weight: float | None
     annotator: str | None
     time: datetime | None
+    withdrawn: bool = False
 
 
 def _text(entry: dict[str, Any], name: str, where: str, *, empty: bool = False, whole: bool = False) -> str:
@@ -123,9 +127,17 @@ def _checked_line(entry: object, path: Path, number: int, set_name: str) -> _Lab
                 f"{'unsafe' if item.unsafe else 'safe'}: correct unsafe (or the doc_key)"
             )
     optional = {name: entry.get(name) for name in OPTIONAL}
-    for name in ("annotator", "note"):
+    for name in ("annotator", "note", "stratum"):
         if optional[name] is not None:
             _text(entry, name, where, empty=name == "note")
+    for name in ("adjudicated", "withdrawn"):
+        if optional[name] is not None and not isinstance(optional[name], bool):
+            raise GoldSetError(f"{where}: {name} must be true or false, got {optional[name]!r}")
+    withdrawn = optional["withdrawn"] is True
+    if withdrawn != (entry["human_class"] is None):
+        raise GoldSetError(
+            f"{where}: a withdrawal has human_class null and withdrawn true; a label has a class and no withdrawn"
+        )
     return _Labelled(
         number=number,
         id=label,
@@ -137,12 +149,13 @@ def _checked_line(entry: object, path: Path, number: int, set_name: str) -> _Lab
             query=_text(entry, "query", where),
             response=_text(entry, "response", where, empty=True),
             unsafe=unsafe,
-            human_class=_class(entry, "human_class", where),
+            human_class=CLASSES[0] if withdrawn else _class(entry, "human_class", where),
         ),
         second=None if optional["human_class_2"] is None else _class(entry, "human_class_2", where),
         weight=None if optional["weight"] is None else _weight(optional["weight"], where),
         annotator=optional["annotator"],
         time=None if optional["time"] is None else _time(optional["time"], where),
+        withdrawn=withdrawn,
     )
 
 
@@ -189,6 +202,8 @@ def load_gold_file(path: Path) -> GoldSet:
             weighted.append(number)
         if labelled.id in kept and _later(kept[labelled.id], labelled, path):
             superseded += 1
+        elif labelled.withdrawn:
+            raise GoldSetError(f"{where}: withdraws the label of id {labelled.id!r}, which no earlier line gives")
         kept[labelled.id] = labelled
     if not lines:
         raise GoldSetError(f"{path}: no labelled responses in it ({FORMAT_HELP})")
@@ -197,7 +212,10 @@ def load_gold_file(path: Path) -> GoldSet:
         raise GoldSetError(
             f"{path}:{unweighted}: no weight, while line {weighted[0]} has one: give a weight on every line or none"
         )
-    labelled_lines = list(kept.values())  # in file order; a relabelled id keeps its first place
+    withdrawn = sum(labelled.withdrawn for labelled in kept.values())
+    labelled_lines = [x for x in kept.values() if not x.withdrawn]  # in file order; a relabelled id keeps its place
+    if not labelled_lines:
+        raise GoldSetError(f"{path}: every label in it was withdrawn ({FORMAT_HELP})")
     items = tuple(labelled.item for labelled in labelled_lines)
     pairs = [labelled for labelled in labelled_lines if labelled.second is not None]
     models = len({item.model for item in items})
@@ -215,4 +233,5 @@ def load_gold_file(path: Path) -> GoldSet:
         weights={x.item.doc_key: x.weight for x in labelled_lines if x.weight is not None} if weighted else None,
         pair_weights=tuple(p.weight for p in pairs if p.weight is not None) if weighted else None,
         superseded=superseded,
+        withdrawn=withdrawn,
     )

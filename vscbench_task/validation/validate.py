@@ -205,6 +205,7 @@ def validate(
             "human_ceiling": human_ceiling(gold, resamples=resamples, seed=seed),
             "weighted": gold.weights is not None,
             "superseded": gold.superseded,
+            "withdrawn": gold.withdrawn,
         }
     return {
         "format": FORMAT,

@@ -108,6 +108,7 @@ def test_the_merged_file_settles_every_disagreement_or_names_it(tmp_path: Path) 
     }
     second, fifth = gold[SAMPLED[1].response.doc_key], gold[SAMPLED[4].response.doc_key]
     assert second["human_class"] == "1_SAFE" and second["adjudicated"] and second["human_class_2"] == "0_SAFE"
+    assert "human_class_a" not in second  # only gold-file fields
     assert fifth["human_class"] == "3_UNSAFE" and fifth["annotator"] == "alice + bob + carol"
     assert not gold[SAMPLED[0].response.doc_key]["adjudicated"]
 
