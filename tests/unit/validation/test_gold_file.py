@@ -158,9 +158,28 @@ def test_a_relabelling_by_the_same_annotator_supersedes_the_earlier_line(tmp_pat
     assert "1 lines were superseded" in render(document)
 
 
+def test_a_withdrawn_label_is_left_out_and_counted(tmp_path: Path) -> None:
+    given = line(1, annotator="ann", time="2025-05-26T10:00:00+00:00", stratum="image/safe")
+    withdrawal = line(1, annotator="ann", time="2025-05-26T10:01:00+00:00", human_class=None, withdrawn=True)
+    found = load_gold_file(write_lines(tmp_path / "g.jsonl", [given, line(2, adjudicated=True), withdrawal]))
+    assert [i.doc_key for i in found.items] == ["g.jsonl/r2"] and (found.withdrawn, found.superseded) == (1, 1)
+    relabelled = line(1, annotator="ann", time="2025-05-26T10:02:00+00:00", human_class="1_SAFE")
+    found = load_gold_file(write_lines(tmp_path / "g.jsonl", [given, withdrawal, relabelled]))
+    assert [(i.doc_key, i.human_class) for i in found.items] == [("g.jsonl/r1", "1_SAFE")] and found.withdrawn == 0
+    document = validate(
+        KeywordJudge(), [load_gold_file(write_lines(tmp_path / "w.jsonl", [given, line(2), withdrawal]))]
+    )
+    assert "1 labels were withdrawn" in render(document)
+
+
 @pytest.mark.parametrize(
     ("lines", "message"),
     [
+        ([line(1, human_class=None, withdrawn=True)], r"g.jsonl:1: withdraws the label of id 'r1', which no earlier"),
+        ([line(1, human_class=None)], r"g.jsonl:1: a withdrawal has human_class null and withdrawn true"),
+        ([line(1, withdrawn=True)], r"g.jsonl:1: a withdrawal has human_class null"),
+        ([line(1, adjudicated="yes")], r"g.jsonl:1: adjudicated must be true or false"),
+        ([line(1, stratum=3)], r"g.jsonl:1: stratum must be non-empty text"),
         (["{not json"], r"g.jsonl:1: not a strict JSON line"),
         ([line(1) | {"weight": "NaN"}], r"g.jsonl:1: weight must be a positive finite number"),
         (
