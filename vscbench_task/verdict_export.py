@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vscbench_task import json_lines
 from vscbench_task.dataset import datadir
 from vscbench_task.hosts.readers import load_run
 from vscbench_task.hosts.run import Run
-from vscbench_task.json_lines import loads, numbered_lines
 from vscbench_task.judges.base import CLASSES, JudgeInput, Judgement
 from vscbench_task.judges.llm import prompt
 from vscbench_task.judges.llm.settings import REDACTED
@@ -160,17 +160,9 @@ def _judgement_of_line(entry: Any, where: str, responses: dict[str, Response]) -
 
 def _from_judgements(path: Path, responses: dict[str, Response]) -> dict[str, Judgement]:
     """Judgements from a rescore's per-item file (a doc judged in two tasks must be judged alike)."""
-    try:
-        lines = numbered_lines(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError) as err:
-        raise VerdictsError(f"{path}: cannot be read as a per-item judgements file ({err})") from None
+    _, lines = json_lines.read(path, "a per-item judgements file", VerdictsError)
     found: dict[str, tuple[str, Judgement]] = {}
-    for number, line in lines:
-        where = f"{path}:{number}"
-        try:
-            entry = loads(line, allow_nan=False)
-        except ValueError as err:
-            raise VerdictsError(f"{where}: not a strict JSON line ({err})") from None
+    for _, where, entry in lines:
         judgement = _judgement_of_line(entry, where, responses)
         first = found.setdefault(judgement.key, (where, judgement))
         if first[1].details["llm_judge_reply"] != judgement.details["llm_judge_reply"]:

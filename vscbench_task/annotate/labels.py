@@ -27,6 +27,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO, Any
 
+from vscbench_task import json_lines
 from vscbench_task.annotate.sample import Sampled
 from vscbench_task.errors import VSCBenchError
 from vscbench_task.judges.base import CLASSES
@@ -76,21 +77,10 @@ def line(sampled: Sampled, model: str, annotator: str, human_class: str | None, 
 def read_lines(path: Path) -> list[tuple[str, dict[str, Any]]]:
     """Every line of a labels file with where it stands (``path:line``); a line that is not a JSON object
     is refused naming it."""
-    found = []
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.exists():
         return []
-    except (OSError, UnicodeDecodeError) as err:
-        raise LabelsFileError(f"{path}: cannot be read as a labels file ({err})") from None
-    for number, raw in enumerate(text.split("\n"), 1):
-        if not raw.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            entry = json.loads(raw)
-        except (ValueError, RecursionError) as err:
-            raise LabelsFileError(f"{where}: not a JSON line ({err}); the file was edited by hand?") from None
+    found = []
+    for _, where, entry in json_lines.read(path, "a labels file", LabelsFileError)[1]:
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
             raise LabelsFileError(f"{where}: a labels line is a JSON object with an id")
         found.append((where, entry))

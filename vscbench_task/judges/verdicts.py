@@ -29,9 +29,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from vscbench_task import json_lines
 from vscbench_task.dataset.items import item_index
 from vscbench_task.errors import VSCBenchError
-from vscbench_task.json_lines import loads, numbered_lines
 from vscbench_task.judges.base import (
     CLASSES,
     EMPTY_RESPONSE_SUBSTITUTE,
@@ -195,19 +195,10 @@ def _checked_line(entry: object, where: str, number: int) -> tuple[Verdict, dict
 
 def read_verdicts(path: Path) -> VerdictFile:
     """A verdict file, checked line by line (see the module); ``VerdictsError`` names the file and line."""
-    try:
-        data = path.read_bytes()
-        lines = numbered_lines(data.decode("utf-8-sig"))
-    except (OSError, UnicodeDecodeError) as err:
-        raise VerdictsError(f"{path}: cannot be read as a verdict file ({err})") from None
+    data, lines = json_lines.read(path, "a verdict file", VerdictsError)
     verdicts: dict[str, Verdict] = {}
     identity: dict[str, Any] | None = None
-    for number, line in lines:
-        where = f"{path}:{number}"
-        try:
-            entry = loads(line, allow_nan=False)
-        except ValueError as err:
-            raise VerdictsError(f"{where}: not a strict JSON line ({err})") from None
+    for number, where, entry in lines:
         verdict, its_identity = _checked_line(entry, where, number)
         if verdict.doc_key in verdicts:
             first = verdicts[verdict.doc_key].line

@@ -32,9 +32,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from vscbench_task import json_lines
 from vscbench_task.dataset.items import item_index
 from vscbench_task.guides import guide
-from vscbench_task.json_lines import loads, numbered_lines
 from vscbench_task.judges.base import CLASSES
 from vscbench_task.validation import GOLD_SETS
 from vscbench_task.validation.gold import GoldItem, GoldSet, GoldSetError
@@ -183,20 +183,11 @@ def load_gold_file(path: Path) -> GoldSet:
     name = path.name
     if name in GOLD_SETS:
         raise GoldSetError(f"{path}: a gold file may not be named like a shipped gold set ({name}): rename it")
-    try:
-        data = path.read_bytes()
-        lines = numbered_lines(data.decode("utf-8-sig"))
-    except (OSError, UnicodeDecodeError) as err:
-        raise GoldSetError(f"{path}: cannot be read as a gold file of JSON lines ({err})") from None
+    data, lines = json_lines.read(path, "a gold file of JSON lines", GoldSetError)
     kept: dict[str, _Labelled] = {}
     superseded = 0
     weighted: list[int] = []
-    for number, line in lines:
-        where = f"{path}:{number}"
-        try:
-            entry = loads(line, allow_nan=False)
-        except ValueError as err:
-            raise GoldSetError(f"{where}: not a strict JSON line ({err})") from None
+    for number, where, entry in lines:
         labelled = _checked_line(entry, path, number, name)
         if labelled.weight is not None:
             weighted.append(number)
@@ -208,7 +199,7 @@ def load_gold_file(path: Path) -> GoldSet:
     if not lines:
         raise GoldSetError(f"{path}: no labelled responses in it ({FORMAT_HELP})")
     if weighted and len(weighted) != len(lines):
-        unweighted = next(number for number, _ in lines if number not in set(weighted))
+        unweighted = next(number for number, _, _ in lines if number not in set(weighted))
         raise GoldSetError(
             f"{path}:{unweighted}: no weight, while line {weighted[0]} has one: give a weight on every line or none"
         )

@@ -107,40 +107,32 @@ class JudgeCache:
             ) from None
         self.unwritable: str | None = None  # why writes stopped, once one failed
 
-    def replies(self, keys: Iterable[str]) -> dict[str, str]:
-        """The cached raw reply of each key that has one."""
+    def _rows(self, columns: str, keys: Iterable[str]) -> list[tuple[Any, ...]]:
+        """``key, <columns>`` of every cached key among ``keys``, asked in chunks under SQLite's limit."""
         keys = list(dict.fromkeys(keys))
-        found: dict[str, str] = {}
+        rows: list[tuple[Any, ...]] = []
         try:
             for start in range(0, len(keys), _CHUNK):
                 chunk = keys[start : start + _CHUNK]
                 marks = ",".join("?" * len(chunk))
-                found.update(self._db.execute(f"SELECT key, reply FROM replies WHERE key IN ({marks})", chunk))
+                rows += self._db.execute(f"SELECT key, {columns} FROM replies WHERE key IN ({marks})", chunk)
         except sqlite3.DatabaseError as err:
             raise CacheUnusable(
                 f"the LLM judge cache {self.path} is damaged ({err}): move the file away, or set "
                 "VSCBENCH_JUDGE_CACHE to another path (its replies would be paid for again)"
             ) from None
-        return found
+        return rows
+
+    def replies(self, keys: Iterable[str]) -> dict[str, str]:
+        """The cached raw reply of each key that has one."""
+        return {key: reply for key, reply in self._rows("reply", keys)}
 
     def served(self, keys: Iterable[str]) -> dict[str, tuple[str | None, str | None]]:
         """The model each cached reply was served by and its ``system_fingerprint`` (``None`` where not kept)."""
-        keys = list(dict.fromkeys(keys))
-        found: dict[str, tuple[str | None, str | None]] = {}
-        try:
-            for start in range(0, len(keys), _CHUNK):
-                chunk = keys[start : start + _CHUNK]
-                marks = ",".join("?" * len(chunk))
-                query = f"SELECT key, served_model, system_fingerprint FROM replies WHERE key IN ({marks})"
-                found.update(
-                    (key, (served, fingerprint)) for key, served, fingerprint in self._db.execute(query, chunk)
-                )
-        except sqlite3.DatabaseError as err:
-            raise CacheUnusable(
-                f"the LLM judge cache {self.path} is damaged ({err}): move the file away, or set "
-                "VSCBENCH_JUDGE_CACHE to another path (its replies would be paid for again)"
-            ) from None
-        return found
+        return {
+            key: (model, fingerprint)
+            for key, model, fingerprint in self._rows("served_model, system_fingerprint", keys)
+        }
 
     def put(
         self,

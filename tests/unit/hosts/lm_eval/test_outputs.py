@@ -190,5 +190,5 @@ def test_json_nested_too_deep_is_refused_with_a_message(tmp_path: Path) -> None:
     folder = write_lm_eval_run(tmp_path / "m", {"vscbench_image": 2})
     samples = folder / f"samples_vscbench_image_{DATE}.jsonl"
     samples.write_text(samples.read_text() + "[" * 100_000 + "]" * 100_000 + "\n")
-    with pytest.raises(RecordError, match=r":3: JSON nested too deep to read"):
+    with pytest.raises(RecordError, match=r":3: not a JSON line \(JSON nested too deep to read\)"):
         load_run(tmp_path)
