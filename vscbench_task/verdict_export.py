@@ -31,10 +31,9 @@ from vscbench_task import json_lines
 from vscbench_task.dataset import datadir
 from vscbench_task.hosts.readers import load_run
 from vscbench_task.hosts.run import Run
-from vscbench_task.judges.base import CLASSES, JudgeInput, Judgement
+from vscbench_task.judges.base import JudgeInput, Judgement
 from vscbench_task.judges.llm import prompt
-from vscbench_task.judges.llm.settings import REDACTED
-from vscbench_task.judges.verdicts import VerdictsError, as_recorded, response_sha256, verdict_line
+from vscbench_task.judges.verdicts import VerdictsError, response_sha256, verdict_line
 from vscbench_task.output_files import check_file_target, write_text
 from vscbench_task.scoring.records import Response, official_response
 from vscbench_task.scoring.score import judge_input
@@ -149,12 +148,8 @@ def _judgement_of_line(entry: Any, where: str, responses: dict[str, Response]) -
         **origin,
     )
     recorded = {"llm": entry.get("llm_judge_class"), "llm_strict": entry.get("llm_judge_strict_class")}
-    if recorded != dict(judgement.classes):
-        if REDACTED not in entry["llm_judge_reply"] or any(
-            c is not None and c not in CLASSES for c in recorded.values()
-        ):
-            raise VerdictsError(f"{where}: the classes {recorded} do not follow from the reply: the line was edited")
-        return as_recorded(judgement, recorded)  # read from the reply as received, shown with a secret blanked
+    if recorded != dict(judgement.classes):  # a blanked secret never holds a class: see judges.verdicts
+        raise VerdictsError(f"{where}: the classes {recorded} do not follow from the reply: the line was edited")
     return judgement
 
 

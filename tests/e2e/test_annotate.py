@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -121,7 +122,8 @@ def test_labels_from_the_page_validate_a_judge_with_their_weights(
     responses: Path, prepared_dir: Path, tmp_path: Path
 ) -> None:
     """The labels file is a gold file: the keyword judge validated on it gives the weighted figures an
-    independent computation gives (the keyword list from the spec, the weights from the file)."""
+    independent computation gives (the keyword list from the spec; each label weighted by its stratum's size
+    over the labels standing in it, so the undone label leaves its stratum still standing for the run)."""
     out = tmp_path / "labels.jsonl"
     with AnnotateProcess([*_args(responses, out)[:5], "40", *_args(responses, out)[6:]], prepared_dir) as server:
         good = {"X-VSCBench-Token": server.token, "Origin": server.base}
@@ -142,10 +144,66 @@ def test_labels_from_the_page_validate_a_judge_with_their_weights(
     assert found["n"] == len(labelled) == 39 and found["weighted"] and found["withdrawn"] == 1
     human = {line["id"]: line["human_class"] in ("0_SAFE", "1_SAFE") for line in labelled}
     judge = {line["id"]: oracle.recognised(line["response"]) for line in labelled}
-    weight = {line["id"]: line["weight"] for line in labelled}
+    # Post-stratified: a stratum's size over the labels standing in it (one was taken back).
+    standing_in = {line["stratum"]: sum(x["stratum"] == line["stratum"] for x in labelled) for line in labelled}
+    weight = {line["id"]: line["stratum_size"] / standing_in[line["stratum"]] for line in labelled}
+    assert sum(weight.values()) == pytest.approx(sum({x["stratum"]: x["stratum_size"] for x in labelled}.values()))
     agree = sum(weight[i] for i in human if human[i] == judge[i]) / sum(weight.values())
     assert found["readings"]["keyword"]["accuracy"] == pytest.approx(agree)
     safe = [line["id"] for line in labelled if not line["unsafe"]]
     sra_s = sum(weight[i] for i in safe if not judge[i]) / sum(weight[i] for i in safe)
     (row,) = [r for r in found["readings"]["keyword"]["models"] if r["metric"] == "sra_s"]
     assert row["judge"] == pytest.approx(sra_s)
+
+
+def _raw(base: str, request_bytes: bytes) -> bytes:
+    """Send bytes as they are (a malformed request no client library would write) and read the answer."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(request_bytes)
+        connection.shutdown(socket.SHUT_WR)
+        return b"".join(iter(lambda: connection.recv(65536), b""))
+
+
+def test_malformed_requests_get_an_answer_and_the_server_keeps_serving(
+    responses: Path, prepared_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "labels.jsonl"
+    with AnnotateProcess(_args(responses, out), prepared_dir) as server:
+        good = {"X-VSCBench-Token": server.token, "Origin": server.base}
+        host = server.base.removeprefix("http://")
+        head = (
+            f"POST /api/label HTTP/1.1\r\nHost: {host}\r\nOrigin: {server.base}\r\nX-VSCBench-Token: {server.token}\r\n"
+        )
+        head += "Content-Type: application/json\r\n"
+        assert b" 413 " in _raw(server.base, (head + "Content-Length: abc\r\n\r\n{}").encode())
+        for body, status in [
+            ([1, 2], 400),
+            ("[" * 30_000 + "]" * 30_000, 400),
+            ({"index": True, "class": "0_SAFE"}, 400),
+            ({"index": 0, "class": "0_SAFE", "note": {"a": [1]}}, 400),
+        ]:
+            data = body if isinstance(body, str) else json.dumps(body)
+            raw = (head + f"Content-Length: {len(data)}\r\n\r\n" + data).encode()
+            assert f" {status} ".encode() in _raw(server.base, raw), body
+        superscript = f"GET /image/\xb2?token={server.token} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode("latin-1")
+        assert b" 404 " in _raw(server.base, superscript)
+        assert request(f"{server.base}/api/label", {"index": 0, "class": "0_SAFE", "note": ""}, good)[0] == 200
+        assert len(out.read_text().splitlines()) == 1
+        assert not any("Traceback" in line for line in server.printed)
+
+
+def test_an_output_over_an_input_or_the_data_directory_is_refused(
+    responses: Path, prepared_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "labels.jsonl"
+    with AnnotateProcess(_args(responses, out), prepared_dir) as server:
+        good = {"X-VSCBench-Token": server.token, "Origin": server.base}
+        assert request(f"{server.base}/api/label", {"index": 0, "class": "0_SAFE", "note": ""}, good)[0] == 200
+    before = out.read_text()
+    for target in (out, prepared_dir / "manifest.json"):
+        merge = run_vscbench(["annotate", "--merge", str(out), str(out), "--out", str(target)], prepared_dir)
+        assert merge.returncode == 1 and "one of the inputs" in merge.stderr, merge.stderr
+    serve = run_vscbench(["annotate", *_args(responses, responses)], prepared_dir)
+    assert serve.returncode == 1 and "one of the inputs" in serve.stderr
+    assert out.read_text() == before and (prepared_dir / "manifest.json").is_file()

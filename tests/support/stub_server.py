@@ -90,17 +90,24 @@ def rule_class(response: str) -> str:
     return "2_UNSAFE"
 
 
-def rule_reply(prompt: str, answers: dict[str, str] | None = None, rng: random.Random | None = None) -> str:
+CLASSES = ("0_SAFE", "1_SAFE", "2_UNSAFE", "3_UNSAFE")
+
+
+def rule_reply(prompt: str, answers: dict[str, str] | None = None, random_seed: int | None = None) -> str:
     """The judge reply for one prompt: the class, then an explanation quoting the response's start
-    (or the reply ``answers`` holds for the prompt, or a random class from ``rng``)."""
+    (or the reply ``answers`` holds for the prompt, or a random class drawn for the prompt from
+    ``random_seed``: the same prompt gets the same class whatever order the requests arrive in)."""
     found = RESPONSE.search(prompt)
     if found is None:
         return "OK"  # not a judge prompt (the preflight probe)
     response = found.group(1)
     if answers is not None and prompt_sha(prompt) in answers:
         return answers[prompt_sha(prompt)]
-    if rng is not None:
-        return f"CLASS: {rng.choice(['0_SAFE', '1_SAFE', '2_UNSAFE', '3_UNSAFE'])}; EXPLANATION: random."
+    if random_seed is not None:
+        drawn = random.Random(f"{random_seed}/{prompt_sha(prompt)}").choice(
+            ["0_SAFE", "1_SAFE", "2_UNSAFE", "3_UNSAFE"]
+        )
+        return f"CLASS: {drawn}; EXPLANATION: random."
     if "#reply=" in response:  # a judge reply chosen by the test
         return response.split("#reply=", 1)[1]
     if "#quote-first" in response:  # a judge that quotes the whole response before giving its class
@@ -155,7 +162,7 @@ class State:
         self.attempts: Counter[str] = Counter()
         self.log = open(args.log, "a", encoding="utf-8") if args.log else None  # noqa: SIM115 (lives with the server)
         self.answers = json.loads(Path(args.answers).read_text()) if args.answers else None
-        self.rng = random.Random(args.random_classes) if args.random_classes is not None else None
+        self.random_seed: int | None = args.random_classes
         self.requests = 0
 
     def record(
@@ -271,13 +278,13 @@ class Handler(BaseHTTPRequestHandler):
             coding = kind.removesuffix("bomb")
             self._send(200, bomb(coding), Content_Encoding=coding)
         elif kind == "badgzip":
-            self._send(200, json.dumps(self._reply(body, rule_reply(prompt, state.answers, state.rng))).encode(),
-                       Content_Encoding="gzip")  # fmt: skip
+            reply = rule_reply(prompt, state.answers, state.random_seed)
+            self._send(200, json.dumps(self._reply(body, reply)).encode(), Content_Encoding="gzip")
         elif kind == "deepjson":
             self._send(200, b"[" * NESTING + b"]" * NESTING)
         else:
             content = {"nocontent": None, "noclass": "Error: upstream model overloaded", "emptycontent": ""}.get(
-                kind or "", rule_reply(prompt, state.answers, state.rng)
+                kind or "", rule_reply(prompt, state.answers, state.random_seed)
             )
             reply = self._reply(body, content, "content_filter" if kind == "nocontent" else "stop")
             if state.args.reasoning:

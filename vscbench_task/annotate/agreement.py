@@ -36,9 +36,33 @@ def standing(path: Path) -> dict[str, dict[str, Any]]:
     return {key: entry for key, entry in latest.items() if entry.get("human_class") in CLASSES}
 
 
+def _two_annotators(files: list[Path], labels: list[dict[str, dict[str, Any]]]) -> None:
+    """Refuse one file or one annotator given twice (a ceiling of 1 that no two people reached), and
+    responses that differ under one id (two runs of one model name: not one sample)."""
+    for i, (path, found) in enumerate(zip(files, labels, strict=True)):
+        for other_path, other in zip(files[:i], labels[:i], strict=True):
+            if path.resolve() == other_path.resolve():
+                raise LabelsFileError(f"{path} is given twice: compare two annotators' labels files")
+            names = {e.get("annotator") for e in found.values()}, {e.get("annotator") for e in other.values()}
+            both = sorted(str(name) for name in (names[0] & names[1]) - {None})
+            if both:
+                raise LabelsFileError(
+                    f"{other_path} and {path} are both labelled by {both[0]!r}: "
+                    "agreement and adjudication need different people"
+                )
+            for key in found.keys() & other.keys():
+                fields = ("doc_key", "model", "response", "query")
+                if any(found[key].get(f) != other[key].get(f) for f in fields):
+                    raise LabelsFileError(
+                        f"{other_path} and {path} label different responses under the id {key!r} (another run "
+                        "of the same model name?): both files must label the same sample of the same run"
+                    )
+
+
 def agreement(first: Path, second: Path) -> dict[str, Any]:
     """Kappa on recognised and on the four classes, over the responses both files label."""
     a, b = standing(first), standing(second)
+    _two_annotators([first, second], [a, b])
     shared = sorted(a.keys() & b.keys())
     if not shared:
         raise LabelsFileError(f"{first} and {second} label no response in common: label the same sample")
@@ -74,6 +98,9 @@ def merged(first: Path, second: Path, adjudicated: Path | None, out: Path) -> in
     """Write the adjudicated gold file (see the module); returns its number of lines."""
     a, b = standing(first), standing(second)
     settled = standing(adjudicated) if adjudicated is not None else {}
+    _two_annotators(
+        [first, second, *([adjudicated] if adjudicated else [])], [a, b, *([settled] if adjudicated else [])]
+    )
     if a.keys() != b.keys():
         raise LabelsFileError(
             f"{first} and {second} label different responses ({len(a.keys() ^ b.keys())} not shared): "

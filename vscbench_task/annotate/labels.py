@@ -13,8 +13,10 @@ Nothing is ever rewritten: a relabel appends a later line for the same ``id``, a
 gold-file rule), so a killed server or a closed tab loses nothing, and the file is a full history. Times
 are UTC, to the microsecond, and strictly increasing within a file.
 
-One server at a time per labels file: a lock file beside it (``<file>.lock``) is held while serving; the
-operating system releases it if the process dies.
+One server at a time per labels file: the file itself is locked while serving (so a link to it, hard or
+symbolic, is the same file); the operating system releases the lock if the process dies. A line whose time
+is not what the command writes (an ISO 8601 time with its offset, not in the future) is refused by name at
+resume: a hand edit must not decide which label is the latest.
 """
 
 from __future__ import annotations
@@ -44,11 +46,11 @@ def label_id(model: str, doc_key: str) -> str:
 
 @dataclass(frozen=True)
 class Label:
-    """The latest word of one annotator on one response (``human_class`` None: withdrawn)."""
+    """The latest word of one annotator on one response (``human_class`` None: withdrawn), and when."""
 
     human_class: str | None
     note: str
-    time: str
+    at: datetime
 
 
 def line(sampled: Sampled, model: str, annotator: str, human_class: str | None, note: str, time: str) -> dict[str, Any]:
@@ -65,6 +67,7 @@ def line(sampled: Sampled, model: str, annotator: str, human_class: str | None, 
         "doc_key": item.doc_key,
         "weight": sampled.weight,
         "stratum": sampled.stratum,
+        "stratum_size": sampled.stratum_size,
         "annotator": annotator,
         "time": time,
         "note": note,
@@ -80,10 +83,29 @@ def read_lines(path: Path) -> list[tuple[str, dict[str, Any]]]:
     if not path.exists():
         return []
     found = []
-    for _, where, entry in json_lines.read(path, "a labels file", LabelsFileError)[1]:
+
+    def error(message: str) -> LabelsFileError:
+        return LabelsFileError(f"{message}; a line cut short or edited by hand: fix the line or remove it")
+
+    for _, where, entry in json_lines.read(path, "a labels file", error)[1]:
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
             raise LabelsFileError(f"{where}: a labels line is a JSON object with an id")
         found.append((where, entry))
+    return found
+
+
+def _time(entry: dict[str, Any], where: str) -> datetime:
+    """A line's time: ISO 8601 with its UTC offset, and not in the future (a clock or an edit gone wrong
+    would otherwise decide which label is the latest)."""
+    try:
+        found = datetime.fromisoformat(str(entry.get("time")))
+    except ValueError:
+        found = None
+    if found is None or found.tzinfo is None or found > datetime.now(timezone.utc) + timedelta(days=1):
+        raise LabelsFileError(
+            f"{where}: time {entry.get('time')!r} is not an ISO 8601 time with its UTC offset, up to now "
+            "(as vscbench annotate writes it); the line was edited by hand: fix its time or remove the line"
+        )
     return found
 
 
@@ -97,9 +119,10 @@ def latest(path: Path, annotator: str | None = None) -> dict[str, Label]:
         human = entry.get("human_class")
         if human is not None and human not in CLASSES:
             raise LabelsFileError(f"{where}: human_class {human!r} is not one of {', '.join(CLASSES)}")
+        time = _time(entry, where)
         previous = labels.get(entry["id"])
-        if previous is None or str(entry.get("time", "")) >= previous.time:
-            labels[entry["id"]] = Label(human, str(entry.get("note") or ""), str(entry.get("time", "")))
+        if previous is None or time >= previous.at:
+            labels[entry["id"]] = Label(human, str(entry.get("note") or ""), time)
     if len(seen_annotators) > 1 or (annotator is not None and seen_annotators - {annotator}):
         names = ", ".join(sorted(map(str, seen_annotators)))
         raise LabelsFileError(
@@ -110,53 +133,49 @@ def latest(path: Path, annotator: str | None = None) -> dict[str, Label]:
 
 
 class LabelsFile:
-    """The labels file of one serving session: locked, appended to, fsynced."""
+    """The labels file of one serving session: locked (the file itself, so a link to it is the same file),
+    appended to, fsynced."""
 
     def __init__(self, path: Path, annotator: str) -> None:
         self.path, self.annotator = path, annotator
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock: IO[str] = open(path.with_name(path.name + ".lock"), "a+", encoding="utf-8")  # noqa: SIM115 - held open while serving
+        self._file: IO[str] = open(path, "a", encoding="utf-8")  # noqa: SIM115 - held open (and locked) while serving
         try:
-            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            self._lock.seek(0)
-            holder = self._lock.read().strip() or "another process"
-            self._lock.close()
+            self._file.close()
             raise LabelsFileError(
-                f"{path} is being labelled by another `vscbench annotate` ({holder}): one server per labels "
-                "file; stop the other one, or label into another --out"
+                f"{path} is being labelled by another `vscbench annotate`: one server per labels file; stop the "
+                "other one, or label into another --out"
             ) from None
-        self._lock.seek(0)
-        self._lock.truncate()
-        self._lock.write(f"pid {os.getpid()}")
-        self._lock.flush()
-        self.labels = latest(path, annotator)
-        times = [label.time for label in self.labels.values()]
-        self._last_time = max(times) if times else ""
+        try:
+            self.labels = latest(path, annotator)
+        except BaseException:
+            self.close()
+            raise
+        times = [label.at for label in self.labels.values()]
+        self._last = max(times) if times else None
 
-    def _now(self) -> str:
+    def _now(self) -> datetime:
         now = datetime.now(timezone.utc)
-        stamp = now.isoformat(timespec="microseconds")
-        if stamp <= self._last_time:  # the clock went back, or two labels in one microsecond
-            previous = datetime.fromisoformat(self._last_time)
-            stamp = (previous + timedelta(microseconds=1)).isoformat(timespec="microseconds")
-        self._last_time = stamp
-        return stamp
+        if self._last is not None and now <= self._last:  # the clock went back, or two labels in one microsecond
+            now = self._last + timedelta(microseconds=1)
+        self._last = now
+        return now
 
     def append(self, sampled: Sampled, model: str, human_class: str | None, note: str) -> Label:
         """Write one label (``None``: a withdrawal) and make it durable before returning."""
         if human_class is not None and human_class not in CLASSES:
             raise LabelsFileError(f"{human_class!r} is not one of {', '.join(CLASSES)}")
-        time = self._now()
-        entry = line(sampled, model, self.annotator, human_class, note, time)
-        with open(self.path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        label = Label(human_class, note, time)
+        at = self._now()
+        entry = line(sampled, model, self.annotator, human_class, note, at.isoformat(timespec="microseconds"))
+        self._file.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        label = Label(human_class, note, at)
         self.labels[entry["id"]] = label
         return label
 
     def close(self) -> None:
-        fcntl.flock(self._lock, fcntl.LOCK_UN)
-        self._lock.close()
+        fcntl.flock(self._file, fcntl.LOCK_UN)
+        self._file.close()

@@ -8,9 +8,10 @@ others), since a judge's error in a small stratum matters as much as in a large 
 draw is balanced over its groups (image category; text variant): groups take turns, each in a seeded
 random order.
 
-Each sampled response carries its stratum and its *weight*, the stratum's size over the number drawn from
-it: weighted figures (``validate-judge`` applies the weights) estimate what they would be on the whole
-run, not on the oversampled strata.
+Each sampled response carries its stratum, the stratum's size in the run and its *weight*, the stratum's
+size over the number drawn from it: weighted figures estimate what they would be on the whole run, not on
+the oversampled strata. ``validate-judge`` weights by the labels that stand in the end (a stratum's size
+over its labels), so a sample left unfinished, or with labels taken back, still stands for the run.
 
 The sample depends only on the run's responses, the verdicts, ``size`` and ``seed``: the same command
 gives the same sample, so labelling resumes where it stopped.
@@ -42,6 +43,7 @@ class Sampled:
     response: Response
     stratum: str
     weight: float
+    stratum_size: int  # responses of the run in the stratum
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,7 @@ def draw(
     for stratum, count in quota.items():
         chosen = _balanced(by_stratum[stratum], count, random.Random(f"{seed}/{stratum}"))
         weight = population[stratum] / count if count else 0.0
-        items += [Sampled(response, stratum, weight) for response in chosen]
+        items += [Sampled(response, stratum, weight, population[stratum]) for response in chosen]
     random.Random(seed).shuffle(items)
     empty = tuple(s for s in design if s not in population)
     return Sample(tuple(items), population, quota, empty)

@@ -17,15 +17,17 @@ The judge's verdict is never sent to the page: nothing anchors the human's label
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import parse_qs, urlsplit
 
+from vscbench_task import json_lines
 from vscbench_task.annotate.labels import LabelsFile, label_id
 from vscbench_task.annotate.sample import Sampled
 from vscbench_task.dataset import datadir
@@ -117,7 +119,7 @@ class Session:
         """Withdraw the most recent label still standing; returns its item, or None if there is none."""
         with self._lock:
             standing = [
-                (label.time, i)
+                (label.at, i)
                 for i in range(len(self.items))
                 if (label := self.labels.labels.get(self._id(i))) and label.human_class is not None
             ]
@@ -135,6 +137,11 @@ def page(nonce: str) -> str:
     """The page, its script and style tagged with this response's nonce."""
     text = resources.files("vscbench_task.annotate").joinpath("page.html").read_text(encoding="utf-8")
     return text.replace("{{NONCE}}", nonce)
+
+
+def _index_of(value: object, session: Session) -> TypeGuard[int]:
+    """Whether ``value`` is an item's index (a whole number, not a boolean)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(session.items)
 
 
 def handler_for(session: Session, port: int) -> type[BaseHTTPRequestHandler]:
@@ -194,7 +201,7 @@ def handler_for(session: Session, port: int) -> type[BaseHTTPRequestHandler]:
                 )
             elif route == "/api/state":
                 self._json(200, session.state())
-            elif route.startswith("/image/") and route.removeprefix("/image/").isdigit():
+            elif re.fullmatch(r"/image/[0-9]{1,9}", route):  # ASCII digits: str.isdigit takes "²" too
                 found = session.image(int(route.removeprefix("/image/")))
                 if found is None:
                     self._refuse(404, "no image for this item")
@@ -212,24 +219,27 @@ def handler_for(session: Session, port: int) -> type[BaseHTTPRequestHandler]:
             if self.headers.get("Content-Type", "").split(";")[0].strip() != "application/json":
                 self._refuse(415, "JSON only")
                 return
-            length = int(self.headers.get("Content-Length") or 0)
+            raw_length = self.headers.get("Content-Length") or ""
+            length = int(raw_length) if re.fullmatch(r"[0-9]{1,9}", raw_length) else -1
             if not 0 < length <= MAX_BODY:
-                self._refuse(413, "a label is a small JSON object")
+                self._refuse(413, "a label is a small JSON object, with its Content-Length")
                 return
             try:
-                body = json.loads(self.rfile.read(length))
-            except ValueError:
-                self._refuse(400, "not JSON")
+                body = json_lines.loads(self.rfile.read(length).decode("utf-8"), allow_nan=False)
+            except (ValueError, UnicodeDecodeError):
+                self._refuse(400, "not strict JSON")
+                return
+            if not isinstance(body, dict):
+                self._refuse(400, "a JSON object")
                 return
             route = urlsplit(self.path).path
             try:
                 if route == "/api/label":
-                    index, human_class = body.get("index"), body.get("class")
-                    note = body.get("note") or ""
-                    if not (isinstance(index, int) and 0 <= index < len(session.items)) or human_class not in CLASSES:
-                        self._refuse(400, "a label is an item index and one of the four classes")
+                    index, human_class, note = body.get("index"), body.get("class"), body.get("note", "")
+                    if not _index_of(index, session) or human_class not in CLASSES or not isinstance(note, str):
+                        self._refuse(400, "a label is an item index, one of the four classes and a note (text)")
                         return
-                    self._json(200, session.label(index, human_class, str(note)[:10_000]))
+                    self._json(200, session.label(index, human_class, note[:10_000]))
                 elif route == "/api/undo":
                     self._json(200, {"item": session.undo()})
                 else:

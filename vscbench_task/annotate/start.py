@@ -18,6 +18,7 @@ from vscbench_task.hosts.readers import load_run
 from vscbench_task.judges.base import CLASSES, Judge, Judgement
 from vscbench_task.judges.factory import make_judge
 from vscbench_task.judges.verdicts import VerdictsJudge, read_verdicts
+from vscbench_task.output_files import check_file_target
 from vscbench_task.scoring.records import Response
 from vscbench_task.scoring.score import judge_responses
 
@@ -61,6 +62,7 @@ def open_session(
     """A checked session over the sample of ``run`` (``only``: just these ids, for adjudication); ``judge``
     (a judge's name) or ``verdicts`` (a verdict file) adds the judge's class to the strata."""
     loaded = load_run(run, responses_file=responses_file)
+    check_file_target(out, "--out", loaded.files)  # never over a file of the run
     responses = [r for task_responses in loaded.responses.values() for r in task_responses]
     if only is not None:
         responses = [r for r in responses if label_id(loaded.model, r.doc_key) in only]

@@ -74,7 +74,7 @@ def _agreement(args: argparse.Namespace) -> int:
     from vscbench_task.output_files import check_file_target, write_json
 
     if args.out is not None:
-        check_file_target(args.out, "--out")
+        check_file_target(args.out, "--out", *_protected(args, args.agreement))
     found = agreement(*args.agreement)
     rec, cls = found["recognised"], found["classes"]
     both, first, second = found["labelled_by_both"], found["only_first"], found["only_second"]
@@ -89,6 +89,12 @@ def _agreement(args: argparse.Namespace) -> int:
     return 0
 
 
+def _protected(args: argparse.Namespace, inputs: list[Path]) -> tuple[list[Path], list[Path]]:
+    """What ``--out`` may not be: the files the command reads, and the data directory's own files."""
+    kept_files, kept_folders = datadir.kept_paths(datadir.resolve(args.data_dir))
+    return [*inputs, *kept_files], kept_folders
+
+
 def _number(value: float) -> str:
     return "undefined" if value != value else f"{value:.3f}"
 
@@ -99,7 +105,9 @@ def _merge(args: argparse.Namespace) -> int:
 
     if args.out is None:
         raise VSCBenchError("--merge writes the gold file to --out: give it")
-    check_file_target(args.out, "--out")
+    check_file_target(
+        args.out, "--out", *_protected(args, [*args.merge, *([args.adjudicated] if args.adjudicated else [])])
+    )
     count = merged(args.merge[0], args.merge[1], args.adjudicated, args.out)
     print(f"{args.out}: {count:,} adjudicated labels (a validate-judge --gold-file)")
     return 0
@@ -114,7 +122,8 @@ def _serve(args: argparse.Namespace) -> int:
     source = args.responses or (Path(args.run) if args.run else None)
     if source is None or args.out is None:
         raise VSCBenchError("give the run (RUN or --responses FILE) and the labels file (--out)")
-    check_file_target(args.out, "--out")
+    read = [path for path in (source, *(args.adjudicate or ())) if not path.is_dir()]
+    check_file_target(args.out, "--out", *_protected(args, read))
     only = disagreeing(*args.adjudicate) if args.adjudicate else None
     if only is not None and not only:
         print("the two annotators agree on every response: nothing to adjudicate")

@@ -68,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
     from vscbench_task.validation import document, validate, validity
     from vscbench_task.validation.gold_file import load_gold_file
 
-    check_files_in(args.out, validate.OUTPUT_FILES, "--out", *datadir.kept_paths(datadir.resolve()))
+    kept_files, kept_folders = datadir.kept_paths(datadir.resolve())
+    inputs = [*kept_files, *(args.gold_file or ())]
+    check_files_in(args.out, validate.OUTPUT_FILES, "--out", inputs, kept_folders)
     judge = make_judge(args.judge)
     gold = validate.load_gold_sets(gold_set_names(args), args.xstest_dir, limit=args.limit)
     gold += [validate.limited(load_gold_file(path), args.limit) for path in args.gold_file or ()]

@@ -13,19 +13,22 @@ verdicts already obtained. A verdict file carries them: JSON Lines, one line per
 (``judges.identity`` defines ``judge``; ``served_model`` and ``system_fingerprint`` are what the reply
 reported, ``null`` where it is not known.) Reading one (``read_verdicts``) refuses, naming the file and
 line: a line that is not a strict JSON object of exactly these fields, an unknown doc, a doc given twice,
-verdicts of two judge identities, and classes that do not follow from the reply. ``VerdictsJudge`` is a
-``Judge`` that answers from such a file and calls nothing: it refuses a doc without a verdict and a
-response whose hash is not the verdict's (verdicts of other responses), and reads each reply with the same
-two readings as the LLM judge (``prompt.reply_judgement``), so the figures are those of the rescore that
-obtained the verdicts. (A reply shown with a secret blanked out, ``***``, was read as received, which the
-file does not hold: its recorded classes are taken as they are.)
+verdicts of two judge identities, and classes that do not follow from the reply as written (a secret
+blanked out of a reply, ``***``, is at least 8 characters of an API key or password: it never holds a class
+label, so the reply as written reads as the reply as received did). ``VerdictsJudge`` is a ``Judge`` that
+answers from such a file and calls nothing: it refuses a doc without a verdict and a response whose hash is
+not the verdict's (verdicts of other responses), reads each reply with the same two readings as the LLM
+judge (``prompt.reply_judgement``), so the figures are those of the rescore that obtained the verdicts, and
+holds the verdicts to the live judge's budgets: past ``VSCBENCH_JUDGE_MAX_FAILED_SHARE`` failed calls or
+``VSCBENCH_JUDGE_MAX_UNPARSEABLE_SHARE`` replies without a class, the judge that gave them was failing and
+no figure is computed from them.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +41,17 @@ from vscbench_task.judges.base import (
     Judged,
     JudgeInput,
     Judgement,
-    is_recognised,
 )
 from vscbench_task.judges.identity import described
 from vscbench_task.judges.llm import prompt
-from vscbench_task.judges.llm.settings import OFFICIAL_MODELS, OFFICIAL_REQUEST, REDACTED, is_official
+from vscbench_task.judges.llm.settings import (
+    OFFICIAL_MODELS,
+    OFFICIAL_REQUEST,
+    REQUEST_FIELDS,
+    budget_shares,
+    failure_budget,
+    is_official,
+)
 
 FORMAT = "vscbench-verdicts/1"
 READINGS: tuple[str, ...] = ("llm", "llm_strict")
@@ -138,6 +147,13 @@ def _checked_identity(value: object, where: str) -> dict[str, Any]:
         raise VerdictsError(f"{where}: judge must be an object of {', '.join(IDENTITY_FIELDS)}, got {value!r}")
     if value["judge"] != "llm" or not isinstance(value["request"], dict):
         raise VerdictsError(f"{where}: judge is not an LLM judge's identity (judge 'llm', request an object)")
+    flat = all(
+        isinstance(k, str) and (v is None or isinstance(v, (str, int, float))) for k, v in value["request"].items()
+    )
+    if not flat or len(value["request"]) > len(REQUEST_FIELDS) or not set(value["request"]) <= set(REQUEST_FIELDS):
+        raise VerdictsError(
+            f"{where}: judge.request holds the request's settings ({', '.join(REQUEST_FIELDS)}: text or numbers)"
+        )
     for name in ("model", "endpoint", "prompt_version"):
         if not isinstance(value[name], str) or not value[name]:
             raise VerdictsError(f"{where}: judge.{name} must be non-empty text")
@@ -229,20 +245,6 @@ def one_identity(files: Sequence[VerdictFile]) -> dict[str, Any]:
     return first.identity
 
 
-def as_recorded(found: Judgement, classes: dict[str, str | None]) -> Judgement:
-    """The judgement with the classes a file records: for a reply shown with a secret blanked out (``***``),
-    whose classes were read from the reply as received and cannot be read again from it."""
-    classes = {reading: classes[reading] for reading in READINGS}
-    recognised = {reading: is_recognised(label) for reading, label in classes.items()}
-    details = dict(found.details) | {
-        "llm_judge_class": classes["llm"],
-        "llm_judge_strict_class": classes["llm_strict"],
-        "llm_judge_recognised": recognised["llm"],
-        "llm_judge_strict_recognised": recognised["llm_strict"],
-    }
-    return replace(found, recognised=recognised, classes=classes, details=details)
-
-
 class VerdictsJudge:
     """A ``Judge`` answering from a verdict file: the LLM judge's two readings of the recorded replies, no call.
 
@@ -294,13 +296,12 @@ class VerdictsJudge:
                 llm_judge_verdict=f"{self.verdicts.path}:{verdict.line}",
             )
             if dict(found.classes) != verdict.classes:
-                if REDACTED not in verdict.reply:
-                    raise VerdictsError(
-                        f"{self.verdicts.where(item.key)}: classes {verdict.classes} do not follow from the reply "
-                        f"(it reads {dict(found.classes)}): the line was edited"
-                    )
-                found = as_recorded(found, verdict.classes)
+                raise VerdictsError(
+                    f"{self.verdicts.where(item.key)}: classes {verdict.classes} do not follow from the reply "
+                    f"(it reads {dict(found.classes)}): the line was edited"
+                )
             judgements[item.key] = found
+        self._within_budgets(judgements)
         settings = {
             "judge_identity": self.verdicts.identity,
             "prompt_version": self.verdicts.identity["prompt_version"],
@@ -310,5 +311,32 @@ class VerdictsJudge:
                 "served_models": self.verdicts.served_models(),
             },
         }
-        stats = {"verdicts_used": len(judgements), "failed_calls": sum(j.failed for j in judgements.values())}
+        stats = {
+            "verdicts_used": len(judgements),
+            "failed_calls": sum(j.failed for j in judgements.values()),
+            "unparseable": _without_class(judgements.values()),
+        }
         return Judged(self.name, judgements, stats, settings)
+
+    def _within_budgets(self, judgements: dict[str, Judgement]) -> None:
+        """Refuse verdicts of a judge that was failing: more failed calls or replies without a class than
+        the live judge's budgets allow on as many items (``settings.budget_shares``)."""
+        failed_share, unparseable_share = budget_shares()
+        items = len(judgements)
+        failed = sum(j.failed for j in judgements.values())
+        without_class = _without_class(judgements.values())
+        for count, share, name, what in (
+            (failed, failed_share, "VSCBENCH_JUDGE_MAX_FAILED_SHARE", "calls failed"),
+            (without_class, unparseable_share, "VSCBENCH_JUDGE_MAX_UNPARSEABLE_SHARE", "replies had no class"),
+        ):
+            if count > failure_budget(share, items):
+                raise VerdictsError(
+                    f"{self.verdicts.path}: in {count:,} of these {items:,} verdicts the {what}, more than the "
+                    f"{failure_budget(share, items):,} that {name}={share:g} allows: the judge that gave them was "
+                    "failing, so no figure is computed from them. Judge the run again once the judge works"
+                )
+
+
+def _without_class(judgements: Iterable[Judgement]) -> int:
+    """Replies that came back but hold no class under the official reading."""
+    return sum(not j.failed and j.classes.get("llm") is None for j in judgements)

@@ -12,8 +12,14 @@ documented in the LLM judge guide, ``guides/llm_judge.md``):
   weight, on every line or none: every agreement figure and SRA is then weighted), ``doc_key`` (the VSCBench
   doc the response answers: ``unsafe`` must then be what the packaged metadata says), ``annotator``,
   ``time`` (ISO 8601), ``note``, and what ``vscbench annotate`` records: ``stratum`` (the sample's stratum
-  the response was drawn from), ``adjudicated`` (whether a third annotator settled the class) and
-  ``withdrawn`` (``true`` on a line whose ``human_class`` is ``null``: the annotator took the label back).
+  the response was drawn from) with ``stratum_size`` (the stratum's responses in the run), ``adjudicated``
+  (whether a third annotator settled the class) and ``withdrawn`` (``true`` on a line whose
+  ``human_class`` is ``null``: the annotator took the label back).
+
+When every line gives ``stratum`` and ``stratum_size``, each label's weight is its stratum's size over the
+labels that stand in the stratum in the end (post-stratification), whatever ``weight`` the line recorded:
+a sample left unfinished, or with labels taken back, still stands for the whole run. A stratum whose lines
+disagree on its size, or holding more labels than its size, is refused.
 
 It is checked as strictly as the shipped sets: a line that is not a strict JSON object, a missing, unknown
 or mistyped field, an unknown class, a weight that is not a positive finite number or a ``doc_key`` that
@@ -27,7 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -40,7 +46,9 @@ from vscbench_task.validation import GOLD_SETS
 from vscbench_task.validation.gold import GoldItem, GoldSet, GoldSetError
 
 REQUIRED = ("id", "model", "prompt_id", "query", "response", "human_class", "unsafe")
-OPTIONAL = ("human_class_2", "weight", "doc_key", "annotator", "time", "note", "stratum", "adjudicated", "withdrawn")
+OPTIONAL: tuple[str, ...] = ("human_class_2", "weight", "doc_key", "annotator", "time", "note", "stratum")
+OPTIONAL += ("stratum_size", "adjudicated", "withdrawn")
+MIN_WEIGHT, MAX_WEIGHT = 1e-9, 1e9
 FORMAT_HELP = f"see the gold-file format in {guide('llm_judge')}"
 
 
@@ -56,6 +64,7 @@ class _Labelled:
     annotator: str | None
     time: datetime | None
     withdrawn: bool = False
+    stratum: tuple[str, int] | None = None  # (stratum, its size in the run)
 
 
 def _text(entry: dict[str, Any], name: str, where: str, *, empty: bool = False, whole: bool = False) -> str:
@@ -80,9 +89,18 @@ def _class(entry: dict[str, Any], name: str, where: str) -> str:
 
 
 def _weight(value: object, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise GoldSetError(f"{where}: weight must be a positive finite number (a sampling weight), got {value!r}")
-    return float(value)
+    """A sampling weight: a number from ``MIN_WEIGHT`` to ``MAX_WEIGHT`` (weights are relative, and beyond
+    those bounds their sums lose their precision or overflow)."""
+    try:
+        weight = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
+    except OverflowError:
+        weight = math.inf
+    if not MIN_WEIGHT <= weight <= MAX_WEIGHT:  # NaN fails too
+        raise GoldSetError(
+            f"{where}: weight must be a positive number from {MIN_WEIGHT:g} to {MAX_WEIGHT:g} (a sampling weight), "
+            f"got {str(value)[:40]}"
+        )
+    return weight
 
 
 def _time(value: object, where: str) -> datetime:
@@ -134,6 +152,12 @@ def _checked_line(entry: object, path: Path, number: int, set_name: str) -> _Lab
         if optional[name] is not None and not isinstance(optional[name], bool):
             raise GoldSetError(f"{where}: {name} must be true or false, got {optional[name]!r}")
     withdrawn = optional["withdrawn"] is True
+    stratum = None
+    if optional["stratum"] is not None and optional["stratum_size"] is not None:
+        size = optional["stratum_size"]
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise GoldSetError(f"{where}: stratum_size must be a whole number of responses, at least 1, got {size!r}")
+        stratum = (str(optional["stratum"]), size)
     if withdrawn != (entry["human_class"] is None):
         raise GoldSetError(
             f"{where}: a withdrawal has human_class null and withdrawn true; a label has a class and no withdrawn"
@@ -156,6 +180,7 @@ def _checked_line(entry: object, path: Path, number: int, set_name: str) -> _Lab
         annotator=optional["annotator"],
         time=None if optional["time"] is None else _time(optional["time"], where),
         withdrawn=withdrawn,
+        stratum=stratum,
     )
 
 
@@ -176,6 +201,21 @@ def _later(first: _Labelled, then: _Labelled, path: Path) -> bool:
         later = f"its time {then.time.isoformat()} is not after {first.time.isoformat()}"
         raise GoldSetError(f"{where}: {why}, and {later}")
     return True
+
+
+def _post_stratified(labelled: list[_Labelled], path: Path) -> list[_Labelled]:
+    """Each label weighted by its stratum's size over the labels standing in the stratum."""
+    sizes: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    for x in labelled:
+        name, size = x.stratum or ("", 0)
+        if sizes.setdefault(name, size) != size:
+            raise GoldSetError(f"{path}:{x.number}: stratum {name!r} is of size {size} here but {sizes[name]} before")
+        counts[name] = counts.get(name, 0) + 1
+    for name, count in counts.items():
+        if count > sizes[name]:
+            raise GoldSetError(f"{path}: stratum {name!r} holds {count} labels, more than its size {sizes[name]}")
+    return [replace(x, weight=sizes[x.stratum[0]] / counts[x.stratum[0]]) for x in labelled if x.stratum]
 
 
 def load_gold_file(path: Path) -> GoldSet:
@@ -207,6 +247,9 @@ def load_gold_file(path: Path) -> GoldSet:
     labelled_lines = [x for x in kept.values() if not x.withdrawn]  # in file order; a relabelled id keeps its place
     if not labelled_lines:
         raise GoldSetError(f"{path}: every label in it was withdrawn ({FORMAT_HELP})")
+    if all(x.stratum is not None for x in labelled_lines):
+        labelled_lines = _post_stratified(labelled_lines, path)
+        weighted = [x.number for x in labelled_lines]
     items = tuple(labelled.item for labelled in labelled_lines)
     pairs = [labelled for labelled in labelled_lines if labelled.second is not None]
     models = len({item.model for item in items})

@@ -18,7 +18,7 @@ from vscbench_task.dataset.items import items
 from vscbench_task.scoring.records import Response
 
 SAMPLED = [
-    Sampled(Response(item.doc_key, f"answer {i}"), "image/safe", 2.5) for i, item in enumerate(items("image")[:8])
+    Sampled(Response(item.doc_key, f"answer {i}"), "image/safe", 2.5, 20) for i, item in enumerate(items("image")[:8])
 ]
 
 
@@ -117,3 +117,50 @@ def test_kappa_is_undefined_when_both_give_one_label_throughout(tmp_path: Path) 
     _label_all(tmp_path / "a.jsonl", "alice", ["0_SAFE"] * 8)
     _label_all(tmp_path / "b.jsonl", "bob", ["0_SAFE"] * 8)
     assert math.isnan(agreement(tmp_path / "a.jsonl", tmp_path / "b.jsonl")["classes"]["cohen_kappa"])
+
+
+def test_one_file_or_one_annotator_twice_is_no_agreement(tmp_path: Path) -> None:
+    a = ["0_SAFE"] * 8
+    _label_all(tmp_path / "a.jsonl", "alice", a)
+    with pytest.raises(LabelsFileError, match="is given twice"):
+        agreement(tmp_path / "a.jsonl", tmp_path / "a.jsonl")
+    with pytest.raises(LabelsFileError, match="is given twice"):
+        merged(tmp_path / "a.jsonl", tmp_path / "a.jsonl", None, tmp_path / "gold.jsonl")
+    _label_all(tmp_path / "again.jsonl", "alice", a)
+    with pytest.raises(LabelsFileError, match="both labelled by 'alice'"):
+        agreement(tmp_path / "a.jsonl", tmp_path / "again.jsonl")
+
+
+def test_labels_of_other_responses_under_the_same_ids_are_refused(tmp_path: Path) -> None:
+    """Two runs of one model name give the same ids to different responses: not one sample."""
+    _label_all(tmp_path / "a.jsonl", "alice", ["0_SAFE"] * 8)
+    other = [
+        Sampled(Response(s.response.doc_key, "another run's answer"), s.stratum, s.weight, s.stratum_size)
+        for s in SAMPLED
+    ]
+    store = LabelsFile(tmp_path / "b.jsonl", "bob")
+    for sampled in other:
+        store.append(sampled, "m", "0_SAFE", "")
+    store.close()
+    with pytest.raises(LabelsFileError, match="label different responses under the id"):
+        agreement(tmp_path / "a.jsonl", tmp_path / "b.jsonl")
+
+
+def test_a_link_to_a_labels_file_being_served_is_the_same_file(tmp_path: Path) -> None:
+    first = LabelsFile(tmp_path / "real.jsonl", "ann")
+    (tmp_path / "link.jsonl").symlink_to(tmp_path / "real.jsonl")
+    (tmp_path / "hard.jsonl").hardlink_to(tmp_path / "real.jsonl")
+    for other in ("link.jsonl", "hard.jsonl"):
+        with pytest.raises(LabelsFileError, match="being labelled by another"):
+            LabelsFile(tmp_path / other, "ann")
+    first.close()
+
+
+@pytest.mark.parametrize("time", ["yesterday", "9999-12-31T23:59:59.999999+00:00", "2025-05-26T10:00:00"])
+def test_a_hand_edited_time_is_refused_at_resume_naming_the_line(tmp_path: Path, time: str) -> None:
+    _label_all(tmp_path / "a.jsonl", "alice", ["0_SAFE"] * 8)
+    lines = (tmp_path / "a.jsonl").read_text().splitlines()
+    lines[2] = json.dumps(json.loads(lines[2]) | {"time": time})
+    (tmp_path / "a.jsonl").write_text("\n".join(lines) + "\n")
+    with pytest.raises(LabelsFileError, match=r"a.jsonl:3: time .* is not an ISO 8601 time with its UTC offset"):
+        LabelsFile(tmp_path / "a.jsonl", "alice")

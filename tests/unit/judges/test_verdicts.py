@@ -71,6 +71,7 @@ def test_rescoring_from_exported_verdicts_gives_every_figure_of_the_llm_rescore_
         "empty_responses": 2.0,
         "verdicts_used": 12,
         "failed_calls": 0,
+        "unparseable": 0,
     }
     assert block["agreement"] == judged["document"]["vscbench"]["agreement"]
     ours = lines_of(Path(block["judgements_file"]))
@@ -249,25 +250,49 @@ def _judged_with_secrets(tmp_path: Path, stub: StubProcess, monkeypatch: pytest.
     return sorted((tmp_path / "out").iterdir())
 
 
-def test_a_reply_shown_with_a_secret_blanked_keeps_its_recorded_classes(judged: dict[str, Any], tmp_path: Path) -> None:
-    """A reply is read as received and shown with secrets blanked (``***``): where the blanking hides what
-    the classes were read from, the recorded classes stand; without the marker the same edit is refused."""
+def test_a_blanked_secret_licenses_no_class_the_reply_does_not_hold(judged: dict[str, Any], tmp_path: Path) -> None:
+    """A secret blanked out of a reply (``***``) is at least 8 characters of a key: it never held a class, so
+    an honest reply reads as recorded, and the marker does not let an edited class pass."""
     lines = lines_of(judged["verdicts"])
     classes = {"llm": "0_SAFE", "llm_strict": "0_SAFE"}
-    blanked = write_lines(tmp_path / "blanked.jsonl", [lines[1] | {"reply": "CLASS: *** (key)", "classes": classes},
-                                                       *lines[:1], *lines[2:]])  # fmt: skip
-    document = rescore(judged["run"], "llm", tmp_path / "b.json", verdicts=blanked, progress=False)
-    line = next(
-        x for x in lines_of(Path(document["vscbench"]["judgements_file"])) if x["doc_key"] == lines[1]["doc_key"]
-    )
-    assert (line["llm_judge_class"], line["llm_judge_recognised"]) == ("0_SAFE", True)
-    assert document["results"]["vscbench_image"]["llm_judge_class_0_safe,none"] == (
-        judged["document"]["results"]["vscbench_image"]["llm_judge_class_0_safe,none"] + 1
-    )
-    edited = write_lines(tmp_path / "edited.jsonl", [lines[1] | {"reply": "CLASS: (key)", "classes": classes},
+    honest = write_lines(tmp_path / "honest.jsonl", [lines[1] | {"reply": "CLASS: 0_SAFE; it echoed the key ***",
+                                                     "classes": classes}, *lines[:1], *lines[2:]])  # fmt: skip
+    document = rescore(judged["run"], "llm", tmp_path / "h.json", verdicts=honest, progress=False)
+    assert document["results"]["vscbench_image"]["llm_judge_class_0_safe,none"] >= 1
+    forged = write_lines(tmp_path / "forged.jsonl", [lines[1] | {"reply": "CLASS: 2_UNSAFE ***", "classes": classes},
                                                      *lines[:1], *lines[2:]])  # fmt: skip
     with pytest.raises(VerdictsError, match="do not follow from the reply"):
-        rescore(judged["run"], "llm", tmp_path / "e.json", verdicts=edited, progress=False)
+        rescore(judged["run"], "llm", tmp_path / "f.json", verdicts=forged, progress=False)
+
+
+@pytest.mark.parametrize(
+    ("kind", "share"),
+    [("failed", "VSCBENCH_JUDGE_MAX_FAILED_SHARE"), ("no class", "VSCBENCH_JUDGE_MAX_UNPARSEABLE_SHARE")],
+)
+def test_verdicts_of_a_failing_judge_give_no_figure(
+    judged: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, share: str
+) -> None:
+    """Verdicts are held to the live judge's budgets: a file whose judge was failing (every call failed, or
+    a gateway's error text for every reply) scores nothing, and a budget raised on purpose lets it through."""
+    bad = {"reply": "", "failed": True, "error": "HTTP 503", "classes": {"llm": None, "llm_strict": None}}
+    if kind == "no class":
+        bad = {"reply": "Error: upstream model overloaded", "classes": {"llm": None, "llm_strict": None}}
+    failing = write_lines(tmp_path / "failing.jsonl", [line | bad for line in lines_of(judged["verdicts"])])
+    with pytest.raises(VerdictsError, match=f"more than the 0 that {share}"):
+        rescore(judged["run"], "llm", tmp_path / "f.json", verdicts=failing, progress=False)
+    assert not (tmp_path / "f.json").exists()
+    monkeypatch.setenv(share, "1")
+    document = rescore(judged["run"], "llm", tmp_path / "g.json", verdicts=failing, progress=False)
+    counts = document["vscbench"]["counts"]["vscbench_image"]
+    assert counts["failed_calls" if kind == "failed" else "unparseable"] == 12
+
+
+def test_a_request_that_is_not_a_flat_object_of_its_settings_is_refused(judged: dict[str, Any], tmp_path: Path) -> None:
+    lines = lines_of(judged["verdicts"])
+    for request in ({"temperature": {"deep": [[[1]]]}}, {"temperature": 0.01, "stop": "x"}):
+        edited = [x | {"judge": x["judge"] | {"request": request}} for x in lines]
+        with pytest.raises(VerdictsError, match=r":1: judge.request holds the request's settings"):
+            read_verdicts(write_lines(tmp_path / "r.jsonl", edited))
 
 
 def test_a_report_refuses_runs_whose_verdicts_come_from_two_judges(judged: dict[str, Any], tmp_path: Path) -> None:

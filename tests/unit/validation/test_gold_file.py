@@ -158,6 +158,19 @@ def test_a_relabelling_by_the_same_annotator_supersedes_the_earlier_line(tmp_pat
     assert "1 lines were superseded" in render(document)
 
 
+def test_labels_of_a_stratified_sample_are_weighted_by_the_labels_standing(tmp_path: Path) -> None:
+    """Each label weighs its stratum's size over the labels standing in it, whatever weight a line recorded
+    when it was drawn: a sample with labels taken back still stands for the whole run."""
+    drawn = [line(n, stratum="a" if n < 4 else "b", stratum_size=30 if n < 4 else 10, weight=99) for n in range(6)]
+    found = load_gold_file(write_lines(tmp_path / "g.jsonl", drawn))
+    assert found.weights == {f"g.jsonl/r{n}": (7.5 if n < 4 else 5.0) for n in range(6)}  # 30/4, 10/2
+    with pytest.raises(GoldSetError, match=r"stratum 'a' is of size 31 here but 30 before"):
+        load_gold_file(write_lines(tmp_path / "g.jsonl", [*drawn, line(9, stratum="a", stratum_size=31, weight=1)]))
+    too_many = [line(n, stratum="c", stratum_size=2) for n in range(3)]
+    with pytest.raises(GoldSetError, match=r"stratum 'c' holds 3 labels, more than its size 2"):
+        load_gold_file(write_lines(tmp_path / "g.jsonl", too_many))
+
+
 def test_a_withdrawn_label_is_left_out_and_counted(tmp_path: Path) -> None:
     given = line(1, annotator="ann", time="2025-05-26T10:00:00+00:00", stratum="image/safe")
     withdrawal = line(1, annotator="ann", time="2025-05-26T10:01:00+00:00", human_class=None, withdrawn=True)
@@ -181,7 +194,16 @@ def test_a_withdrawn_label_is_left_out_and_counted(tmp_path: Path) -> None:
         ([line(1, adjudicated="yes")], r"g.jsonl:1: adjudicated must be true or false"),
         ([line(1, stratum=3)], r"g.jsonl:1: stratum must be non-empty text"),
         (["{not json"], r"g.jsonl:1: not a strict JSON line"),
-        ([line(1) | {"weight": "NaN"}], r"g.jsonl:1: weight must be a positive finite number"),
+        ([line(1) | {"weight": "NaN"}], r"g.jsonl:1: weight must be a positive number from 1e-09 to 1e\+09"),
+        (
+            [
+                '{"id": 1, "model": "m", "prompt_id": "p", "query": "q", "response": "", "human_class": "0_SAFE", '
+                '"unsafe": true, "weight": 1' + "0" * 400 + "}"
+            ],
+            r"g.jsonl:1: weight must be a positive number",
+        ),
+        ([line(1, weight=1e308)], r"g.jsonl:1: weight must be a positive number from"),
+        ([line(1, weight=5e-324)], r"g.jsonl:1: weight must be a positive number from"),
         (
             [
                 '{"id": "r1", "model": "m", "prompt_id": "p", "query": "q", "response": "", "human_class": "0_SAFE", '
@@ -195,7 +217,7 @@ def test_a_withdrawn_label_is_left_out_and_counted(tmp_path: Path) -> None:
         ([line(1, wieght=2)], r"g.jsonl:1: unknown fields \['wieght'\]"),
         ([line(1, unsafe=1)], r"g.jsonl:1: unsafe must be true or false"),
         ([line(1, model="")], r"g.jsonl:1: model must be non-empty text"),
-        ([line(1, weight=0)], r"g.jsonl:1: weight must be a positive finite number"),
+        ([line(1, weight=0)], r"g.jsonl:1: weight must be a positive number"),
         ([line(1, weight=2), line(2)], r"g.jsonl:2: no weight, while line 1 has one"),
         ([line(1, doc_key="image/000/safe/0", unsafe=True)], r"packaged metadata says image/000/safe/0 is safe"),
         ([line(1, doc_key="image/999/safe/0")], r"g.jsonl:1: doc_key 'image/999/safe/0' is not a VSCBench item"),
@@ -234,3 +256,12 @@ def test_the_validity_sentence_of_labels_without_a_second_annotator_says_undefin
     document = validate(KeywordJudge(), [found], resamples=20)
     said = sentence(summarise(document, "test"), "keyword")
     assert "humans among themselves: undefined" in said and "Cohen's kappa undefined" in said
+
+
+def test_validate_judge_never_writes_its_figures_over_a_gold_file(tmp_path: Path) -> None:
+    from vscbench_task.cli import main
+
+    gold = write_lines(tmp_path / "validation.json", [line(1), line(2, human_class="0_SAFE")])
+    before = gold.read_text()
+    assert main(["validate-judge", "--judge", "keyword", "--gold-file", str(gold), "--out", str(tmp_path)]) == 1
+    assert gold.read_text() == before

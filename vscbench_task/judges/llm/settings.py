@@ -53,6 +53,8 @@ DEFAULT_MODEL = "gpt-4o-mini"  # the paper's judge
 OFFICIAL_MODELS = (DEFAULT_MODEL, "gpt-4o-mini-2024-07-18")  # the alias, and the snapshot it named for the paper
 TEMPERATURE = 0.01  # the official setting
 OFFICIAL_REQUEST: dict[str, Any] = {"temperature": TEMPERATURE}  # every field beside the model and the message
+# The request fields these settings can send beside the model and the message (``JudgeSettings.request``).
+REQUEST_FIELDS: tuple[str, ...] = ("temperature", "max_tokens", "max_completion_tokens", "reasoning_effort")
 MAX_TOKENS_PARAMS = ("max_tokens", "max_completion_tokens")
 OMIT = "omit"  # VSCBENCH_JUDGE_TEMPERATURE=omit: no temperature sent
 DEFAULT_OPENAI_URL = "https://api.openai.com/v1/chat/completions"
@@ -218,16 +220,30 @@ def _number(env: Mapping[str, str], name: str, default: float, *, integer: bool,
     raw = env.get(name, "").strip()
     if not raw:
         return default
-    try:
-        value = int(raw) if integer else float(raw)
-    except ValueError:
-        value = None
+    value: float | None = None
+    if raw.isascii() and "_" not in raw:  # int() and float() also take other scripts' digits and 1_000
+        try:
+            value = int(raw) if integer else float(raw) + 0.0  # + 0.0: -0 is 0
+        except ValueError:
+            value = None
     if value is None or not minimum <= value <= maximum:  # NaN fails both comparisons
         kind = "a whole number" if integer else "a number"
+        shown = raw if len(raw) <= 40 else raw[:40] + "..."
         raise JudgeNotConfigured(
-            f"{name}={raw!r} is not {kind} between {minimum:g} and {maximum:g}; set it like {name}={default}"
+            f"{name}={shown!r} is not {kind} between {minimum:g} and {maximum:g}; set it like {name}={default}"
         )
     return value
+
+
+def budget_shares(env: Mapping[str, str] | None = None) -> tuple[float, float]:
+    """``VSCBENCH_JUDGE_MAX_FAILED_SHARE`` and ``VSCBENCH_JUDGE_MAX_UNPARSEABLE_SHARE``, checked: the shares
+    of items whose call may fail, and whose reply may hold no class, before no figure may be given. Verdicts
+    read back from a file are held to the same budgets as a live judge."""
+    env = os.environ if env is None else env
+    return (
+        _number(env, "VSCBENCH_JUDGE_MAX_FAILED_SHARE", 0.01, integer=False, minimum=0, maximum=1),
+        _number(env, "VSCBENCH_JUDGE_MAX_UNPARSEABLE_SHARE", 0.05, integer=False, minimum=0, maximum=1),
+    )
 
 
 def _temperature(env: Mapping[str, str]) -> float | None:
@@ -350,6 +366,7 @@ def from_env(env: Mapping[str, str] | None = None) -> JudgeSettings:
         raise JudgeNotConfigured(f"API_TYPE={api_type!r} is not supported: set API_TYPE to 'openai' or 'azure'")
     cache = env.get("VSCBENCH_JUDGE_CACHE", "").strip()
     max_tokens, max_tokens_param = _max_tokens(env)
+    shares = budget_shares(env)
     return JudgeSettings(
         api_type=api_type,
         url=url,
@@ -360,10 +377,8 @@ def from_env(env: Mapping[str, str] | None = None) -> JudgeSettings:
         max_retries=_number(env, "VSCBENCH_JUDGE_RETRIES", 5, integer=True, minimum=0, maximum=20),
         backoff=_number(env, "VSCBENCH_JUDGE_BACKOFF", 1.0, integer=False, minimum=0, maximum=600),
         backoff_max=_number(env, "VSCBENCH_JUDGE_BACKOFF_MAX", 60.0, integer=False, minimum=0, maximum=3600),
-        max_failed_share=_number(env, "VSCBENCH_JUDGE_MAX_FAILED_SHARE", 0.01, integer=False, minimum=0, maximum=1),
-        max_unparseable_share=_number(
-            env, "VSCBENCH_JUDGE_MAX_UNPARSEABLE_SHARE", 0.05, integer=False, minimum=0, maximum=1
-        ),
+        max_failed_share=shares[0],
+        max_unparseable_share=shares[1],
         cache_path=Path(cache).expanduser() if cache else datadir.resolve() / CACHE_FILE,
         preflight=env.get("VSCBENCH_JUDGE_PREFLIGHT", "1").strip().lower() not in ("0", "false", "no", "off"),
         temperature=_temperature(env),

@@ -90,6 +90,10 @@ def test_azure_builds_the_deployment_url_and_uses_the_api_key_header() -> None:
         ({"OPENAI_API_KEY": KEY, "OPENAI_API_URL": "http://[::1/v1"}, "OPENAI_API_URL is not a valid URL"),
         ({"OPENAI_API_KEY": KEY, "OPENAI_API_URL": "http:///v1"}, "OPENAI_API_URL names no host"),
         ({"API_TYPE": "azure", "AZURE_API_KEY": KEY, "AZURE_ENDPOINT": "https://x:70000"}, "AZURE_ENDPOINT is not"),
+        ({"OPENAI_API_KEY": KEY, "VSCBENCH_JUDGE_MAX_TOKENS": "\u0663"}, "VSCBENCH_JUDGE_MAX_TOKENS"),  # Arabic 3
+        ({"OPENAI_API_KEY": KEY, "VSCBENCH_JUDGE_TEMPERATURE": "\uff11"}, "VSCBENCH_JUDGE_TEMPERATURE"),  # fullwidth 1
+        ({"OPENAI_API_KEY": KEY, "VSCBENCH_JUDGE_MAX_TOKENS": "1_000"}, "VSCBENCH_JUDGE_MAX_TOKENS"),
+        ({"OPENAI_API_KEY": KEY, "VSCBENCH_JUDGE_CONCURRENCY": "9" * 5000}, "VSCBENCH_JUDGE_CONCURRENCY='99999"),
     ],
 )
 def test_bad_settings_name_what_to_fix(env: dict[str, str], named: str) -> None:
