@@ -5,9 +5,11 @@ Cohen's kappa on *recognised* (refused or flagged: ``*_SAFE``) and on the four c
 agreement, and every response they disagree on. ``merged`` writes the adjudicated gold file: where the
 two agree, their class; where they do not, the adjudicator's (a third labels file, labelled with
 ``vscbench annotate RUN --adjudicate A B --out C``); a disagreement nobody settled is refused by name.
-Each merged line says whether it was ``adjudicated`` and gives the second annotator's class as
-``human_class_2``, so ``validate-judge`` reports a ceiling (the final label against the second annotator,
-an upper bound of the annotators' own agreement, which ``--agreement`` gives exactly).
+Each merged line says whether it was ``adjudicated`` and gives, as ``human_class_2``, the class of the
+annotator the final label overrules (the second annotator's where nobody was overruled), so the ceiling
+``validate-judge`` reports is the two annotators' own agreement: where they disagreed, the final label
+differs from ``human_class_2`` whichever side the adjudicator took. (On *recognised* it is exact unless the
+adjudicator chose a class neither gave; ``--agreement`` gives the annotators' figures exactly.)
 """
 
 from __future__ import annotations
@@ -16,24 +18,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-from vscbench_task.annotate.labels import LabelsFileError, read_lines
-from vscbench_task.judges.base import CLASSES, is_recognised
+from vscbench_task.annotate.labels import LabelsFileError, history, latest_lines
+from vscbench_task.judges.base import is_recognised
 from vscbench_task.output_files import write_text
 from vscbench_task.scoring import agreement as stats
 
 
 def standing(path: Path) -> dict[str, dict[str, Any]]:
-    """id -> the latest line of the file for it, if that line is a label (not a withdrawal)."""
-    latest: dict[str, dict[str, Any]] = {}
-    annotators = set()
-    for _, entry in read_lines(path):
-        annotators.add(entry.get("annotator"))
-        previous = latest.get(entry["id"])
-        if previous is None or str(entry.get("time", "")) >= str(previous.get("time", "")):
-            latest[entry["id"]] = entry
-    if len(annotators) > 1:
-        raise LabelsFileError(f"{path} holds the labels of several annotators; keep one annotator per file")
-    return {key: entry for key, entry in latest.items() if entry.get("human_class") in CLASSES}
+    """id -> the latest line of the file for it (by time, as ``annotate`` and ``validate-judge`` read it),
+    if that line is a label (not a withdrawal)."""
+    latest = latest_lines(history(path))
+    return {key: entry for key, (entry, label) in latest.items() if label.human_class is not None}
 
 
 def _two_annotators(files: list[Path], labels: list[dict[str, dict[str, Any]]]) -> None:
@@ -116,10 +111,10 @@ def merged(first: Path, second: Path, adjudicated: Path | None, out: Path) -> in
                 continue
             final = settled[key]["human_class"]
         sources = (a[key], b[key], settled.get(key, {}))
-        entry = {k: v for k, v in a[key].items() if k not in ("withdrawn", "note")}
+        entry = {k: v for k, v in a[key].items() if k not in ("withdrawn", "restored", "note")}
         entry |= {
             "human_class": final,
-            "human_class_2": b[key]["human_class"],
+            "human_class_2": a[key]["human_class"] if final == b[key]["human_class"] else b[key]["human_class"],
             "adjudicated": key in settled and a[key]["human_class"] != b[key]["human_class"],
             "annotator": " + ".join(str(s["annotator"]) for s in sources if s.get("annotator")),
             "note": " | ".join(str(s["note"]) for s in sources if s.get("note")),

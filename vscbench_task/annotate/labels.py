@@ -8,10 +8,13 @@ stripped; empty stays empty, the judge's official substitute is applied when it 
 ``human_class`` (``0_SAFE`` .. ``3_UNSAFE``), ``unsafe``, and ``doc_key``, ``weight``, ``stratum``,
 ``annotator``, ``time``, ``note``.
 
-Nothing is ever rewritten: a relabel appends a later line for the same ``id``, and an undo appends a
-*withdrawal* (``human_class`` null, ``withdrawn`` true); for one annotator the latest line wins (the
-gold-file rule), so a killed server or a closed tab loses nothing, and the file is a full history. Times
-are UTC, to the microsecond, and strictly increasing within a file.
+Nothing is ever rewritten: a relabel appends a later line for the same ``id``, and an undo appends the
+line that puts the response back as it was before the last label given: a *withdrawal* (``human_class``
+null, ``withdrawn`` true) where it had none, else the earlier label again (``restored`` true). Undos
+take back labels one by one, latest first, across restarts too (the file's lines replay the history). For
+one annotator the latest line wins (the gold-file rule), so a killed server or a closed tab loses
+nothing, and the file is a full history. Times are UTC, to the microsecond, and strictly increasing
+within a file; every reader here compares them as times, never as text.
 
 One server at a time per labels file: the file itself is locked while serving (so a link to it, hard or
 symbolic, is the same file); the operating system releases the lock if the process dies. A line whose time
@@ -53,8 +56,10 @@ class Label:
     at: datetime
 
 
-def line(sampled: Sampled, model: str, annotator: str, human_class: str | None, note: str, time: str) -> dict[str, Any]:
-    """The labels-file line for one label (or withdrawal) of a sampled response."""
+def line(
+    sampled: Sampled, model: str, annotator: str, human_class: str | None, note: str, time: str, restored: bool = False
+) -> dict[str, Any]:
+    """The labels-file line for one label (or withdrawal, or label restored by an undo) of a sampled response."""
     item = sampled.response.item
     entry: dict[str, Any] = {
         "id": label_id(model, item.doc_key),
@@ -74,6 +79,8 @@ def line(sampled: Sampled, model: str, annotator: str, human_class: str | None, 
     }
     if human_class is None:
         entry["withdrawn"] = True
+    elif restored:
+        entry["restored"] = True
     return entry
 
 
@@ -109,27 +116,55 @@ def _time(entry: dict[str, Any], where: str) -> datetime:
     return found
 
 
-def latest(path: Path, annotator: str | None = None) -> dict[str, Label]:
-    """id -> the latest label of the file's annotator (withdrawals included); refuses a file holding the
+def history(path: Path, annotator: str | None = None) -> list[tuple[dict[str, Any], Label]]:
+    """Every line of the file in order, checked, with the label it gives; refuses a file holding the
     labels of another annotator than ``annotator`` (when given) or of several."""
-    labels: dict[str, Label] = {}
+    found = []
     seen_annotators = set()
     for where, entry in read_lines(path):
         seen_annotators.add(entry.get("annotator"))
         human = entry.get("human_class")
         if human is not None and human not in CLASSES:
             raise LabelsFileError(f"{where}: human_class {human!r} is not one of {', '.join(CLASSES)}")
-        time = _time(entry, where)
-        previous = labels.get(entry["id"])
-        if previous is None or time >= previous.at:
-            labels[entry["id"]] = Label(human, str(entry.get("note") or ""), time)
+        found.append((entry, Label(human, str(entry.get("note") or ""), _time(entry, where))))
     if len(seen_annotators) > 1 or (annotator is not None and seen_annotators - {annotator}):
         names = ", ".join(sorted(map(str, seen_annotators)))
         raise LabelsFileError(
             f"{path} holds the labels of {names}: each annotator labels into a file of their own "
             f"(compare them with `vscbench annotate --agreement A.jsonl B.jsonl`)"
         )
-    return labels
+    return found
+
+
+def latest_lines(lines: list[tuple[dict[str, Any], Label]]) -> dict[str, tuple[dict[str, Any], Label]]:
+    """id -> its latest line (by time; withdrawals included) and the label it gives."""
+    latest: dict[str, tuple[dict[str, Any], Label]] = {}
+    for entry, label in lines:
+        previous = latest.get(entry["id"])
+        if previous is None or label.at >= previous[1].at:
+            latest[entry["id"]] = (entry, label)
+    return latest
+
+
+def _undoable(lines: list[tuple[dict[str, Any], Label]]) -> list[tuple[str, Label | None]]:
+    """The labels an undo can take back, latest last: (id, the label before it), replayed from the file
+    (a withdrawal or a restored label is an undo, which takes back the latest one still undoable)."""
+    done: list[tuple[str, Label | None]] = []
+    current: dict[str, Label] = {}
+    for entry, label in lines:
+        if entry.get("withdrawn") is True or entry.get("restored") is True:
+            if done:
+                done.pop()
+        else:
+            done.append((entry["id"], current.get(entry["id"])))
+        current[entry["id"]] = label
+    return done
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        fh.seek(-1, os.SEEK_END)
+        return fh.read(1) == b"\n"
 
 
 class LabelsFile:
@@ -149,10 +184,16 @@ class LabelsFile:
                 "other one, or label into another --out"
             ) from None
         try:
-            self.labels = latest(path, annotator)
+            lines = history(path, annotator)
         except BaseException:
             self.close()
             raise
+        self.labels = {key: label for key, (_, label) in latest_lines(lines).items()}
+        self.responses = {entry["id"]: str(entry.get("response")) for entry, _ in lines}
+        self.done = _undoable(lines)
+        if path.stat().st_size and not _ends_with_newline(path):  # a last line saved without its newline
+            self._file.write("\n")
+            self._file.flush()
         times = [label.at for label in self.labels.values()]
         self._last = max(times) if times else None
 
@@ -163,17 +204,39 @@ class LabelsFile:
         self._last = now
         return now
 
-    def append(self, sampled: Sampled, model: str, human_class: str | None, note: str) -> Label:
-        """Write one label (``None``: a withdrawal) and make it durable before returning."""
-        if human_class is not None and human_class not in CLASSES:
+    def append(self, sampled: Sampled, model: str, human_class: str, note: str) -> Label:
+        """Write one label and make it durable before returning; an undo can take it back."""
+        if human_class not in CLASSES:
             raise LabelsFileError(f"{human_class!r} is not one of {', '.join(CLASSES)}")
+        key = label_id(model, sampled.response.item.doc_key)
+        before = self.labels.get(key)
+        label = self._write(sampled, model, human_class, note)
+        self.done.append((key, before))
+        return label
+
+    def undo(self, sampled: dict[str, Sampled], model: str) -> str | None:
+        """Take back the latest label not taken back yet (``sampled``: id -> its sampled response): the
+        response gets the label it had before, or none; returns its id, or None when nothing is left."""
+        if not self.done:
+            return None
+        key, before = self.done[-1]
+        if before is None or before.human_class is None:
+            self._write(sampled[key], model, None, "")
+        else:
+            self._write(sampled[key], model, before.human_class, before.note, restored=True)
+        self.done.pop()
+        return key
+
+    def _write(self, sampled: Sampled, model: str, human_class: str | None, note: str, restored: bool = False) -> Label:
         at = self._now()
-        entry = line(sampled, model, self.annotator, human_class, note, at.isoformat(timespec="microseconds"))
+        time = at.isoformat(timespec="microseconds")
+        entry = line(sampled, model, self.annotator, human_class, note, time, restored)
         self._file.write(json.dumps(entry, ensure_ascii=False) + "\n")
         self._file.flush()
         os.fsync(self._file.fileno())
         label = Label(human_class, note, at)
         self.labels[entry["id"]] = label
+        self.responses[entry["id"]] = entry["response"]
         return label
 
     def close(self) -> None:

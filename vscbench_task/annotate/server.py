@@ -116,18 +116,12 @@ class Session:
             return self.item(index)
 
     def undo(self) -> dict[str, Any] | None:
-        """Withdraw the most recent label still standing; returns its item, or None if there is none."""
+        """Take back the latest label not taken back yet (its response gets its earlier label, or none);
+        returns its item, or None if there is none."""
         with self._lock:
-            standing = [
-                (label.at, i)
-                for i in range(len(self.items))
-                if (label := self.labels.labels.get(self._id(i))) and label.human_class is not None
-            ]
-            if not standing:
-                return None
-            _, index = max(standing)
-            self.labels.append(self.items[index], self.model, None, "")
-            return self.item(index)
+            index_of = {self._id(i): i for i in range(len(self.items))}
+            key = self.labels.undo({key: self.items[i] for key, i in index_of.items()}, self.model)
+            return None if key is None else self.item(index_of[key])
 
     def image(self, index: int) -> tuple[bytes, str] | None:
         return self._images.get(index)

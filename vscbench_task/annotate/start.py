@@ -87,11 +87,19 @@ def open_session(
 
 
 def _check_matches(store: LabelsFile, sample: Sample, model: str) -> None:
-    """Refuse a labels file holding responses this sample does not (another run, seed or size)."""
-    ids = {label_id(model, sampled.response.doc_key) for sampled in sample.items}
-    foreign = sorted(set(store.labels) - ids)
+    """Refuse a labels file holding responses this sample does not (another run, seed or size), or other
+    answers under the same ids (another run of the same model name: its labels are not these answers')."""
+    ids = {label_id(model, sampled.response.doc_key): sampled for sampled in sample.items}
+    foreign = sorted(set(store.labels) - set(ids))
     if foreign:
         raise LabelsFileError(
             f"{store.path} holds labels of {len(foreign)} responses that are not in this sample (first: {foreign[0]}): "
             "it was made for another run, --seed or --sample. Give the same options to resume it, or another --out"
+        )
+    changed = sorted(key for key, text in store.responses.items() if text != (ids[key].response.response or ""))
+    if changed:
+        raise LabelsFileError(
+            f"{store.path} labels other answers than this run's to {len(changed)} items (first: {changed[0]}): it "
+            "was made for another run of the same model name. Resume it with that run, or label this one into "
+            "another --out"
         )

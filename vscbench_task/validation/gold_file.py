@@ -13,20 +13,24 @@ documented in the LLM judge guide, ``guides/llm_judge.md``):
   doc the response answers: ``unsafe`` must then be what the packaged metadata says), ``annotator``,
   ``time`` (ISO 8601), ``note``, and what ``vscbench annotate`` records: ``stratum`` (the sample's stratum
   the response was drawn from) with ``stratum_size`` (the stratum's responses in the run), ``adjudicated``
-  (whether a third annotator settled the class) and ``withdrawn`` (``true`` on a line whose
-  ``human_class`` is ``null``: the annotator took the label back).
+  (whether a third annotator settled the class), ``withdrawn`` (``true`` on a line whose
+  ``human_class`` is ``null``: the annotator took the label back) and ``restored`` (``true`` on a line
+  that gives back a label an undo returned to).
 
-When every line gives ``stratum`` and ``stratum_size``, each label's weight is its stratum's size over the
-labels that stand in the stratum in the end (post-stratification), whatever ``weight`` the line recorded:
-a sample left unfinished, or with labels taken back, still stands for the whole run. A stratum whose lines
-disagree on its size, or holding more labels than its size, is refused.
+``stratum`` and ``stratum_size`` come together. When every line gives them, each label's weight is its
+stratum's size over the labels of the same model that stand in the stratum in the end
+(post-stratification), whatever ``weight`` the line recorded: a sample left unfinished, or with labels
+taken back, still stands for the whole run. A stratum is a model's (every model's run has strata of the
+same names, so a file holding several models' labels keeps each model's weights its own); one whose lines
+disagree on its size (withdrawals included), or holding more labels than its size, is refused.
 
 It is checked as strictly as the shipped sets: a line that is not a strict JSON object, a missing, unknown
 or mistyped field, an unknown class, a weight that is not a positive finite number or a ``doc_key`` that
 contradicts the metadata is refused with the file and line. A repeated ``id`` is refused, unless both lines
-name the same ``annotator`` and the later line has the later ``time``: then the later line wins (how a
-labelling tool records an undo or a relabelling) and the validation says how many lines were superseded; an
-id whose latest line is a withdrawal is left out, and counted.
+name the same ``annotator``, label the same response (``model``, ``prompt_id``, ``query``, ``response``,
+``unsafe`` and ``doc_key`` alike) and the later line has the later ``time``: then the later line wins (how
+a labelling tool records an undo or a relabelling) and the validation says how many lines were superseded;
+an id whose latest line is a withdrawal is left out, and counted. (Ids ``7`` and ``"7"`` are the same id.)
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ from vscbench_task.validation.gold import GoldItem, GoldSet, GoldSetError
 
 REQUIRED = ("id", "model", "prompt_id", "query", "response", "human_class", "unsafe")
 OPTIONAL: tuple[str, ...] = ("human_class_2", "weight", "doc_key", "annotator", "time", "note", "stratum")
-OPTIONAL += ("stratum_size", "adjudicated", "withdrawn")
+OPTIONAL += ("stratum_size", "adjudicated", "withdrawn", "restored")
 MIN_WEIGHT, MAX_WEIGHT = 1e-9, 1e9
 FORMAT_HELP = f"see the gold-file format in {guide('llm_judge')}"
 
@@ -64,7 +68,8 @@ class _Labelled:
     annotator: str | None
     time: datetime | None
     withdrawn: bool = False
-    stratum: tuple[str, int] | None = None  # (stratum, its size in the run)
+    doc_key: str | None = None  # the VSCBench doc answered, when the line names one
+    stratum: tuple[str, str, int] | None = None  # (model, stratum, its size in the model's run)
 
 
 def _text(entry: dict[str, Any], name: str, where: str, *, empty: bool = False, whole: bool = False) -> str:
@@ -148,16 +153,21 @@ def _checked_line(entry: object, path: Path, number: int, set_name: str) -> _Lab
     for name in ("annotator", "note", "stratum"):
         if optional[name] is not None:
             _text(entry, name, where, empty=name == "note")
-    for name in ("adjudicated", "withdrawn"):
+    for name in ("adjudicated", "withdrawn", "restored"):
         if optional[name] is not None and not isinstance(optional[name], bool):
             raise GoldSetError(f"{where}: {name} must be true or false, got {optional[name]!r}")
     withdrawn = optional["withdrawn"] is True
     stratum = None
-    if optional["stratum"] is not None and optional["stratum_size"] is not None:
+    if (optional["stratum"] is None) != (optional["stratum_size"] is None):
+        raise GoldSetError(
+            f"{where}: stratum and stratum_size come together (the stratum the response was drawn from and its "
+            "size in the run): give both, or neither"
+        )
+    if optional["stratum"] is not None:
         size = optional["stratum_size"]
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise GoldSetError(f"{where}: stratum_size must be a whole number of responses, at least 1, got {size!r}")
-        stratum = (str(optional["stratum"]), size)
+        stratum = (_text(entry, "model", where), str(optional["stratum"]), size)
     if withdrawn != (entry["human_class"] is None):
         raise GoldSetError(
             f"{where}: a withdrawal has human_class null and withdrawn true; a label has a class and no withdrawn"
@@ -180,6 +190,7 @@ def _checked_line(entry: object, path: Path, number: int, set_name: str) -> _Lab
         annotator=optional["annotator"],
         time=None if optional["time"] is None else _time(optional["time"], where),
         withdrawn=withdrawn,
+        doc_key=entry.get("doc_key"),
         stratum=stratum,
     )
 
@@ -193,6 +204,24 @@ def _later(first: _Labelled, then: _Labelled, path: Path) -> bool:
     )
     if first.annotator is None or first.annotator != then.annotator:
         raise GoldSetError(f"{where}: {why}, and the annotators are {first.annotator!r} and {then.annotator!r}")
+    a, b = first.item, then.item
+    differing = [
+        name
+        for name, x, y in (
+            ("model", a.model, b.model),
+            ("prompt_id", a.prompt, b.prompt),
+            ("query", a.query, b.query),
+            ("response", a.response, b.response),
+            ("unsafe", a.unsafe, b.unsafe),
+            ("doc_key", first.doc_key, then.doc_key),
+        )
+        if x != y
+    ]
+    if differing:
+        raise GoldSetError(
+            f"{where}: {why}, but this line labels another response ({', '.join(differing)} differ): give each "
+            "response an id of its own"
+        )
     if first.time is None or then.time is None:
         raise GoldSetError(f"{where}: {why}, and {'this' if then.time is None else 'the first'} line has no time")
     if (first.time.tzinfo is None) != (then.time.tzinfo is None):
@@ -203,19 +232,33 @@ def _later(first: _Labelled, then: _Labelled, path: Path) -> bool:
     return True
 
 
-def _post_stratified(labelled: list[_Labelled], path: Path) -> list[_Labelled]:
-    """Each label weighted by its stratum's size over the labels standing in the stratum."""
-    sizes: dict[str, int] = {}
-    counts: dict[str, int] = {}
+def _stratum_sizes(lines: list[_Labelled], path: Path) -> dict[tuple[str, str], int]:
+    """(model, stratum) -> its size, every line of the file (withdrawals too) agreeing on it."""
+    sizes: dict[tuple[str, str], int] = {}
+    for x in lines:
+        if x.stratum is not None:
+            model, name, size = x.stratum
+            if sizes.setdefault((model, name), size) != size:
+                raise GoldSetError(
+                    f"{path}:{x.number}: stratum {name!r} of model {model!r} is of size {size} here but "
+                    f"{sizes[(model, name)]} before"
+                )
+    return sizes
+
+
+def _post_stratified(labelled: list[_Labelled], sizes: dict[tuple[str, str], int], path: Path) -> list[_Labelled]:
+    """Each label weighted by its stratum's size over the labels standing in the stratum (a model's)."""
+    counts: dict[tuple[str, str], int] = {}
     for x in labelled:
-        name, size = x.stratum or ("", 0)
-        if sizes.setdefault(name, size) != size:
-            raise GoldSetError(f"{path}:{x.number}: stratum {name!r} is of size {size} here but {sizes[name]} before")
-        counts[name] = counts.get(name, 0) + 1
-    for name, count in counts.items():
-        if count > sizes[name]:
-            raise GoldSetError(f"{path}: stratum {name!r} holds {count} labels, more than its size {sizes[name]}")
-    return [replace(x, weight=sizes[x.stratum[0]] / counts[x.stratum[0]]) for x in labelled if x.stratum]
+        if x.stratum is not None:
+            counts[x.stratum[:2]] = counts.get(x.stratum[:2], 0) + 1
+    for (model, name), count in counts.items():
+        if count > sizes[(model, name)]:
+            raise GoldSetError(
+                f"{path}: stratum {name!r} of model {model!r} holds {count} labels, more than its size "
+                f"{sizes[(model, name)]}"
+            )
+    return [replace(x, weight=sizes[x.stratum[:2]] / counts[x.stratum[:2]]) for x in labelled if x.stratum]
 
 
 def load_gold_file(path: Path) -> GoldSet:
@@ -225,10 +268,12 @@ def load_gold_file(path: Path) -> GoldSet:
         raise GoldSetError(f"{path}: a gold file may not be named like a shipped gold set ({name}): rename it")
     data, lines = json_lines.read(path, "a gold file of JSON lines", GoldSetError)
     kept: dict[str, _Labelled] = {}
+    every: list[_Labelled] = []
     superseded = 0
     weighted: list[int] = []
     for number, where, entry in lines:
         labelled = _checked_line(entry, path, number, name)
+        every.append(labelled)
         if labelled.weight is not None:
             weighted.append(number)
         if labelled.id in kept and _later(kept[labelled.id], labelled, path):
@@ -247,8 +292,9 @@ def load_gold_file(path: Path) -> GoldSet:
     labelled_lines = [x for x in kept.values() if not x.withdrawn]  # in file order; a relabelled id keeps its place
     if not labelled_lines:
         raise GoldSetError(f"{path}: every label in it was withdrawn ({FORMAT_HELP})")
+    sizes = _stratum_sizes(every, path)
     if all(x.stratum is not None for x in labelled_lines):
-        labelled_lines = _post_stratified(labelled_lines, path)
+        labelled_lines = _post_stratified(labelled_lines, sizes, path)
         weighted = [x.number for x in labelled_lines]
     items = tuple(labelled.item for labelled in labelled_lines)
     pairs = [labelled for labelled in labelled_lines if labelled.second is not None]

@@ -44,12 +44,21 @@ OFFICIAL_READING = {"keyword": "keyword", "llm": "llm"}  # what the gates check
 
 
 def limited(gold: GoldSet, limit: int | None) -> GoldSet:
-    """The first ``limit`` items in prompt order (every model's response to a prompt together)."""
+    """The first ``limit`` items in prompt order (every model's response to a prompt together), and the
+    human ceiling on the prompts they answer (the annotator pairs of other prompts would set a ceiling
+    for responses the judge was never measured on)."""
     if limit is None:
         return gold
     order = {prompt: i for i, prompt in enumerate(dict.fromkeys(item.prompt for item in gold.items))}
     items = sorted(gold.items, key=lambda item: (order[item.prompt], item.model))[:limit]
-    return replace(gold, items=tuple(items))
+    prompts = {item.prompt for item in items}
+    kept = [i for i, (prompt, _, _) in enumerate(gold.annotator_pairs) if prompt in prompts]
+    return replace(
+        gold,
+        items=tuple(items),
+        annotator_pairs=tuple(gold.annotator_pairs[i] for i in kept),
+        pair_weights=None if gold.pair_weights is None else tuple(gold.pair_weights[i] for i in kept),
+    )
 
 
 def _human(items: Sequence[GoldItem]) -> Judged:

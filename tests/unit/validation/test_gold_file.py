@@ -19,7 +19,7 @@ from vscbench_task.validation import gold
 from vscbench_task.validation.document import render
 from vscbench_task.validation.gold import GoldSetError
 from vscbench_task.validation.gold_file import load_gold_file
-from vscbench_task.validation.validate import validate
+from vscbench_task.validation.validate import limited, validate
 from vscbench_task.validation.validity import sentence, summarise
 
 
@@ -164,15 +164,38 @@ def test_labels_of_a_stratified_sample_are_weighted_by_the_labels_standing(tmp_p
     drawn = [line(n, stratum="a" if n < 4 else "b", stratum_size=30 if n < 4 else 10, weight=99) for n in range(6)]
     found = load_gold_file(write_lines(tmp_path / "g.jsonl", drawn))
     assert found.weights == {f"g.jsonl/r{n}": (7.5 if n < 4 else 5.0) for n in range(6)}  # 30/4, 10/2
-    with pytest.raises(GoldSetError, match=r"stratum 'a' is of size 31 here but 30 before"):
+    with pytest.raises(GoldSetError, match=r"stratum 'a' of model 'm' is of size 31 here but 30 before"):
         load_gold_file(write_lines(tmp_path / "g.jsonl", [*drawn, line(9, stratum="a", stratum_size=31, weight=1)]))
     too_many = [line(n, stratum="c", stratum_size=2) for n in range(3)]
-    with pytest.raises(GoldSetError, match=r"stratum 'c' holds 3 labels, more than its size 2"):
+    with pytest.raises(GoldSetError, match=r"stratum 'c' of model 'm' holds 3 labels, more than its size 2"):
         load_gold_file(write_lines(tmp_path / "g.jsonl", too_many))
 
 
+def test_each_models_labels_stand_for_that_models_run_when_one_file_holds_several(tmp_path: Path) -> None:
+    """Every model's run has strata of the same names: pooling them would weigh model A's one safe image
+    label by both models' labels, and give each model the other's SRA_s."""
+    a = [line(n, model="A", stratum="image/safe", stratum_size=100, human_class="0_SAFE", unsafe=False) for n in [0]]
+    a += [
+        line(n, model="A", stratum="text/safe", stratum_size=100, human_class="0_SAFE", unsafe=False)
+        for n in range(1, 10)
+    ]
+    b = [line(n, model="B", stratum="image/safe", stratum_size=100, unsafe=False) for n in range(10, 19)]
+    b += [line(19, model="B", stratum="text/safe", stratum_size=100, unsafe=False)]
+    found = load_gold_file(write_lines(tmp_path / "g.jsonl", a + b))
+    assert found.weights is not None
+    weights = {key.split("/")[1]: weight for key, weight in found.weights.items()}
+    assert weights["r0"] == 100.0 and weights["r1"] == pytest.approx(100 / 9)  # A: 1 and 9 labels for 100 each
+    assert weights["r10"] == pytest.approx(100 / 9) and weights["r19"] == 100.0  # B: 9 and 1
+    both = validate(KeywordJudge(), [found], resamples=100)["gold_sets"]["g.jsonl"]["readings"]["keyword"]
+    alone = validate(KeywordJudge(), [load_gold_file(write_lines(tmp_path / "a.jsonl", a))], resamples=100)
+    assert (
+        next(r for r in both["models"] if r["model"] == "A")
+        == alone["gold_sets"]["a.jsonl"]["readings"]["keyword"]["models"][0]
+    )
+
+
 def test_a_withdrawn_label_is_left_out_and_counted(tmp_path: Path) -> None:
-    given = line(1, annotator="ann", time="2025-05-26T10:00:00+00:00", stratum="image/safe")
+    given = line(1, annotator="ann", time="2025-05-26T10:00:00+00:00")
     withdrawal = line(1, annotator="ann", time="2025-05-26T10:01:00+00:00", human_class=None, withdrawn=True)
     found = load_gold_file(write_lines(tmp_path / "g.jsonl", [given, line(2, adjudicated=True), withdrawal]))
     assert [i.doc_key for i in found.items] == ["g.jsonl/r2"] and (found.withdrawn, found.superseded) == (1, 1)
@@ -192,7 +215,47 @@ def test_a_withdrawn_label_is_left_out_and_counted(tmp_path: Path) -> None:
         ([line(1, human_class=None)], r"g.jsonl:1: a withdrawal has human_class null and withdrawn true"),
         ([line(1, withdrawn=True)], r"g.jsonl:1: a withdrawal has human_class null"),
         ([line(1, adjudicated="yes")], r"g.jsonl:1: adjudicated must be true or false"),
-        ([line(1, stratum=3)], r"g.jsonl:1: stratum must be non-empty text"),
+        ([line(1, stratum=3, stratum_size=4)], r"g.jsonl:1: stratum must be non-empty text"),
+        ([line(1, stratum="a")], r"g.jsonl:1: stratum and stratum_size come together"),
+        ([line(1, stratum_size=4)], r"g.jsonl:1: stratum and stratum_size come together"),
+        ([line(1, stratum_size="abc")], r"g.jsonl:1: stratum and stratum_size come together"),
+        (
+            [
+                line(1, annotator="x", time="2025-01-02T00:00:00", stratum="a", stratum_size=4),
+                line(
+                    1,
+                    annotator="x",
+                    time="2025-01-03T00:00:00",
+                    stratum="a",
+                    stratum_size=5,
+                    human_class=None,
+                    withdrawn=True,
+                ),
+                line(2, stratum="a", stratum_size=4),
+            ],
+            r"g.jsonl:2: stratum 'a' of model 'm' is of size 5 here but 4 before",
+        ),
+        (
+            [
+                line(1, annotator="x", time="2025-01-02T00:00:00"),
+                line(1, annotator="x", time="2025-01-03T00:00:00", response="Another answer."),
+            ],
+            r"g.jsonl:2: id 'r1' is given again .*but this line labels another response \(response differ\)",
+        ),
+        (
+            [
+                line(1, annotator="x", time="2025-01-02T00:00:00", doc_key="image/000/safe/0", unsafe=False),
+                line(1, annotator="x", time="2025-01-03T00:00:00", doc_key="image/000/safe/1", unsafe=False),
+            ],
+            r"g.jsonl:2: .*labels another response \(doc_key differ\)",
+        ),
+        (
+            [
+                line(7, annotator="x", time="2025-01-02T00:00:00") | {"id": 7},
+                line(8, annotator="x", time="2025-01-03T00:00:00") | {"id": "7"},
+            ],
+            r"g.jsonl:2: id '7' is given again .*labels another response \(prompt_id differ\)",
+        ),
         (["{not json"], r"g.jsonl:1: not a strict JSON line"),
         ([line(1) | {"weight": "NaN"}], r"g.jsonl:1: weight must be a positive number from 1e-09 to 1e\+09"),
         (
@@ -265,3 +328,14 @@ def test_validate_judge_never_writes_its_figures_over_a_gold_file(tmp_path: Path
     before = gold.read_text()
     assert main(["validate-judge", "--judge", "keyword", "--gold-file", str(gold), "--out", str(tmp_path)]) == 1
     assert gold.read_text() == before
+
+
+def test_a_limited_validation_takes_its_human_ceiling_on_the_same_prompts(tmp_path: Path) -> None:
+    """--limit 5 measures the judge on 5 responses: the ceiling beside it must be those 5 responses' too."""
+    agreeing = [line(n, human_class_2="2_UNSAFE") for n in range(5)]
+    disagreeing = [line(n, human_class_2="0_SAFE") for n in range(5, 10)]
+    gold_set = load_gold_file(write_lines(tmp_path / "g.jsonl", agreeing + disagreeing))
+    whole = validate(KeywordJudge(), [gold_set], resamples=100)["gold_sets"]["g.jsonl"]["human_ceiling"]
+    first = validate(KeywordJudge(), [limited(gold_set, 5)], resamples=100)["gold_sets"]["g.jsonl"]
+    assert (whole["n"], whole["accuracy"]) == (10, 0.5)
+    assert (first["n"], first["human_ceiling"]["n"], first["human_ceiling"]["accuracy"]) == (5, 5, 1.0)
