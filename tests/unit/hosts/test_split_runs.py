@@ -97,3 +97,36 @@ def test_a_responses_file_whose_parts_cover_different_splits_is_refused(tmp_path
     keys = [i.doc_key for i in split_items("image", "evaluation")] + [i.doc_key for i in items("text")]
     with pytest.raises(RunNotFound, match="different splits"):
         load_run(_responses(tmp_path / "mixed.jsonl", keys))
+
+
+def test_a_partial_part_asking_items_outside_the_other_parts_split_is_refused(tmp_path: Path) -> None:
+    """One part is exactly the evaluation split, the other asks calibration items too: scored, it would be
+    ranked among evaluation runs with calibration docs in it."""
+    image_eval = [i.doc_key for i in split_items("image", "evaluation")]
+    text_all_but_one = [i.doc_key for i in items("text")][:-1]
+    text_eval_few = [i.doc_key for i in split_items("text", "evaluation")][:50]
+    image_calibration = [i.doc_key for i in split_items("image", "calibration")]
+    for name, keys, split in [
+        ("a.jsonl", image_eval + text_all_but_one, "evaluation"),
+        ("b.jsonl", image_calibration + text_eval_few, "calibration"),
+    ]:
+        with pytest.raises(RecordError, match=f"its other part covers the {split} split, but its text-centric lines"):
+            load_run(_responses(tmp_path / name, keys), allow_partial=True)
+
+
+def test_null_answers_make_their_part_partial_not_a_smaller_split(tmp_path: Path) -> None:
+    """A whole-benchmark file whose calibration items all failed (null) is a partial whole-benchmark run,
+    not a complete evaluation-split run."""
+    calibration = {i.doc_key for part in ("image", "text") for i in split_items(part, "calibration")}
+    path = tmp_path / "nulls.jsonl"
+    lines = [
+        {"doc_key": i.doc_key, "response": None if i.doc_key in calibration else "No."}
+        for part in ("image", "text")
+        for i in items(part)
+    ]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    with pytest.raises(RecordError, match="is null: no answer was obtained"):
+        load_run(path, responses_file=True)
+    run = load_run(path, responses_file=True, allow_partial=True)
+    assert run.split == "full"
+    assert run.partial == {"vscbench_image": (1728, 1800), "vscbench_text": (2070, 2250)}

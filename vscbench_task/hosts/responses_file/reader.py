@@ -8,9 +8,9 @@ one line, or a line that is not JSON is refused with the file and line; any othe
 ignored (labels always come from the packaged metadata). A part is complete when it answers every item of
 a split (``calibration.split``: the whole benchmark, the evaluation or the calibration split; the run is
 then labelled with that split, and both parts must cover the same one); a part answering fewer is refused
-unless partial runs are allowed (then it is scored on the items given and marked partial against the whole
-benchmark, as the file does not say which split it meant): a forgotten variant must not pass for the whole
-part.
+unless partial runs are allowed (then it is scored on the items given and marked partial against the split
+its lines ask: its other part's split when they lie within it, else the whole benchmark; a part asking
+items outside its other part's split is refused): a forgotten variant must not pass for the whole part.
 
 ``"response": ""`` is an answer: the model said nothing, which the official pipeline reads as the refusal
 substitute (``empty_responses`` counts it). ``"response": null`` is not: no answer was obtained (a batch
@@ -36,7 +36,7 @@ def load_responses(path: str | Path, *, allow_partial: bool = False) -> Run:
     path = Path(path)
     by_part: dict[str, list[Response]] = {}
     where_of: dict[str, str] = {}
-    parts: set[str] = set()
+    asked: dict[str, list[str]] = {}  # part -> every doc_key of a line, answered or null
     try:  # utf-8-sig: a byte-order mark from a Windows tool is not text
         lines = numbered_lines(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as err:
@@ -50,7 +50,7 @@ def load_responses(path: str | Path, *, allow_partial: bool = False) -> Run:
         if response.doc_key in where_of:
             raise RecordError(f"{where}: {response.doc_key} is answered again (first at {where_of[response.doc_key]})")
         where_of[response.doc_key] = where
-        parts.add(response.item.part)
+        asked.setdefault(response.item.part, []).append(response.doc_key)
         if response.response is None:
             if not allow_partial:
                 raise RecordError(
@@ -60,21 +60,31 @@ def load_responses(path: str | Path, *, allow_partial: bool = False) -> Run:
                 )
             continue
         by_part.setdefault(response.item.part, []).append(response)
-    if not parts:
+    if not asked:
         raise RecordError(f"{path}: no responses in it")
     run = Run("responses", path.stem, path.stem, path.parent, path, files=[path])
-    complete = {TASK_OF_PART[part]: split_covered(part, [r.doc_key for r in by_part.get(part, [])]) for part in parts}
+    # the split a part covers is read from every item its lines ask, so a null answer makes its part partial
+    # (of that split), never turns the rest into a smaller split that looks complete
+    complete = {TASK_OF_PART[part]: split_covered(part, keys) for part, keys in asked.items()}
     check_one_split(
         run,
         {task: split for task, split in complete.items() if split is not None},
         {},
         how="write each split's responses to a file of its own",
     )
-    for part in sorted(parts):
+    for part in sorted(asked):
         found = by_part.get(part, [])
         check_keys([r.doc_key for r in found], source=str(path))
-        if complete[TASK_OF_PART[part]] is None:
-            within = {i.doc_key for i in split_items(part, run.split)} >= {r.doc_key for r in found}
+        covered = complete[TASK_OF_PART[part]]
+        if covered is not None and len(found) < len(asked[part]):
+            run.partial[TASK_OF_PART[part]] = (len(found), len(split_items(part, covered)))
+        if covered is None:
+            within = {i.doc_key for i in split_items(part, run.split)} >= set(asked[part])
+            if run.split != FULL and not within:
+                raise RecordError(
+                    f"{path}: its other part covers the {run.split} split, but its {part}-centric lines ask items "
+                    "outside that split: one run is one split. Write each split's responses to a file of its own"
+                )
             planned = len(split_items(part, run.split if within else FULL))
             if not allow_partial:
                 raise RecordError(
