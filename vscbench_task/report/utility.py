@@ -6,12 +6,15 @@ utility figure from any lmms-eval or lm-eval results file of a utility task (MMB
 ScienceQA, ...) run with the same ``--model``, ``--model_args`` and method:
 
 * ``RUN`` is the run's path as given to ``report`` (or the same path written another way), or its model
-  name as the report shows it; ``RESULTS_FILE`` and ``METRIC`` are split at the **last** colon (a path
+  name as the report shows it (a path or name may hold ``=``: the first ``=`` after which what stands
+  before names a run is the one); ``RESULTS_FILE`` and ``METRIC`` are split at the **last** colon (a path
   may hold colons, a metric key does not); ``METRIC`` is ``task/metric,filter`` as the results file keys it
   (``results[task]["metric,filter"]``, lmms-eval's and lm-eval's shape);
-* a results file without that metric is refused, naming the metrics it has; a value that is not a
-  finite number is refused; the stderr (``"metric_stderr,filter"``) is used when it is a number (both
-  hosts write ``"N/A"`` when they have none).
+* a results file that is not strict JSON (a key repeated: readers differ on which value wins), or without
+  that metric, is refused, naming the metrics it has; so is a value that is not a finite number within
+  ±1e12 (no score is larger, and a plane cannot be drawn for it), and the same metric given twice for one
+  run; the stderr (``"metric_stderr,filter"``) is used when it is a number (both hosts write ``"N/A"``
+  when they have none), and refused when negative or beyond 1e12.
 
 The plane (``utility.png``): one panel per part and utility metric, each utility metric on its own x
 axis in its own units; y is the part's SRA mean with its bootstrap interval; one point per run (model and
@@ -20,7 +23,6 @@ method), with ±1.96 stderr as the utility's interval where the file gives a std
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,12 +36,14 @@ from matplotlib.figure import Figure as MplFigure
 from vscbench_task.dataset.items import PART_TITLES, PARTS
 from vscbench_task.errors import VSCBenchError
 from vscbench_task.inert import flat
+from vscbench_task.json_lines import loads
 from vscbench_task.judges.names import reading_label
 from vscbench_task.report.document import Block, Figure, Heading, Paragraph, Table, bounds, number
 from vscbench_task.report.tables import Report
 from vscbench_task.scoring.metric_specs import sra_name
 
 FIGURE = "utility.png"
+MAX_MAGNITUDE = 1e12  # beyond any score's scale; and matplotlib cannot lay out axes near the float limit
 Z95 = 1.959964  # a stderr's normal 95% interval
 
 
@@ -58,6 +62,12 @@ class UtilityRequest:
     @property
     def task(self) -> str:
         return self.metric.split("/", 1)[0]
+
+    def readings(self) -> list[UtilityRequest]:
+        """Every way to read ``RUN=RESULTS_FILE`` when either holds ``=`` (the first ``=`` first)."""
+        text = f"{self.run}={self.file}"
+        found = (UtilityRequest(text[:at], Path(text[at + 1 :]), self.metric) for at, c in enumerate(text) if c == "=")
+        return [reading for reading in found if reading.run and str(reading.file)]
 
 
 def parse(text: str) -> UtilityRequest:
@@ -97,7 +107,7 @@ def _metrics(results: dict[str, Any]) -> list[str]:
 def read(request: UtilityRequest) -> tuple[float, float | None]:
     """The metric's value and stderr (``None``: the file gives none) from the results file."""
     try:
-        document = json.loads(request.file.read_text(encoding="utf-8"))
+        document = loads(request.file.read_text(encoding="utf-8"), allow_nan=False)
     except (OSError, UnicodeDecodeError, ValueError) as err:
         raise UtilityError(f"--utility: {request.file} is not a readable results file ({err})") from None
     results = document.get("results") if isinstance(document, dict) else None
@@ -111,42 +121,75 @@ def read(request: UtilityRequest) -> tuple[float, float | None]:
         have = _metrics(results)
         listing = ", ".join(have[:40]) + (f" and {len(have) - 40} more" if len(have) > 40 else "")
         raise UtilityError(f"--utility: {request.file} has no metric {request.metric}; it has: {listing or 'none'}")
-    value = entry[key]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise UtilityError(f"--utility: {request.metric} in {request.file} is {value!r}, not a finite number")
+    value = _number(entry[key])
+    if value is None:
+        shown = repr(entry[key])[:40]
+        raise UtilityError(
+            f"--utility: {request.metric} in {request.file} is {shown}, not a finite number within ±{MAX_MAGNITUDE:g}"
+        )
     name, _, filter_name = key.partition(",")
-    stderr = entry.get(f"{name}_stderr,{filter_name}")
-    if isinstance(stderr, (int, float)) and not isinstance(stderr, bool) and math.isfinite(stderr):
-        return float(value), float(stderr)
-    return float(value), None
+    given = entry.get(f"{name}_stderr,{filter_name}")
+    if isinstance(given, str) or given is None:  # "N/A": the host has no stderr for it
+        return value, None
+    stderr = _number(given)
+    if stderr is None or stderr < 0:
+        raise UtilityError(
+            f"--utility: {name}_stderr,{filter_name} in {request.file} is {repr(given)[:40]}: a stderr is a number "
+            f'from 0 to {MAX_MAGNITUDE:g}, or "N/A"; correct the results file'
+        )
+    return value, stderr
+
+
+def _number(value: object) -> float | None:
+    """``value`` as a float when it is a number (not a boolean) within ±``MAX_MAGNITUDE``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        found = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        return None
+    return found if math.isfinite(found) and abs(found) <= MAX_MAGNITUDE else None
 
 
 def _same_path(a: str, b: str) -> bool:
     return a == b or (Path(a).exists() and Path(b).exists() and Path(a).resolve() == Path(b).resolve())
 
 
-def match(request: UtilityRequest, sources: Sequence[str], names: Sequence[str], models: Sequence[str]) -> int:
-    """The index of the run ``request.run`` names: by path first, then by the name the report shows, then
-    by the model's own name (when one run has it)."""
-    found = [i for i, source in enumerate(sources) if _same_path(request.run, source)]
-    found = found or [i for i, name in enumerate(names) if name == request.run]
-    found = found or [i for i, model in enumerate(models) if model == request.run]
-    if len(found) != 1:
-        known = "; ".join(f"{source} ({name})" for source, name in zip(sources, names, strict=True))
-        what = "names several runs" if found else "is none of the report's runs"
-        raise UtilityError(f"--utility: {request.run!r} {what}: name a run by its path or model name ({known})")
-    return found[0]
+def match(
+    request: UtilityRequest, sources: Sequence[str], names: Sequence[str], models: Sequence[str]
+) -> tuple[int, UtilityRequest]:
+    """The index of the run ``request`` names, and the request read that way (``readings``): by path first,
+    then by the name the report shows, then by the model's own name (when one run has it)."""
+    known = "; ".join(f"{source} ({name})" for source, name in zip(sources, names, strict=True))
+    for reading in request.readings():
+        found = [i for i, source in enumerate(sources) if _same_path(reading.run, source)]
+        found = found or [i for i, name in enumerate(names) if name == reading.run]
+        found = found or [i for i, model in enumerate(models) if model == reading.run]
+        if len(found) > 1:
+            raise UtilityError(
+                f"--utility: {reading.run!r} names several runs: name a run by its path or model name ({known})"
+            )
+        if found:
+            return found[0], reading
+    raise UtilityError(
+        f"--utility: {request.run!r} is none of the report's runs: name a run by its path or model name ({known})"
+    )
 
 
 def values(
     requests: Sequence[UtilityRequest], sources: Sequence[str], names: Sequence[str], models: Sequence[str]
 ) -> list[UtilityValue]:
     """Every ``--utility`` figure, checked (before any scoring, so a typo costs nothing)."""
-    found = []
+    found: list[UtilityValue] = []
     for request in requests:
-        index = match(request, sources, names, models)
-        value, stderr = read(request)
-        found.append(UtilityValue(index, request.metric, value, stderr, str(request.file)))
+        index, reading = match(request, sources, names, models)
+        if any(v.model == index and v.metric == reading.metric for v in found):
+            raise UtilityError(
+                f"--utility: {reading.metric} is given twice for the run {sources[index]} ({names[index]}): give "
+                "each run one figure per utility metric"
+            )
+        value, stderr = read(reading)
+        found.append(UtilityValue(index, reading.metric, value, stderr, str(reading.file)))
     return found
 
 

@@ -64,6 +64,44 @@ def test_a_results_file_without_the_metric_is_refused_naming_the_metrics_it_has(
         utility.read(utility.parse(f"a={bad}:mme/score,none"))
 
 
+@pytest.mark.parametrize(
+    ("value", "stderr", "message"),
+    [
+        (10**400, "N/A", r"is 1000.*, not a finite number within ±1e\+12"),
+        (1e308, "N/A", r"not a finite number within ±1e\+12"),
+        (0.5, 10**400, r"mme_stderr,none in .* a stderr is a number from 0 to 1e\+12"),
+        (0.5, -0.1, r"is -0.1: a stderr is a number from 0"),
+    ],
+)
+def test_a_utility_value_or_stderr_out_of_range_is_refused_not_a_traceback(
+    tmp_path: Path, value: object, stderr: object, message: str
+) -> None:
+    path = _results(tmp_path / "r.json", "mme", "mme", value, stderr)
+    with pytest.raises(utility.UtilityError, match=message):
+        utility.read(utility.parse(f"a={path}:mme/mme,none"))
+
+
+def test_a_utility_file_repeating_a_key_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "r.json"
+    path.write_text('{"results": {"mme": {"score,none": 0.5, "score,none": 0.9}}}')
+    with pytest.raises(utility.UtilityError, match=r"not a readable results file .*appears twice"):
+        utility.read(utility.parse(f"a={path}:mme/score,none"))
+
+
+def test_one_run_given_one_metric_twice_is_refused_and_a_run_path_may_hold_an_equals_sign(tmp_path: Path) -> None:
+    baseline, method = _two_methods(tmp_path)
+    odd = baseline.rename(tmp_path / "m=v2")
+    runs = [str(odd), str(method)]
+    names = tables.model_names([load_run(Path(r)) for r in runs])
+    first = _results(tmp_path / "u1.json", "mme", "score", 0.7, "N/A")
+    second = _results(tmp_path / "u2.json", "mme", "score", 0.3, "N/A")
+    (found,) = utility.values([utility.parse(f"{odd}={first}:mme/score,none")], runs, names, ["m", "m"])
+    assert (found.model, found.value, found.file) == (0, 0.7, str(first))
+    twice = [utility.parse(f"{odd}={first}:mme/score,none"), utility.parse(f"{odd}/={second}:mme/score,none")]
+    with pytest.raises(utility.UtilityError, match="mme/score,none is given twice for the run"):
+        utility.values(twice, runs, names, ["m", "m"])
+
+
 def _two_methods(tmp_path: Path) -> tuple[Path, Path]:
     baseline = _run(tmp_path / "base", "vscbench_image_eval", lambda i: i.row % 3 == 0)
     method = _run(tmp_path / "rem", "vscbench_image_reminder", lambda i: i.row % 3 == 0 or i.unsafe)
