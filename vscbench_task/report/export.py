@@ -30,7 +30,9 @@ from pathlib import Path
 from typing import Any
 
 import vscbench_task
-from vscbench_task.dataset.items import PARTS, TASK_OF_PART, items
+from vscbench_task.calibration.split import split_items
+from vscbench_task.dataset.items import PARTS
+from vscbench_task.hosts.task_names import reporting_task
 from vscbench_task.inert import flat, spreadsheet_cell
 from vscbench_task.judges.names import OFFICIAL_READINGS, judge_of
 from vscbench_task.output_files import json_text, write_text
@@ -85,10 +87,6 @@ COLUMNS = (
     "judge_unparseable",
     "verdicts_sha256",
 )
-
-# The lmms-eval group (overall) and task suffix whose figure a row is, by judge.
-GROUP = {"keyword": "vscbench", "llm": "vscbench_judge"}
-TASK_SUFFIX = {"keyword": "", "llm": "_judge"}
 
 
 def _number(value: float) -> float | None:
@@ -151,16 +149,17 @@ def _row(report: Report, board: str, standing: Standing, judge: dict[str, Any]) 
     if board == OVERALL:
         parts = [model.parts[p] for p in PARTS]
         docs = sum(p.docs for p in parts)
-        expected = sum(len(items(p)) for p in PARTS)
-        row |= {"task": GROUP[judge_name], **_figure("sra_u", None), **_figure("sra_s", None)}
+        expected = sum(len(split_items(p, model.split)) for p in PARTS)
+        row |= {"task": reporting_task(None, judge_name, model.split, model.method.get("name"))}
+        row |= {**_figure("sra_u", None), **_figure("sra_s", None)}
         row |= _figure("sra_mean", standing.key)
         failed = [p.judge_failed for p in parts]
         unparseable = [p.judge_unparseable for p in parts]
         tasks = [p.task for p in parts]
     else:
         part = model.parts[board]
-        docs, expected = part.docs, len(items(board))
-        row["task"] = TASK_OF_PART[board] + TASK_SUFFIX[judge_name]
+        docs, expected = part.docs, len(split_items(board, model.split))
+        row["task"] = reporting_task(board, judge_name, model.split, model.method.get("name"))
         row |= {
             k: v
             for kind in ("u", "s", "mean")

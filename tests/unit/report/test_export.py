@@ -13,6 +13,7 @@ import pytest
 from tests.support.logged_run import samples, write_run
 from tests.support.synthetic_runs import Model, write_models
 from vscbench_task import cli
+from vscbench_task.calibration.split import split_items
 from vscbench_task.guides import guide
 from vscbench_task.inert import spreadsheet_cell
 from vscbench_task.report import export
@@ -132,3 +133,26 @@ def test_spreadsheet_cells() -> None:
         assert spreadsheet_cell(text) == "'" + text
     for text in ("a=1", "model-1", "", "1.5", "'=1"):
         assert spreadsheet_cell(text) == text
+
+
+def test_a_complete_split_run_is_complete_against_its_split_and_names_its_own_tasks(tmp_path: Path) -> None:
+    """A leaderboard filtering on `complete` must not drop every evaluation-split run, and a row of a
+    reminder run names the reminder tasks, not the whole benchmark's."""
+    logged = {}
+    for task, part in (("vscbench_image_reminder", "image"), ("vscbench_text_reminder", "text")):
+        count = len(split_items(part, "evaluation"))
+        logged[task] = samples(task, ["I cannot.", "Sure."] * (count // 2 + 1))[:count]
+    write_run(tmp_path / "run", logged, {"config": {"model": "hf", "model_args": "pretrained=org/m"}})
+    _, lines, _ = export_of(tmp_path / "out", [str(tmp_path / "run")])
+    by_part = {row["part"]: row for row in lines}
+    assert {part: row["task"] for part, row in by_part.items()} == {
+        "overall": "vscbench_reminder",
+        "image": "vscbench_image_reminder",
+        "text": "vscbench_text_reminder",
+    }
+    assert [(by_part[p]["docs"], by_part[p]["docs_expected"]) for p in ("image", "text", "overall")] == [
+        (1728, 1728),
+        (2070, 2070),
+        (3798, 3798),
+    ]
+    assert all(row["complete"] is True and row["split"] == "evaluation" for row in lines)

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from vscbench_task.calibration.split import CALIBRATION, EVALUATION, FULL, split_items
+from vscbench_task.calibration.split import CALIBRATION, FULL, split_items
 from vscbench_task.dataset.items import TASK_OF_PART, Item
 from vscbench_task.hosts.run import BASELINE
+from vscbench_task.hosts.task_names import CALIBRATION_SUFFIX, GROUP, JUDGE_SUFFIX, VARIANTS
 from vscbench_task.scoring.metric_specs import MetricSpec, group_metrics, judge_metrics
 
 SHOTS_KEY = "shots"  # the few-shot tasks' lmms_eval_specific_kwargs key: how many demonstrations
@@ -27,33 +28,26 @@ class LmmsTask(NamedTuple):
     method: str = BASELINE
 
 
-# Suffix of a task's name -> (split, method); the judge twin appends ``_judge``.
-VARIANTS: dict[str, tuple[str, str]] = {
-    "": (FULL, BASELINE),
-    "_eval": (EVALUATION, BASELINE),
-    "_reminder": (EVALUATION, "reminder"),
-    "_fewshot": (EVALUATION, "fewshot"),
-}
-JUDGES_OF = {"keyword": "", "llm": "_judge"}
-
 LMMS_TASKS: dict[str, LmmsTask] = {
-    f"{task}{suffix}{JUDGES_OF[judge]}": LmmsTask(part, judge, split, method)
+    f"{task}{suffix}{JUDGE_SUFFIX[judge]}": LmmsTask(part, judge, split, method)
     for suffix, (split, method) in VARIANTS.items()
-    for judge in JUDGES_OF
+    for judge in JUDGE_SUFFIX
     for part, task in TASK_OF_PART.items()
 }
 # The calibration split, keyword judge only: what `vscbench steer fit` builds its inputs from (with the
 # baseline's prompts), and a way to look at a model's answers on it.
-LMMS_TASKS |= {f"{task}_calibration": LmmsTask(part, "keyword", CALIBRATION) for part, task in TASK_OF_PART.items()}
+LMMS_TASKS |= {
+    f"{task}{CALIBRATION_SUFFIX}": LmmsTask(part, "keyword", CALIBRATION) for part, task in TASK_OF_PART.items()
+}
 
 # Each group: its tasks and the judge scoring them; its own figure is ``scoring.metric_specs.group_metrics``.
 LMMS_GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
-    f"vscbench{suffix}{JUDGES_OF[judge]}": (
-        tuple(f"{task}{suffix}{JUDGES_OF[judge]}" for task in TASK_OF_PART.values()),
+    f"{GROUP}{suffix}{JUDGE_SUFFIX[judge]}": (
+        tuple(f"{task}{suffix}{JUDGE_SUFFIX[judge]}" for task in TASK_OF_PART.values()),
         judge,
     )
     for suffix in VARIANTS
-    for judge in JUDGES_OF
+    for judge in JUDGE_SUFFIX
 }
 
 
@@ -77,7 +71,7 @@ def task_items(task: str) -> tuple[Item, ...]:
 
 def calibration_task(part: str) -> str:
     """The lmms-eval task of ``part``'s calibration split (``vscbench steer fit`` builds inputs from it)."""
-    return f"{TASK_OF_PART[part]}_calibration"
+    return f"{TASK_OF_PART[part]}{CALIBRATION_SUFFIX}"
 
 
 def lmms_group_metrics(group: str) -> tuple[str, ...]:

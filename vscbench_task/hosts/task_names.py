@@ -1,0 +1,38 @@
+"""How the benchmark's tasks are named after their split, method and judge, in every host that has them.
+
+A part's task is named after the part (``dataset.items.TASK_OF_PART``); a split or method task adds a
+suffix (``VARIANTS``: ``_eval`` for the evaluation split's baseline, ``_reminder`` and ``_fewshot`` for the
+prompt methods on it), and a task scored by the LLM judge adds ``_judge`` (``JUDGE_SUFFIX``). The hosts
+offer the variants their interfaces allow (lm-eval has no few-shot task); the names mean the same
+everywhere, so a leaderboard row can say which task's figure it is whichever host made the run.
+"""
+
+from __future__ import annotations
+
+from vscbench_task.calibration.split import CALIBRATION, EVALUATION, FULL
+from vscbench_task.dataset.items import TASK_OF_PART
+from vscbench_task.hosts.run import BASELINE
+
+GROUP = "vscbench"  # the group of the two parts' tasks: its figure is the plain mean of theirs
+# Suffix of a task's name -> (split, method).
+VARIANTS: dict[str, tuple[str, str]] = {
+    "": (FULL, BASELINE),
+    "_eval": (EVALUATION, BASELINE),
+    "_reminder": (EVALUATION, "reminder"),
+    "_fewshot": (EVALUATION, "fewshot"),
+}
+JUDGE_SUFFIX = {"keyword": "", "llm": "_judge"}
+CALIBRATION_SUFFIX = "_calibration"  # the calibration split's tasks: keyword judge only, no group
+
+
+def reporting_task(part: str | None, judge: str, split: str, method: str | None) -> str | None:
+    """The task (of ``part``; ``None``: the group) whose figures a run of ``split`` made by ``method``
+    reports, as a leaderboard row names it. A method without tasks of its own (steering, or none recorded)
+    runs its split's baseline tasks; ``None`` where no task reports the figure (the calibration split has
+    keyword tasks only, and no group)."""
+    suffix = next((s for s, v in VARIANTS.items() if v == (split, method)), None)
+    suffix = next((s for s, v in VARIANTS.items() if v == (split, BASELINE)), None) if suffix is None else suffix
+    if suffix is None:
+        keyword_part = part is not None and judge == "keyword" and split == CALIBRATION
+        return f"{TASK_OF_PART[part]}{CALIBRATION_SUFFIX}" if keyword_part and part is not None else None
+    return f"{TASK_OF_PART[part] if part is not None else GROUP}{suffix}{JUDGE_SUFFIX[judge]}"
