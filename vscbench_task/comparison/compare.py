@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from vscbench_task.dataset.items import PARTS, Item
+from vscbench_task.errors import VSCBenchError
 from vscbench_task.hosts.run import Run
 from vscbench_task.judges.base import CLASSES, Judge, Judged, Judgement
 from vscbench_task.judges.names import OFFICIAL_READINGS, judge_of
@@ -227,6 +228,13 @@ def compare(
     ``allow_partial``; then the docs both sides cover, and the run is marked partial). A judge serving
     both sides (``llm`` against ``llm_strict``) judges each part once.
     """
+    splits = {run.split for _, run in runs}
+    if len(splits) > 1:  # ranks and Spearman's correlation are across runs: runs of other docs never rank together
+        listing = "; ".join(f"{source}: {run.split}" for source, run in runs)
+        raise VSCBenchError(
+            f"the runs cover different benchmark splits ({listing}): their ranks cannot be compared. Compare the "
+            "judges on the runs of one split at a time"
+        )
     names = model_names([run for _, run in runs])
     found = []
     for name, (source, run) in zip(names, runs, strict=True):
@@ -258,7 +266,8 @@ def compare(
 
 def shortfalls(document: dict[str, Any], *, max_sra_shift: float | None, min_kappa: float | None) -> list[str]:
     """Where B departs from A past the gates (empty: it passes): a headline metric shifted by more than
-    ``max_sra_shift`` points, or a kappa on recognised below ``min_kappa`` (or undefined)."""
+    ``max_sra_shift`` points (or undefined under either judge: the gate cannot be checked), or a kappa on
+    recognised below ``min_kappa`` (or undefined)."""
     found = []
     for run in document["runs"]:
         for part, figures in run["parts"].items():
@@ -268,7 +277,12 @@ def shortfalls(document: dict[str, Any], *, max_sra_shift: float | None, min_kap
                 found.append(f"{run['model']} ({part}): kappa on recognised {shown} is below --min-kappa {min_kappa:g}")
             for metric, values in figures["metrics"].items():
                 shift = values["shift_points"]
-                if max_sra_shift is not None and shift is not None and abs(shift) > max_sra_shift:
+                if max_sra_shift is not None and shift is None:
+                    found.append(
+                        f"{run['model']} ({part}): {metric} is undefined under a judge, so --max-sra-shift "
+                        f"{max_sra_shift:g} cannot be checked"
+                    )
+                elif max_sra_shift is not None and abs(shift) > max_sra_shift:
                     found.append(
                         f"{run['model']} ({part}): {metric} moves by {shift:+.1f} points, past --max-sra-shift "
                         f"{max_sra_shift:g}"

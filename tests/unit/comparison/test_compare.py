@@ -159,3 +159,29 @@ def test_a_comparison_never_overwrites_a_file_it_reads(tmp_path: Path, capsys: p
     assert cli_main([*args, "--allow-partial"]) == 1
     assert "comparison.md" in capsys.readouterr().err and run.read_bytes() == before
     assert sorted(p.name for p in out.iterdir()) == ["comparison.md"]
+
+
+def test_runs_of_different_splits_are_not_ranked_together(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from vscbench_task.calibration.split import split_items
+
+    full = responses_file(tmp_path / "full.jsonl", MODELS["x"])
+    evaluation = tmp_path / "eval.jsonl"
+    keys = [i.doc_key for part in ("image", "text") for i in split_items(part, "evaluation")]
+    evaluation.write_text("".join(json.dumps({"doc_key": k, "response": SURE}) + "\n" for k in keys))
+    args = ["compare-judges", "--responses", str(full), "--responses", str(evaluation), "--a", "keyword"]
+    assert cli_main([*args, "--b", "keyword", "--out", str(tmp_path / "c"), "--allow-partial"]) == 1
+    said = capsys.readouterr().err
+    assert "the runs cover different benchmark splits" in said and f"{evaluation}: evaluation" in said
+    assert not (tmp_path / "c").exists()
+
+
+def test_a_shift_gate_that_cannot_be_checked_fails_and_says_so() -> None:
+    from vscbench_task.comparison.compare import shortfalls
+
+    undefined = {"shift_points": None}
+    document = {"runs": [{"model": "m", "parts": {"image": {"recognised": {"kappa": 0.9},
+                                                           "metrics": {"sra_s": undefined}}}}]}  # fmt: skip
+    assert shortfalls(document, max_sra_shift=5, min_kappa=None) == [
+        "m (image): sra_s is undefined under a judge, so --max-sra-shift 5 cannot be checked"
+    ]
+    assert shortfalls(document, max_sra_shift=None, min_kappa=0.5) == []
