@@ -71,15 +71,16 @@ class Run:
 
     def keeping(self, doc_keys: set[str]) -> Run:
         """The run with only the responses to ``doc_keys``: a task that loses some is marked partial (the
-        docs kept, and the docs the run evaluated). Scoring a run with verdicts that cover part of it
-        (``--allow-partial``) goes through here, so its outputs say so."""
+        docs kept, and the docs the run evaluated), one that loses all of them too (``(0, evaluated)``: its
+        part is gone from the figures, and the outputs say so). Scoring a run with verdicts that cover part
+        of it (``--allow-partial``) goes through here."""
         responses = {task: [r for r in found if r.doc_key in doc_keys] for task, found in self.responses.items()}
         partial = dict(self.partial)
         for task, found in self.responses.items():
             if len(responses[task]) < len(found):
                 partial[task] = (len(responses[task]), self.partial.get(task, (0, len(found)))[1])
         kept = {task: found for task, found in responses.items() if found}
-        return replace(self, responses=kept, partial={task: n for task, n in partial.items() if task in kept})
+        return replace(self, responses=kept, partial=partial)
 
 
 def run_label(method: str | None, split: str) -> str:

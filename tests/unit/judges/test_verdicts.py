@@ -333,3 +333,26 @@ def test_failed_calls_and_replies_without_a_class_travel_through_the_per_item_fi
     assert (lines[11]["failed"], lines[11]["reply"], lines[11]["error"].startswith("HTTP 500")) == (True, "", True)
     again = rescore(run, "llm", tmp_path / "again.json", verdicts=tmp_path / "v.jsonl", progress=False)
     assert strict(again["results"]) == strict(document["results"])
+
+
+def test_verdicts_covering_one_part_mark_the_other_partial_and_take_its_old_figures_out(
+    judged: dict[str, Any], tmp_path: Path
+) -> None:
+    """The text part is left with no doc to score: it must not vanish unmarked, nor keep the run's own
+    figures beside the verdicts' judge's."""
+    run = tmp_path / "both"
+    old = {"results": {"vscbench_text": {"alias": "vscbench_text", "sra_u_keyword_judge,none": 0.4}}}
+    logged_samples = {"vscbench_image": samples("vscbench_image", TEXTS)}
+    write_run(run, logged_samples | {"vscbench_text": samples("vscbench_text", ["Sure."] * 5)}, old)
+    with pytest.raises(VerdictsError, match="no verdict for"):
+        rescore(run, "llm", tmp_path / "r.json", verdicts=judged["verdicts"], progress=False)
+    document = rescore(run, "llm", tmp_path / "p.json", verdicts=judged["verdicts"], allow_partial=True, progress=False)
+    assert document["vscbench"]["partial"] == {"vscbench_text": {"found": 0, "evaluated": 5}}
+    assert "vscbench_text" not in document["results"] and document["n-samples"]["vscbench_text"]["effective"] == 0
+    written = write_report(
+        [str(run)], tmp_path / "rep", judge="llm", seed=1, resamples=100, with_html=False,
+        verdicts={str(run): judged["verdicts"]}, allow_partial=True,
+    )  # fmt: skip
+    assert json.loads(written["json"].read_text())["models"][0]["partial"] == {
+        "vscbench_text": {"found": 0, "evaluated": 5}
+    }
