@@ -60,18 +60,22 @@ def shown(text: str) -> str:
 
 def distinct(names: Sequence[str]) -> list[str]:
     """Each name ``shown``, and names that render alike (equal once shown and NFKC-normalised) numbered
-    apart with ``#1``, ``#2``, ... in the order given; the others are left as they are."""
+    apart with ``#1``, ``#2``, ... in the order given, skipping a number that would render like a name
+    already there (``m #1`` given beside two ``m`` makes them ``m #2`` and ``m #3``); the others are left
+    as they are."""
     out = [shown(name) for name in names]
-    while True:
-        keys = [unicodedata.normalize("NFKC", name) for name in out]
-        counts = Counter(keys)
-        if all(n == 1 for n in counts.values()):
-            return out
-        seen: Counter[str] = Counter()
-        for i, key in enumerate(keys):
-            if counts[key] > 1:
-                seen[key] += 1
-                out[i] = f"{out[i]} #{seen[key]}"  # a name that already ends in " #1" goes round again
+    keys = [unicodedata.normalize("NFKC", name) for name in out]
+    counts = Counter(keys)
+    taken = set(keys)
+    found = list(out)
+    for i, key in enumerate(keys):
+        if counts[key] > 1:
+            number = 1
+            while unicodedata.normalize("NFKC", f"{out[i]} #{number}") in taken:
+                number += 1
+            found[i] = f"{out[i]} #{number}"
+            taken.add(unicodedata.normalize("NFKC", found[i]))
+    return found
 
 
 def flat(text: str) -> str:

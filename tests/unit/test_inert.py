@@ -57,9 +57,10 @@ def test_names_that_render_alike_are_numbered_apart_in_run_order() -> None:
     assert distinct(["a", "b", "a", "c", "a"]) == ["a #1", "b", "a #2", "c", "a #3"]
 
 
-def test_numbering_never_makes_two_names_alike_again() -> None:
-    found = distinct(["x", "x", "x #1"])
-    assert len(set(found)) == 3
+def test_numbering_never_makes_two_names_alike_again_nor_renames_a_unique_name() -> None:
+    assert distinct(["x", "x", "x #1"]) == ["x #2", "x #3", "x #1"]
+    assert distinct(["m #1", "m", "m"]) == ["m #1", "m #2", "m #3"]  # not "m #1 #2" for a run of model m
+    assert distinct(["a", "a", "a #1", "a #1"]) == ["a #2", "a #3", "a #1 #1", "a #1 #2"]
 
 
 def test_flat_and_markdown_keep_one_line_and_escape_the_rest() -> None:

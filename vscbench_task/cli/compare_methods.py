@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         written: dict[str, Path] = {}
     else:
         compared, written = calibration.write_comparison(runs, judges, judge, args.out, **settings)
-    print(calibration.summary(compared, judge))
+    print(calibration.summary(runs[0][1], compared, judge))
     for path in written.values():
         print(path)
     return 0

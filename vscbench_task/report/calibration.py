@@ -164,11 +164,9 @@ def blocks(
             f"own configurations of each method family, not the paper's (calibration guide: {guide('calibration')})."
         ),
     ]
-    models = {m.run.model for m in compared} - {run.model}
-    if models:
-        found.append(
-            Paragraph(f"NOTE: not all runs are of the baseline's model ({run.model}): {', '.join(sorted(models))}.")
-        )
+    note = models_note(run, compared)
+    if note:
+        found.append(Paragraph(note))
     for part in PARTS:
         rows = []
         for m in compared:
@@ -257,9 +255,21 @@ def _panel(ax: Any, compared: Sequence[MethodComparison], part: str, reading: st
     ax.grid(axis="x", alpha=0.3)
 
 
-def summary(compared: Sequence[MethodComparison], reading: str) -> str:
-    """What ``compare-methods`` prints: per method and part, the headline differences and flips."""
-    lines = []
+def models_note(baseline: Run, compared: Sequence[MethodComparison]) -> str | None:
+    """A warning when a method's run is of another model than the baseline's: its differences are then not
+    a method's gain."""
+    models = {m.run.model for m in compared} - {baseline.model}
+    if not models:
+        return None
+    shown = ", ".join(flat(model) for model in sorted(models))
+    return f"NOTE: not all runs are of the baseline's model ({flat(baseline.model)}): {shown}."
+
+
+def summary(baseline: Run, compared: Sequence[MethodComparison], reading: str) -> str:
+    """What ``compare-methods`` prints: per method and part, the headline differences and flips (and the
+    note on models, which must not be seen only in a file)."""
+    note = models_note(baseline, compared)
+    lines = [] if note is None else [note]
     for m in compared:
         for part, p in m.parts.items():
             shown = []

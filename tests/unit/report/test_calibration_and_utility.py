@@ -184,6 +184,18 @@ def test_compare_methods_prints_each_method_s_differences_and_writes_its_files(t
     assert flips["better"] == flips["flipped"] == sum(i.row % 3 != 0 for i in unsafe)
 
 
+def test_compare_methods_says_on_screen_when_a_method_run_is_of_another_model(tmp_path: Path, capsys) -> None:
+    from vscbench_task.cli import main
+
+    baseline, _ = _two_methods(tmp_path)
+    items = split_items("image", "evaluation")
+    other = tmp_path / "other"
+    logged = {"vscbench_image_reminder": samples("vscbench_image_reminder", [REFUSE for _ in items])}
+    write_run(other, logged, {"config": {"model": "hf", "model_args": "pretrained=org/other"}})
+    assert main(["compare-methods", str(baseline), str(other), "--resamples", "100"]) == 0
+    assert "NOTE: not all runs are of the baseline's model" in capsys.readouterr().out
+
+
 def test_compare_methods_reads_each_run_s_verdicts_from_its_verdict_file(
     tmp_path: Path, stub, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
