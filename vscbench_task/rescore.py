@@ -59,14 +59,22 @@ def _lmms_document(run: Run, tasks: dict[str, _TaskScore], judge: str) -> dict[s
     """The run's results document with each rescored task's entries replaced by its metrics, higher-is-better
     flags and doc counts (``original``: the run's own count, else the size of the split it covers). Entries
     of other tasks stay as the run wrote them, except a task of the run left with no doc to score (verdicts
-    covering none of it): its figures, of another judge, are taken out, and its count says 0."""
+    covering none of it): its figures and its groups' (of another judge, over docs not scored here) are
+    taken out, and its count says 0."""
     document = copy.deepcopy({k: v for k, v in run.results.items() if k != "samples"})
-    for task, (found, _) in run.partial.items():
+    for task, (found, evaluated) in run.partial.items():
         if found == 0 and task not in tasks:
-            for name in ("results", "higher_is_better"):
-                document.get(name, {}).pop(task, None)
-            if isinstance(document.get("n-samples", {}).get(task), dict):
-                document["n-samples"][task]["effective"] = 0
+            listed = document.get("group_subtasks")
+            groups = (
+                [g for g, sub in listed.items() if isinstance(sub, list) and task in sub]
+                if isinstance(listed, dict)
+                else []
+            )
+            for name in ("results", "higher_is_better", "groups"):
+                for entry in (task, *groups):
+                    if isinstance(document.get(name), dict):
+                        document[name].pop(entry, None)
+            document.setdefault("n-samples", {})[task] = {"original": evaluated, "effective": 0}
     for task, scored in tasks.items():
         alias = document.get("results", {}).get(task, {}).get("alias", task)
         document.setdefault("results", {})[task] = {"alias": alias} | {f"{m},none": v for m, v in scored.values.items()}

@@ -147,17 +147,23 @@ def latest_lines(lines: list[tuple[dict[str, Any], Label]]) -> dict[str, tuple[d
 
 
 def _undoable(lines: list[tuple[dict[str, Any], Label]]) -> list[tuple[str, Label | None]]:
-    """The labels an undo can take back, latest last: (id, the label before it), replayed from the file
-    (a withdrawal or a restored label is an undo, which takes back the latest one still undoable)."""
+    """The labels an undo can take back, latest last: (id, the label before it), replayed from the file in
+    time order. A restored label is an undo that took back the latest label of its id; a withdrawal leaves
+    its id with no label, so none of its labels is left to take back (this version writes one only when
+    the label it takes back had none before it; earlier versions withdrew the latest label standing)."""
     done: list[tuple[str, Label | None]] = []
     current: dict[str, Label] = {}
-    for entry, label in lines:
-        if entry.get("withdrawn") is True or entry.get("restored") is True:
-            if done:
-                done.pop()
+    for entry, label in sorted(lines, key=lambda line: line[1].at):
+        key = entry["id"]
+        if entry.get("withdrawn") is True:
+            done = [step for step in done if step[0] != key]
+        elif entry.get("restored") is True:
+            latest = next((i for i in range(len(done) - 1, -1, -1) if done[i][0] == key), None)
+            if latest is not None:
+                del done[latest]
         else:
-            done.append((entry["id"], current.get(entry["id"])))
-        current[entry["id"]] = label
+            done.append((key, current.get(key)))
+        current[key] = label
     return done
 
 
@@ -189,11 +195,12 @@ class LabelsFile:
             self.close()
             raise
         self.labels = {key: label for key, (_, label) in latest_lines(lines).items()}
-        self.responses = {entry["id"]: str(entry.get("response")) for entry, _ in lines}
+        self.responses: dict[str, set[str]] = {}  # id -> every response its lines label
+        for entry, _ in lines:
+            self.responses.setdefault(entry["id"], set()).add(str(entry.get("response")))
         self.done = _undoable(lines)
-        if path.stat().st_size and not _ends_with_newline(path):  # a last line saved without its newline
-            self._file.write("\n")
-            self._file.flush()
+        # a last line saved without its newline is ended with the next label (nothing is written before)
+        self._newline = "\n" if path.stat().st_size and not _ends_with_newline(path) else ""
         times = [label.at for label in self.labels.values()]
         self._last = max(times) if times else None
 
@@ -231,12 +238,13 @@ class LabelsFile:
         at = self._now()
         time = at.isoformat(timespec="microseconds")
         entry = line(sampled, model, self.annotator, human_class, note, time, restored)
-        self._file.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        self._file.write(self._newline + json.dumps(entry, ensure_ascii=False) + "\n")
+        self._newline = ""
         self._file.flush()
         os.fsync(self._file.fileno())
         label = Label(human_class, note, at)
         self.labels[entry["id"]] = label
-        self.responses[entry["id"]] = entry["response"]
+        self.responses.setdefault(entry["id"], set()).add(entry["response"])
         return label
 
     def close(self) -> None:

@@ -96,7 +96,7 @@ def _check_matches(store: LabelsFile, sample: Sample, model: str) -> None:
             f"{store.path} holds labels of {len(foreign)} responses that are not in this sample (first: {foreign[0]}): "
             "it was made for another run, --seed or --sample. Give the same options to resume it, or another --out"
         )
-    changed = sorted(key for key, text in store.responses.items() if text != (ids[key].response.response or ""))
+    changed = sorted(key for key, texts in store.responses.items() if texts != {ids[key].response.response or ""})
     if changed:
         raise LabelsFileError(
             f"{store.path} labels other answers than this run's to {len(changed)} items (first: {changed[0]}): it "

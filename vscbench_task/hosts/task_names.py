@@ -1,10 +1,11 @@
-"""How the benchmark's tasks are named after their split, method and judge, in every host that has them.
+"""How the benchmark's tasks are named after their split, method and judge.
 
 A part's task is named after the part (``dataset.items.TASK_OF_PART``); a split or method task adds a
 suffix (``VARIANTS``: ``_eval`` for the evaluation split's baseline, ``_reminder`` and ``_fewshot`` for the
-prompt methods on it), and a task scored by the LLM judge adds ``_judge`` (``JUDGE_SUFFIX``). The hosts
-offer the variants their interfaces allow (lm-eval has no few-shot task); the names mean the same
-everywhere, so a leaderboard row can say which task's figure it is whichever host made the run.
+prompt methods on it), and an lmms-eval task scored by the LLM judge adds ``_judge`` (``JUDGE_SUFFIX``).
+lmms-eval has every variant; lm-eval the ones its interface allows (no few-shot task), with the text part
+in tasks of its own; inspect_ai takes split and method as task arguments. A leaderboard row names the
+lmms-eval task whose figure it is (``reporting_task``), whichever host made the run.
 """
 
 from __future__ import annotations
@@ -28,9 +29,11 @@ CALIBRATION_SUFFIX = "_calibration"  # the calibration split's tasks: keyword ju
 def reporting_task(part: str | None, judge: str, split: str, method: str | None) -> str | None:
     """The task (of ``part``; ``None``: the group) whose figures a run of ``split`` made by ``method``
     reports, as a leaderboard row names it. A method without tasks of its own (steering, or none recorded)
-    runs its split's baseline tasks; ``None`` where no task reports the figure (the calibration split has
-    keyword tasks only, and no group)."""
+    runs its split's baseline tasks; ``None`` where no task reports the figure (a prompt method on a split
+    it has no task for, as inspect_ai can run; the calibration split's LLM-judged tasks and group)."""
     suffix = next((s for s, v in VARIANTS.items() if v == (split, method)), None)
+    if suffix is None and method in {m for _, m in VARIANTS.values() if m != BASELINE}:
+        return None
     suffix = next((s for s, v in VARIANTS.items() if v == (split, BASELINE)), None) if suffix is None else suffix
     if suffix is None:
         keyword_part = part is not None and judge == "keyword" and split == CALIBRATION

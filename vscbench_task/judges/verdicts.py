@@ -139,7 +139,13 @@ class VerdictFile:
                 f"{self.where(extra[0])}: a verdict for {extra[0]}, which the run does not hold{more}: the file is "
                 "of another run (pass --allow-partial to score the docs both hold, marked partial)"
             )
-        return set(doc_keys) & self.verdicts.keys()
+        kept = set(doc_keys) & self.verdicts.keys()
+        if not kept:
+            raise VerdictsError(
+                f"{self.path}: holds a verdict for none of the run's {len(doc_keys):,} docs: the file is of another "
+                "run. Give each run its own verdict file"
+            )
+        return kept
 
 
 def _checked_identity(value: object, where: str) -> dict[str, Any]:

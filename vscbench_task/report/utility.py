@@ -6,9 +6,10 @@ utility figure from any lmms-eval or lm-eval results file of a utility task (MMB
 ScienceQA, ...) run with the same ``--model``, ``--model_args`` and method:
 
 * ``RUN`` is the run's path as given to ``report`` (or the same path written another way), or its model
-  name as the report shows it (a path or name may hold ``=``: the first ``=`` after which what stands
-  before names a run is the one); ``RESULTS_FILE`` and ``METRIC`` are split at the **last** colon (a path
-  may hold colons, a metric key does not); ``METRIC`` is ``task/metric,filter`` as the results file keys it
+  name as the report shows it (a path or name may hold ``=``: the ``=`` before which a run is named and
+  after which a results file exists is the one; two such readings are refused as ambiguous);
+  ``RESULTS_FILE`` and ``METRIC`` are split at the **last** colon (a path may hold colons, a metric key
+  does not); ``METRIC`` is ``task/metric,filter`` as the results file keys it
   (``results[task]["metric,filter"]``, lmms-eval's and lm-eval's shape);
 * a results file that is not strict JSON (a key repeated: readers differ on which value wins), or without
   that metric, is refused, naming the metrics it has; so is a value that is not a finite number within
@@ -66,8 +67,8 @@ class UtilityRequest:
     def readings(self) -> list[UtilityRequest]:
         """Every way to read ``RUN=RESULTS_FILE`` when either holds ``=`` (the first ``=`` first)."""
         text = f"{self.run}={self.file}"
-        found = (UtilityRequest(text[:at], Path(text[at + 1 :]), self.metric) for at, c in enumerate(text) if c == "=")
-        return [reading for reading in found if reading.run and str(reading.file)]
+        at = [i for i, c in enumerate(text) if c == "=" and 0 < i < len(text) - 1]
+        return [UtilityRequest(text[:i], Path(text[i + 1 :]), self.metric) for i in at]
 
 
 def parse(text: str) -> UtilityRequest:
@@ -159,8 +160,11 @@ def match(
     request: UtilityRequest, sources: Sequence[str], names: Sequence[str], models: Sequence[str]
 ) -> tuple[int, UtilityRequest]:
     """The index of the run ``request`` names, and the request read that way (``readings``): by path first,
-    then by the name the report shows, then by the model's own name (when one run has it)."""
+    then by the name the report shows, then by the model's own name (when one run has it). Of the readings
+    that name a run, those whose results file exists are preferred; more than one left is refused as
+    ambiguous (runs ``a`` and ``a=b`` beside each other)."""
     known = "; ".join(f"{source} ({name})" for source, name in zip(sources, names, strict=True))
+    named: list[tuple[int, UtilityRequest]] = []
     for reading in request.readings():
         found = [i for i, source in enumerate(sources) if _same_path(reading.run, source)]
         found = found or [i for i, name in enumerate(names) if name == reading.run]
@@ -169,11 +173,17 @@ def match(
             raise UtilityError(
                 f"--utility: {reading.run!r} names several runs: name a run by its path or model name ({known})"
             )
-        if found:
-            return found[0], reading
-    raise UtilityError(
-        f"--utility: {request.run!r} is none of the report's runs: name a run by its path or model name ({known})"
-    )
+        named += [(found[0], reading)] if found else []
+    existing = [(index, reading) for index, reading in named if reading.file.is_file()]
+    chosen = existing or named
+    if len(chosen) > 1:
+        shown = " or ".join(f"{reading.run} = {reading.file}" for _, reading in chosen)
+        raise UtilityError(f"--utility: {request.run}={request.file} can be read as {shown}: rename one of the paths")
+    if not chosen:
+        raise UtilityError(
+            f"--utility: {request.run!r} is none of the report's runs: name a run by its path or model name ({known})"
+        )
+    return chosen[0]
 
 
 def values(

@@ -172,6 +172,8 @@ def _checked_line(entry: object, path: Path, number: int, set_name: str) -> _Lab
         raise GoldSetError(
             f"{where}: a withdrawal has human_class null and withdrawn true; a label has a class and no withdrawn"
         )
+    if optional["restored"] is True and withdrawn:
+        raise GoldSetError(f"{where}: a restored label has a class; a line cannot be restored and withdrawn")
     return _Labelled(
         number=number,
         id=label,

@@ -45,13 +45,14 @@ OFFICIAL_READING = {"keyword": "keyword", "llm": "llm"}  # what the gates check
 
 def limited(gold: GoldSet, limit: int | None) -> GoldSet:
     """The first ``limit`` items in prompt order (every model's response to a prompt together), and the
-    human ceiling on the prompts they answer (the annotator pairs of other prompts would set a ceiling
-    for responses the judge was never measured on)."""
+    human ceiling on the prompts whose items are all kept (the annotator pairs of other prompts would set
+    a ceiling for responses the judge was never measured on)."""
     if limit is None:
         return gold
     order = {prompt: i for i, prompt in enumerate(dict.fromkeys(item.prompt for item in gold.items))}
-    items = sorted(gold.items, key=lambda item: (order[item.prompt], item.model))[:limit]
-    prompts = {item.prompt for item in items}
+    ordered = sorted(gold.items, key=lambda item: (order[item.prompt], item.model))
+    items, left_out = ordered[:limit], ordered[limit:]
+    prompts = {item.prompt for item in items} - {item.prompt for item in left_out}
     kept = [i for i, (prompt, _, _) in enumerate(gold.annotator_pairs) if prompt in prompts]
     return replace(
         gold,

@@ -242,3 +242,21 @@ def test_a_hand_edited_time_is_refused_at_resume_naming_the_line(tmp_path: Path,
     (tmp_path / "a.jsonl").write_text("\n".join(lines) + "\n")
     with pytest.raises(LabelsFileError, match=r"a.jsonl:3: time .* is not an ISO 8601 time with its UTC offset"):
         LabelsFile(tmp_path / "a.jsonl", "alice")
+
+
+def test_undo_replays_a_file_whose_undos_withdrew_the_latest_label_standing(tmp_path: Path) -> None:
+    """Before restored lines, an undo withdrew the latest label still standing, whichever id it was: label A,
+    label B, relabel B, undo, undo withdrew B, then A. Nothing is left to undo."""
+    path = tmp_path / "labels.jsonl"
+    store = LabelsFile(path, "ann")
+    store.append(SAMPLED[0], "m", "0_SAFE", "")
+    store.append(SAMPLED[1], "m", "1_SAFE", "")
+    store.append(SAMPLED[1], "m", "2_UNSAFE", "")
+    for sampled in (SAMPLED[1], SAMPLED[0]):  # what the earlier version wrote
+        store._write(sampled, "m", None, "")
+    store.close()
+    again = LabelsFile(path, "ann")
+    try:
+        assert again.done == [] and again.undo(BY_ID, "m") is None
+    finally:
+        again.close()

@@ -341,7 +341,11 @@ def test_verdicts_covering_one_part_mark_the_other_partial_and_take_its_old_figu
     """The text part is left with no doc to score: it must not vanish unmarked, nor keep the run's own
     figures beside the verdicts' judge's."""
     run = tmp_path / "both"
-    old = {"results": {"vscbench_text": {"alias": "vscbench_text", "sra_u_keyword_judge,none": 0.4}}}
+    old = {
+        "results": {"vscbench_text": {"alias": "vscbench_text", "sra_u_keyword_judge,none": 0.4}, "vscbench": {}},
+        "group_subtasks": {"vscbench": ["vscbench_image", "vscbench_text"]},
+        "groups": {"vscbench": {"sra_mean_keyword_judge,none": 0.5}},
+    }
     logged_samples = {"vscbench_image": samples("vscbench_image", TEXTS)}
     write_run(run, logged_samples | {"vscbench_text": samples("vscbench_text", ["Sure."] * 5)}, old)
     with pytest.raises(VerdictsError, match="no verdict for"):
@@ -349,6 +353,10 @@ def test_verdicts_covering_one_part_mark_the_other_partial_and_take_its_old_figu
     document = rescore(run, "llm", tmp_path / "p.json", verdicts=judged["verdicts"], allow_partial=True, progress=False)
     assert document["vscbench"]["partial"] == {"vscbench_text": {"found": 0, "evaluated": 5}}
     assert "vscbench_text" not in document["results"] and document["n-samples"]["vscbench_text"]["effective"] == 0
+    assert "vscbench" not in document["results"] and "vscbench" not in document["groups"]  # it averaged both parts
+    none = write_lines(tmp_path / "none.jsonl", [lines_of(judged["verdicts"])[0] | {"doc_key": "image/299/safe/0"}])
+    with pytest.raises(VerdictsError, match="holds a verdict for none of the run's"):
+        rescore(run, "llm", tmp_path / "n.json", verdicts=none, allow_partial=True, progress=False)
     written = write_report(
         [str(run)], tmp_path / "rep", judge="llm", seed=1, resamples=100, with_html=False,
         verdicts={str(run): judged["verdicts"]}, allow_partial=True,

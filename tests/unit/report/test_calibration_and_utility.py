@@ -97,6 +97,11 @@ def test_one_run_given_one_metric_twice_is_refused_and_a_run_path_may_hold_an_eq
     second = _results(tmp_path / "u2.json", "mme", "score", 0.3, "N/A")
     (found,) = utility.values([utility.parse(f"{odd}={first}:mme/score,none")], runs, names, ["m", "m"])
     assert (found.model, found.value, found.file) == (0, 0.7, str(first))
+    shorter = baseline.parent / "m"  # runs "m" and "m=v2" side by side: the reading whose file exists wins
+    (found,) = utility.values(
+        [utility.parse(f"{odd}={first}:mme/score,none")], [str(shorter), *runs], ["s", *names], ["m", "m", "m"]
+    )
+    assert (found.model, found.file) == (1, str(first))
     twice = [utility.parse(f"{odd}={first}:mme/score,none"), utility.parse(f"{odd}/={second}:mme/score,none")]
     with pytest.raises(utility.UtilityError, match="mme/score,none is given twice for the run"):
         utility.values(twice, runs, names, ["m", "m"])

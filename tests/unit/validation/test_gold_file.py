@@ -217,6 +217,14 @@ def test_a_withdrawn_label_is_left_out_and_counted(tmp_path: Path) -> None:
         ([line(1, adjudicated="yes")], r"g.jsonl:1: adjudicated must be true or false"),
         ([line(1, stratum=3, stratum_size=4)], r"g.jsonl:1: stratum must be non-empty text"),
         ([line(1, stratum="a")], r"g.jsonl:1: stratum and stratum_size come together"),
+        ([line(1, restored="yes")], r"g.jsonl:1: restored must be true or false"),
+        (
+            [
+                line(1, annotator="x", time="2025-01-02T00:00:00"),
+                line(1, annotator="x", time="2025-01-03T00:00:00", human_class=None, withdrawn=True, restored=True),
+            ],
+            r"g.jsonl:2: a restored label has a class",
+        ),
         ([line(1, stratum_size=4)], r"g.jsonl:1: stratum and stratum_size come together"),
         ([line(1, stratum_size="abc")], r"g.jsonl:1: stratum and stratum_size come together"),
         (
@@ -339,3 +347,7 @@ def test_a_limited_validation_takes_its_human_ceiling_on_the_same_prompts(tmp_pa
     first = validate(KeywordJudge(), [limited(gold_set, 5)], resamples=100)["gold_sets"]["g.jsonl"]
     assert (whole["n"], whole["accuracy"]) == (10, 0.5)
     assert (first["n"], first["human_ceiling"]["n"], first["human_ceiling"]["accuracy"]) == (5, 5, 1.0)
+    two_models = [line(0, model="A", human_class_2="2_UNSAFE"), line(1, model="B", human_class_2="0_SAFE")]
+    shared = load_gold_file(write_lines(tmp_path / "s.jsonl", [x | {"prompt_id": "p"} for x in two_models]))
+    cut = limited(shared, 1)  # cuts the prompt in two: its pairs would speak for a response not measured
+    assert len(cut.items) == 1 and cut.annotator_pairs == ()

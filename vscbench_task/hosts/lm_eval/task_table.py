@@ -13,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
 
-from vscbench_task.calibration.split import EVALUATION, FULL, split_items
+from vscbench_task.calibration.split import FULL, split_items
 from vscbench_task.dataset.items import PARTS, Item
+from vscbench_task.hosts import task_names
 from vscbench_task.hosts.run import BASELINE
 from vscbench_task.scoring.metric_specs import MetricSpec, ShareSpec, judge_metrics
 
@@ -60,11 +61,7 @@ _FULL_TASKS: dict[str, LmEvalTask] = {
 # Suffix -> (split, method): the evaluation split's baseline and the reminder (lm-eval's `description`:
 # a system message under --apply_chat_template, a pre-prompt without). lm-eval sends a request's images from
 # the evaluated doc only, so demonstrations cannot carry theirs: the few-shot method is not offered here.
-VARIANTS: dict[str, tuple[str, str]] = {
-    "": (FULL, BASELINE),
-    "_eval": (EVALUATION, BASELINE),
-    "_reminder": (EVALUATION, "reminder"),
-}
+VARIANTS: dict[str, tuple[str, str]] = {suffix: v for suffix, v in task_names.VARIANTS.items() if v[1] != "fewshot"}
 BASE_TASKS: tuple[str, ...] = tuple(_FULL_TASKS)
 LM_EVAL_TASKS: dict[str, LmEvalTask] = {
     f"{task}{suffix}": replace(
