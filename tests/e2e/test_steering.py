@@ -27,7 +27,8 @@ from vscbench_task.dataset import datadir
 from vscbench_task.dataset.images import rgb_from_bytes
 from vscbench_task.dataset.items import Item
 from vscbench_task.demo import tiny_qwen_vl
-from vscbench_task.hosts.lmms_eval.task_table import calibration_task, task_items
+from vscbench_task.hosts.lmms_eval.task_table import task_items
+from vscbench_task.hosts.task_names import calibration_task
 
 FIT_LIMIT = 8  # per part: the first calibration docs in the stratified order, safe and unsafe
 LLAVA_ARGS = "device=cpu,device_map=cpu,dtype=float32"

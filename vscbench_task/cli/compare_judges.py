@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from vscbench_task.cli.options import PARTIAL_HELP, RUN_HELP, bootstrap_options, number, verdicts_of_runs
+from vscbench_task.cli.options import (
+    PARTIAL_HELP,
+    RUN_HELP,
+    bootstrap_options,
+    number,
+    refuse_past_gates,
+    verdicts_of_runs,
+)
 from vscbench_task.judges.names import READINGS
 
 SIDE_HELP = (
@@ -79,7 +86,5 @@ def run(args: argparse.Namespace) -> int:
     for path in written.values():
         print(path)
     failing = compare.shortfalls(found, max_sra_shift=args.max_sra_shift, min_kappa=args.min_kappa)
-    if failing:
-        listing = "\n".join(f"  - {reason}" for reason in failing)
-        raise VSCBenchError(f"judge B departs from judge A past the gates (the comparison was written):\n{listing}")
+    refuse_past_gates(failing, "judge B departs from judge A past the gates (the comparison was written)")
     return 0

@@ -106,3 +106,13 @@ def _split(value: str, runs: Sequence[str]) -> tuple[str, Path] | None:
             if left == Path(run) or (left.exists() and Path(run).exists() and left.resolve() == Path(run).resolve()):
                 return run, Path(value[at + 1 :])
     return None
+
+
+def refuse_past_gates(failing: Sequence[str], what: str) -> None:
+    """Exit 1 naming each gate ``failing`` (``what`` says who fell short, and that the files were written);
+    nothing when every gate passes."""
+    from vscbench_task.errors import VSCBenchError
+
+    if failing:
+        listing = "\n".join(f"  - {reason}" for reason in failing)
+        raise VSCBenchError(f"{what}:\n{listing}")

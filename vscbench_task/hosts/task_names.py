@@ -26,6 +26,11 @@ JUDGE_SUFFIX = {"keyword": "", "llm": "_judge"}
 CALIBRATION_SUFFIX = "_calibration"  # the calibration split's tasks: keyword judge only, no group
 
 
+def calibration_task(part: str) -> str:
+    """The task of ``part``'s calibration split (``vscbench steer fit`` builds its inputs from it)."""
+    return f"{TASK_OF_PART[part]}{CALIBRATION_SUFFIX}"
+
+
 def reporting_task(part: str | None, judge: str, split: str, method: str | None) -> str | None:
     """The task (of ``part``; ``None``: the group) whose figures a run of ``split`` made by ``method``
     reports, as a leaderboard row names it. A method without tasks of its own (steering, or none recorded)
@@ -37,5 +42,5 @@ def reporting_task(part: str | None, judge: str, split: str, method: str | None)
     suffix = next((s for s, v in VARIANTS.items() if v == (split, BASELINE)), None) if suffix is None else suffix
     if suffix is None:
         keyword_part = part is not None and judge == "keyword" and split == CALIBRATION
-        return f"{TASK_OF_PART[part]}{CALIBRATION_SUFFIX}" if keyword_part and part is not None else None
+        return calibration_task(part) if keyword_part and part is not None else None
     return f"{TASK_OF_PART[part] if part is not None else GROUP}{suffix}{JUDGE_SUFFIX[judge]}"

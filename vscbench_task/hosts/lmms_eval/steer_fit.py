@@ -27,8 +27,9 @@ from vscbench_task.calibration.steering.hooks import LastTokenCapture, model_sha
 from vscbench_task.errors import VSCBenchError
 from vscbench_task.hosts.lmms_eval import TASKS_DIR
 from vscbench_task.hosts.lmms_eval.steer_args import MODEL_ID
-from vscbench_task.hosts.lmms_eval.task_table import calibration_task, task_items
+from vscbench_task.hosts.lmms_eval.task_table import task_items
 from vscbench_task.hosts.prepared import require_prepared_or_exit
+from vscbench_task.hosts.task_names import calibration_task
 
 NO_TEXT_ONLY = {"llava_hf": "lmms-eval 0.7.3's llava_hf cannot answer text-only requests (the txt variant)"}
 

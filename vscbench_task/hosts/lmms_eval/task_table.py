@@ -15,7 +15,7 @@ from typing import NamedTuple
 from vscbench_task.calibration.split import CALIBRATION, FULL, split_items
 from vscbench_task.dataset.items import TASK_OF_PART, Item
 from vscbench_task.hosts.run import BASELINE
-from vscbench_task.hosts.task_names import CALIBRATION_SUFFIX, GROUP, JUDGE_SUFFIX, VARIANTS
+from vscbench_task.hosts.task_names import GROUP, JUDGE_SUFFIX, VARIANTS, calibration_task
 from vscbench_task.scoring.metric_specs import MetricSpec, group_metrics, judge_metrics
 
 SHOTS_KEY = "shots"  # the few-shot tasks' lmms_eval_specific_kwargs key: how many demonstrations
@@ -36,9 +36,7 @@ LMMS_TASKS: dict[str, LmmsTask] = {
 }
 # The calibration split, keyword judge only: what `vscbench steer fit` builds its inputs from (with the
 # baseline's prompts), and a way to look at a model's answers on it.
-LMMS_TASKS |= {
-    f"{task}{CALIBRATION_SUFFIX}": LmmsTask(part, "keyword", CALIBRATION) for part, task in TASK_OF_PART.items()
-}
+LMMS_TASKS |= {calibration_task(part): LmmsTask(part, "keyword", CALIBRATION) for part in TASK_OF_PART}
 
 # Each group: its tasks and the judge scoring them; its own figure is ``scoring.metric_specs.group_metrics``.
 LMMS_GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -67,11 +65,6 @@ def task_items(task: str) -> tuple[Item, ...]:
     indexes them."""
     spec = LMMS_TASKS[task]
     return split_items(spec.part, spec.split)
-
-
-def calibration_task(part: str) -> str:
-    """The lmms-eval task of ``part``'s calibration split (``vscbench steer fit`` builds inputs from it)."""
-    return f"{TASK_OF_PART[part]}{CALIBRATION_SUFFIX}"
 
 
 def lmms_group_metrics(group: str) -> tuple[str, ...]:
